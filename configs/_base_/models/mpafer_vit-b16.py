@@ -1,0 +1,43 @@
+# MPA-FER on a frozen CLIP ViT-B/16 (OpenAI weights need QuickGELU).
+# The dataset config or the top-level config sets head.classnames.
+model = dict(
+    type='MPAFER',
+    clip=dict(model_name='ViT-B-16-quickgelu', pretrained='openai'),
+    data_preprocessor=dict(
+        # CLIP's mean / std on the 0-255 scale, RGB.
+        mean=[122.771, 116.746, 104.094],
+        std=[68.501, 66.632, 70.323],
+        to_rgb=True,
+    ),
+    backbone=dict(
+        type='PromptedCLIPViT',
+        num_prompts=8,  # N_p
+        prompt_depth=None,  # K: None = every layer
+        prompt_init_std=0.02,
+    ),
+    head=dict(
+        type='MPAHead',
+        num_context=10,  # M
+        context_init_std=0.02,
+        class_specific_context=False,
+        hard_prompt_variant=3,  # template + class + description
+        descriptions=None,  # the file shipped in mpafer_plugin/resources
+        local_topk=16,  # k
+        local_weight=1.0,  # lambda
+        logit_scale=100.0,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
+        # beta = 1: L_t = L_ta + L_pa
+        token_align_loss=dict(
+            type='TokenAlignmentLoss', pooling='mean', temperature=0.07,
+            loss_weight=1.0),
+        prompt_align_loss=dict(
+            type='PromptAlignmentLoss', mode='l1', target='mean',
+            loss_weight=1.0),
+        # gamma = 1
+        prototype_align_loss=dict(
+            type='PrototypeAlignmentLoss', mode='cosine', loss_weight=1.0),
+    ),
+)
+
+# Prototypes of L_v: frozen, un-prompted CLIP, computed once, cached on disk.
+custom_hooks = [dict(type='PrototypeHook', num_per_class=None)]

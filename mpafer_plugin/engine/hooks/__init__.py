@@ -1,0 +1,3 @@
+from .prototype_hook import PrototypeHook
+
+__all__ = ['PrototypeHook']

@@ -1,0 +1,3 @@
+from .prompted_clip_vit import PromptedCLIPViT
+
+__all__ = ['PromptedCLIPViT']

@@ -1,0 +1,135 @@
+"""Frozen open_clip vision transformer with deep visual prompts (VPT-deep)."""
+from typing import Optional, Tuple
+
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModule
+from mmpretrain.registry import MODELS
+
+from ..utils.clip_loader import load_clip
+
+
+@MODELS.register_module()
+class PromptedCLIPViT(BaseModule):
+    """CLIP image encoder φ, frozen, with ``N_p`` learnable prompt tokens
+    appended before each of its first ``K`` transformer layers.
+
+    Layer ``k < K`` sees ``[x_cls, x_1..x_N, P_k]`` (``P_k``: ``N_p × W``,
+    initialised ``N(0, std²)``); its prompt outputs are dropped, so prompts
+    never travel between layers (METHOD.md §3). With ``num_prompts=0`` or
+    ``prompt_depth=0`` the output equals open_clip's ``encode_image``.
+
+    The CLIP weights come either from ``clip_model`` (an open_clip model
+    built once by :class:`MPAFER` and shared with the text head) or from a
+    CLIP spec ``clip=dict(model_name=..., pretrained=...)`` when the backbone
+    is used on its own, e.g. under mmpretrain's ``ImageClassifier``.
+
+    Args:
+        clip (dict, optional): CLIP spec for :func:`load_clip`.
+        clip_model (nn.Module, optional): an open_clip ``CLIP`` whose
+            ``visual`` tower is taken. Exactly one of ``clip`` and
+            ``clip_model`` must be given.
+        num_prompts (int): ``N_p``, prompt tokens per layer. Defaults to 8.
+        prompt_depth (int, optional): ``K``, how many layers (from the first)
+            receive prompts; ``None`` means all. Defaults to None.
+        prompt_init_std (float): std of the normal init. Defaults to 0.02.
+
+    Forward:
+        ``inputs`` ``(B, 3, H, W)`` normalised images → a tuple
+        ``(patch_feats, global_feat)``: ``(B, N, D)`` and ``(B, D)``, both
+        through ``ln_post`` and ``proj`` (``D`` = CLIP embedding width,
+        ``N`` = number of patches). The global feature is last so that
+        mmpretrain heads, which read ``feats[-1]``, work unchanged.
+    """
+
+    def __init__(self,
+                 clip: Optional[dict] = None,
+                 clip_model: Optional[nn.Module] = None,
+                 num_prompts: int = 8,
+                 prompt_depth: Optional[int] = None,
+                 prompt_init_std: float = 0.02,
+                 init_cfg: Optional[dict] = None):
+        if init_cfg is not None:
+            raise ValueError('PromptedCLIPViT takes no init_cfg: an '
+                             'initialiser would overwrite the CLIP weights. '
+                             'Prompts are initialised by prompt_init_std.')
+        super().__init__()
+        if (clip is None) == (clip_model is None):
+            raise ValueError('Give exactly one of `clip` (a CLIP spec dict) '
+                             'and `clip_model` (a built open_clip model).')
+        if clip_model is None:
+            clip_model = load_clip(**clip)
+        self.visual = self._check_tower(clip_model.visual)
+        self.visual.requires_grad_(False)
+
+        num_layers = len(self.visual.transformer.resblocks)
+        depth = num_layers if prompt_depth is None else prompt_depth
+        if not 0 <= depth <= num_layers:
+            raise ValueError(f'prompt_depth={prompt_depth} is outside '
+                             f'[0, {num_layers}] for this CLIP.')
+        if num_prompts < 0:
+            raise ValueError(f'num_prompts={num_prompts} must be >= 0.')
+        self.num_prompts = num_prompts if depth else 0
+        self.prompt_depth = depth if num_prompts else 0
+        self.prompt_init_std = prompt_init_std
+        width = self.visual.transformer.width
+        self.prompts = nn.Parameter(
+            torch.empty(self.prompt_depth, self.num_prompts, width))
+        self.init_weights()
+
+    @staticmethod
+    def _check_tower(visual: nn.Module) -> nn.Module:
+        """Accept only the open_clip ViT layout this module re-implements."""
+        supported = (
+            hasattr(visual, 'transformer') and hasattr(visual, '_embeds')
+            and getattr(visual, 'attn_pool', None) is None
+            and getattr(visual, 'pool_type', None) == 'tok'
+            and not getattr(visual, 'final_ln_after_pool', False)
+            and getattr(visual.transformer, 'batch_first', False))
+        if not supported:
+            raise TypeError(
+                f'{type(visual).__name__} is not a supported open_clip '
+                'vision transformer (need class-token pooling, no attention '
+                'pooler, batch-first blocks).')
+        return visual
+
+    @property
+    def embed_dim(self) -> int:
+        """``D``: width of the projected features."""
+        return self.visual.output_dim
+
+    @property
+    def num_patches(self) -> int:
+        """``N``: number of patch tokens."""
+        grid = self.visual.grid_size
+        return grid[0] * grid[1]
+
+    def init_weights(self) -> None:
+        """Initialise the prompts only; CLIP keeps its weights."""
+        nn.init.normal_(self.prompts, std=self.prompt_init_std)
+
+    def train(self, mode: bool = True) -> 'PromptedCLIPViT':
+        """Switch mode, keeping the frozen CLIP tower in eval mode."""
+        super().train(mode)
+        self.visual.eval()
+        return self
+
+    def forward(self,
+                inputs: torch.Tensor,
+                use_prompts: bool = True
+                ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Encode images; ``use_prompts=False`` gives the frozen CLIP."""
+        visual = self.visual
+        x = visual._embeds(inputs)  # (B, 1 + N, W) after ln_pre
+        depth = self.prompt_depth if use_prompts else 0
+        for layer, block in enumerate(visual.transformer.resblocks):
+            if layer < depth:
+                prompts = self.prompts[layer].to(x.dtype)
+                x = torch.cat([x, prompts.expand(x.shape[0], -1, -1)], dim=1)
+                x = block(x)[:, :-self.num_prompts]
+            else:
+                x = block(x)
+        x = visual.ln_post(x)
+        if visual.proj is not None:
+            x = x @ visual.proj
+        return x[:, 1:], x[:, 0]

@@ -1,0 +1,3 @@
+from .mpafer import MPAFER
+
+__all__ = ['MPAFER']

@@ -1,0 +1,3 @@
+from .mpa_head import MPAHead
+
+__all__ = ['MPAHead']

@@ -1,0 +1,62 @@
+"""Prompt-level soft–hard alignment ``L_pa`` (METHOD.md §2)."""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmpretrain.registry import MODELS
+
+from .soft_hard_contrastive import soft_hard_contrastive
+
+
+@MODELS.register_module()
+class PromptAlignmentLoss(nn.Module):
+    """Align the encoded soft prompts ``θ(t_c)`` with the encoded hard
+    prompts ``θ(t*_c)`` after the text encoder.
+
+    Args:
+        mode (str): ``'l1'``: mean absolute difference of L2-normalised
+            features; ``'contrastive'``: the soft–hard contrastive form of
+            ``L_ta`` on the encoded features. Defaults to ``'l1'``.
+        target (str): with several hard prompts per class, align to their
+            normalised ``'mean'`` or to ``'each'`` one. Defaults to
+            ``'mean'``.
+        temperature (float): ``τ`` of the contrastive mode.
+        loss_weight (float): the term's weight (part of ``β``).
+    """
+
+    def __init__(self, mode: str = 'l1', target: str = 'mean',
+                 temperature: float = 0.07, loss_weight: float = 1.0):
+        super().__init__()
+        if mode not in ('l1', 'contrastive'):
+            raise ValueError(f"mode must be 'l1' or 'contrastive', got "
+                             f'{mode!r}.')
+        if target not in ('mean', 'each'):
+            raise ValueError(f"target must be 'mean' or 'each', got "
+                             f'{target!r}.')
+        self.mode = mode
+        self.target = target
+        self.temperature = temperature
+        self.loss_weight = loss_weight
+
+    def forward(self, soft_features: torch.Tensor,
+                hard_features: torch.Tensor,
+                hard_labels: torch.Tensor) -> torch.Tensor:
+        """
+        Args:
+            soft_features: ``(C, D)`` encoded soft prompts.
+            hard_features: ``(H, D)`` encoded hard prompts (constant).
+            hard_labels: ``(H,)`` class of each hard prompt.
+        """
+        hard = F.normalize(hard_features, dim=-1)
+        if self.target == 'mean':
+            num_classes = soft_features.shape[0]
+            sums = hard.new_zeros(num_classes, hard.shape[1]).index_add_(
+                0, hard_labels, hard)
+            hard = F.normalize(sums, dim=-1)
+            hard_labels = torch.arange(num_classes, device=hard.device)
+        if self.mode == 'contrastive':
+            loss = soft_hard_contrastive(soft_features, hard, hard_labels,
+                                         self.temperature)
+        else:
+            soft = F.normalize(soft_features, dim=-1)[hard_labels]
+            loss = F.l1_loss(soft, hard)
+        return self.loss_weight * loss

@@ -1,0 +1,37 @@
+"""Shared fixtures: a tiny random-weight CLIP and a generated RAF-DB tree."""
+import os
+
+import pytest
+import torch
+
+import mpafer_plugin  # noqa: F401  registers every component
+from mpafer_plugin.models import load_clip
+
+TINY_CLIP = dict(model_name='mpafer-tiny-vit', pretrained=None)
+CLASSNAMES = ['surprise', 'fear', 'disgust', 'happiness', 'sadness',
+              'anger', 'neutral']
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(autouse=True)
+def _prototype_cache(tmp_path, monkeypatch):
+    """Keep every test's prototype cache out of the user's home."""
+    monkeypatch.setattr(
+        'mpafer_plugin.engine.hooks.prototype_hook.DEFAULT_CACHE_DIR',
+        str(tmp_path / 'prototype_cache'))
+
+
+@pytest.fixture
+def tiny_clip():
+    torch.manual_seed(0)
+    return load_clip(**TINY_CLIP)
+
+
+@pytest.fixture(scope='session')
+def synthetic_rafdb(tmp_path_factory):
+    """A small RAF-DB-layout tree: 7 classes x (12 train, 4 test) images."""
+    from mpafer_plugin.datasets import make_synthetic_rafdb
+    root = tmp_path_factory.mktemp('rafdb')
+    make_synthetic_rafdb(str(root), train_per_class=12, test_per_class=4,
+                         image_size=64, seed=0)
+    return str(root)

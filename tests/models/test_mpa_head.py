@@ -1,0 +1,203 @@
+import json
+
+import pytest
+import torch
+from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
+
+from mpafer_plugin.models import MPAHead, tokenize
+
+from ..conftest import CLASSNAMES, TINY_CLIP
+
+
+def make_head(clip_model, **kwargs):
+    return MPAHead(classnames=CLASSNAMES, clip_model=clip_model, **kwargs)
+
+
+def feats(batch=3, patches=196, dim=64, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    return (torch.randn(batch, patches, dim, generator=gen),
+            torch.randn(batch, dim, generator=gen))
+
+
+def samples(labels):
+    return [DataSample().set_gt_label(int(i)) for i in labels]
+
+
+def test_hard_prompt_features_equal_encode_text(tiny_clip):
+    head = make_head(tiny_clip)
+    const = head._constants()
+    expected = tiny_clip.encode_text(head.hard_token_ids)
+    torch.testing.assert_close(const['hard_features'], expected)
+    assert len(head.hard_prompts) == len(head.hard_labels) > len(CLASSNAMES)
+    assert head.hard_prompts[0].startswith(
+        'a photo of a person making a facial expression of surprise, ')
+
+
+def test_hard_prompts_are_encoded_once(tiny_clip, monkeypatch):
+    head = make_head(tiny_clip)
+    head.set_prototypes(torch.randn(7, 64))
+    calls = []
+    encode = head.text_encoder.forward
+    monkeypatch.setattr(head.text_encoder, 'forward',
+                        lambda e, ids: calls.append(len(ids)) or encode(e, ids))
+    for _ in range(3):
+        head.loss(feats(), samples([0, 1, 2]))
+    hard = len(head.hard_prompts)
+    # one hard-prompt pass, then one soft-prompt pass (7 prompts) per step
+    assert calls == [hard] + [7] * 3
+
+
+def test_cache_is_rebuilt_after_loading_weights(tiny_clip):
+    head = make_head(tiny_clip)
+    before = head._constants()['hard_features'].clone()
+    state = {k: v + 1 if k.endswith('ln_final.bias') else v
+             for k, v in head.state_dict().items()}
+    head.load_state_dict(state)
+    after = head._constants()['hard_features']
+    assert not torch.allclose(before, after)
+
+
+@pytest.mark.parametrize('variant, count', [(1, 7), (2, 7)])
+def test_template_variants(tiny_clip, variant, count):
+    head = make_head(tiny_clip, hard_prompt_variant=variant)
+    assert len(head.hard_prompts) == count
+    expected = {1: 'a photo of surprise.',
+                2: 'a photo of a person making a facial expression of '
+                   'surprise.'}[variant]
+    assert head.hard_prompts[0] == expected
+
+
+def test_soft_prompt_layout_and_context_shapes(tiny_clip):
+    head = make_head(tiny_clip)
+    assert head.context.shape == (10, 64)
+    emb = head.soft_prompt_embeddings()
+    assert emb.shape == (7, 77, 64)
+    torch.testing.assert_close(emb[:, 1:11], head.context.expand(7, -1, -1))
+    specific = make_head(tiny_clip, class_specific_context=True,
+                         num_context=4)
+    assert specific.context.shape == (7, 4, 64)
+
+
+def test_topk_equal_to_all_patches_is_mean_similarity(tiny_clip):
+    head = make_head(tiny_clip, local_topk=196, local_weight=1.0,
+                     logit_scale=1.0)
+    patches, global_feat = feats()
+    text = torch.randn(7, 64)
+    logits = head.global_local_logits(patches, global_feat, text)
+    norm = torch.nn.functional.normalize
+    global_sim = norm(global_feat, dim=-1) @ norm(text, dim=-1).t()
+    mean_local = torch.einsum('bnd,cd->bcn', norm(patches, dim=-1),
+                              norm(text, dim=-1)).mean(-1)
+    torch.testing.assert_close(logits, global_sim + mean_local)
+
+
+def test_lambda_zero_is_global_matching(tiny_clip):
+    head = make_head(tiny_clip, local_weight=0.0, logit_scale=100.0)
+    patches, global_feat = feats()
+    text = torch.randn(7, 64)
+    norm = torch.nn.functional.normalize
+    expected = 100 * norm(global_feat, dim=-1) @ norm(text, dim=-1).t()
+    torch.testing.assert_close(
+        head.global_local_logits(patches, global_feat, text), expected)
+    # patch features do not matter when lambda = 0
+    torch.testing.assert_close(
+        head.global_local_logits(patches * 0 + 1, global_feat, text),
+        expected)
+
+
+def test_topk_selected_per_class(tiny_clip):
+    head = make_head(tiny_clip, local_topk=1, logit_scale=1.0)
+    text = torch.eye(7, 64)
+    patches = torch.zeros(1, 196, 64)
+    patches[0, 5, 0] = 1.0  # patch 5 matches class 0 only
+    patches[0, 9, 3] = 1.0  # patch 9 matches class 3 only
+    global_feat = torch.zeros(1, 64)
+    global_feat[0, 10] = 1.0
+    logits = head.global_local_logits(patches, global_feat, text)
+    assert logits[0, 0] == pytest.approx(1.0)
+    assert logits[0, 3] == pytest.approx(1.0)
+    assert logits[0, 1] == pytest.approx(0.0)
+
+
+def test_logit_scale_none_uses_clip(tiny_clip):
+    head = make_head(tiny_clip, logit_scale=None)
+    assert head.logit_scale == pytest.approx(tiny_clip.logit_scale.exp())
+
+
+def test_eval_text_features_cached_until_context_changes(tiny_clip):
+    head = make_head(tiny_clip).eval()
+    first = head.text_features()
+    assert head.text_features() is first
+    with torch.no_grad():
+        head.context.add_(0.1)
+    second = head.text_features()
+    assert second is not first and not torch.allclose(first, second)
+    head.train()
+    assert head.text_features().requires_grad
+
+
+def test_loss_terms_and_switches(tiny_clip):
+    head = make_head(tiny_clip)
+    head.set_prototypes(torch.randn(7, 64))
+    losses = head.loss(feats(), samples([0, 1, 2]))
+    assert set(losses) == {'loss_cls', 'loss_token_align',
+                           'loss_prompt_align', 'loss_proto_align'}
+    assert all(torch.isfinite(v) for v in losses.values())
+    bare = make_head(tiny_clip, token_align_loss=None,
+                     prompt_align_loss=None, prototype_align_loss=None)
+    assert set(bare.loss(feats(), samples([0, 1, 2]))) == {'loss_cls'}
+    assert not hasattr(bare, 'hard_token_ids')  # no hard prompts needed
+
+
+def test_prototype_loss_without_prototypes_says_what_to_do(tiny_clip):
+    head = make_head(tiny_clip)
+    with pytest.raises(RuntimeError, match='PrototypeHook'):
+        head.loss(feats(), samples([0, 1, 2]))
+
+
+def test_predict_gives_scores(tiny_clip):
+    head = make_head(tiny_clip).eval()
+    predictions = head.predict(feats(batch=2))
+    assert len(predictions) == 2
+    assert predictions[0].pred_score.shape == (7, )
+
+
+def test_build_from_config_with_clip_spec():
+    head = MODELS.build(dict(type='MPAHead', classnames=CLASSNAMES,
+                             clip=TINY_CLIP, hard_prompt_variant=2))
+    assert isinstance(head, MPAHead)
+
+
+def test_long_hard_prompt_is_truncated_with_warning():
+    with pytest.warns(UserWarning, match='truncated'):
+        ids = tokenize(['very ' * 100 + 'long'])
+    assert ids.shape == (1, 77)
+    assert ids[0, -1] == ids.max()  # end-of-text kept
+
+
+def test_descriptions_file_errors(tiny_clip, tmp_path):
+    missing_class = tmp_path / 'missing.json'
+    missing_class.write_text(json.dumps(
+        {'classes': {'surprise': {'face': ['with raised brows']}}}))
+    with pytest.raises(ValueError, match=r'missing.json.*\'fear\''):
+        make_head(tiny_clip, descriptions=str(missing_class))
+    broken = tmp_path / 'broken.json'
+    broken.write_text('{"classes": {\n  "surprise": [}\n}')
+    with pytest.raises(ValueError, match=r'broken.json:2:'):
+        make_head(tiny_clip, descriptions=str(broken))
+    with pytest.raises(FileNotFoundError, match='nowhere.json'):
+        make_head(tiny_clip, descriptions=str(tmp_path / 'nowhere.json'))
+
+
+def test_shipped_descriptions_cover_eight_classes_and_fit_context():
+    from mpafer_plugin.models import (DEFAULT_DESCRIPTIONS, build_hard_prompts,
+                                      load_descriptions)
+    names = CLASSNAMES + ['contempt']
+    described = load_descriptions(DEFAULT_DESCRIPTIONS, names)
+    assert all(len(d) >= 3 for d in described)
+    texts, _ = build_hard_prompts(names, 3, described)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')  # no prompt may be truncated
+        tokenize(texts)
