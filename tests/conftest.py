@@ -35,3 +35,17 @@ def synthetic_rafdb(tmp_path_factory):
     make_synthetic_rafdb(str(root), train_per_class=12, test_per_class=4,
                          image_size=64, seed=0)
     return str(root)
+
+
+def quickstart_cfg(work_dir, data_root, **model_head):
+    """The quick-start config, on ``data_root``, small and single-process."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(
+        os.path.join(REPO_ROOT, 'configs', 'quickstart_synthetic_rafdb.py'))
+    cfg.work_dir = str(work_dir)
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[loader].update(num_workers=0, persistent_workers=False,
+                           batch_size=8)
+        cfg[loader].dataset.data_root = data_root
+    cfg.model.head.update(model_head)
+    return cfg
