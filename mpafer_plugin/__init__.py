@@ -4,7 +4,7 @@ in ``mmpretrain.registry`` (use ``custom_imports=dict(imports=
 from .engine import register_safe_globals
 from .version import __version__
 
-from . import datasets, engine, models  # noqa: F401,E402  isort:skip
+from . import apis, datasets, engine, evaluation, models  # noqa: F401,E402  isort:skip
 
 register_safe_globals()
 

@@ -8,6 +8,8 @@ import mpafer_plugin  # noqa: F401  registers every component
 from mpafer_plugin.models import load_clip
 
 TINY_CLIP = dict(model_name='mpafer-tiny-vit', pretrained=None)
+# The quick start's architecture (64 px), with random weights.
+TINY_CLIP_64 = dict(model_name='mpafer-tiny-vit-64', pretrained=None)
 CLASSNAMES = ['surprise', 'fear', 'disgust', 'happiness', 'sadness',
               'anger', 'neutral']
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -38,7 +40,8 @@ def synthetic_rafdb(tmp_path_factory):
 
 
 def quickstart_cfg(work_dir, data_root, **model_head):
-    """The quick-start config, on ``data_root``, small and single-process."""
+    """The quick-start config, on ``data_root``, small and single-process,
+    with a random-weight CLIP instead of the quick start's pretrained one."""
     from mmengine.config import Config
     cfg = Config.fromfile(
         os.path.join(REPO_ROOT, 'configs', 'quickstart_synthetic_rafdb.py'))
@@ -47,5 +50,6 @@ def quickstart_cfg(work_dir, data_root, **model_head):
         cfg[loader].update(num_workers=0, persistent_workers=False,
                            batch_size=8)
         cfg[loader].dataset.data_root = data_root
+    cfg.model.clip = TINY_CLIP_64
     cfg.model.head.update(model_head)
     return cfg

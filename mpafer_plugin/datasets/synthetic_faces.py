@@ -11,7 +11,7 @@ real faces.
 """
 import os
 import os.path as osp
-from typing import Dict
+from typing import Dict, Iterator, Tuple
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -34,8 +34,10 @@ _SHAPES = np.array([
 _NEUTRAL = _SHAPES[6]
 
 
-def _draw_face(rng: np.random.Generator, label: int, size: int) -> Image.Image:
-    """One ``size × size`` RGB face of class ``label``."""
+def _draw_face(rng: np.random.Generator, label: int,
+               size: int) -> Tuple[Image.Image, np.ndarray]:
+    """One ``size × size`` RGB face of class ``label`` and its 8 shape
+    parameters (the columns of ``_SHAPES``, after intensity and jitter)."""
     canvas = size * 3  # draw large, then downsample (anti-aliasing)
     background = tuple(int(v) for v in rng.integers(40, 230, 3))
     image = Image.new('RGB', (canvas, canvas), background)
@@ -97,7 +99,51 @@ def _draw_face(rng: np.random.Generator, label: int, size: int) -> Image.Image:
         image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.0)))
     pixels = np.asarray(image, dtype=np.float32)
     pixels += rng.normal(0, rng.uniform(0, 12), pixels.shape)
-    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)), shape
+
+
+def describe_face(shape: np.ndarray, rng: np.random.Generator) -> str:
+    """A caption naming the visible attributes of a drawn face (never its
+    class), from its 8 shape parameters; phrase order is shuffled. Used to
+    pretrain a tiny CLIP on image-caption pairs, as CLIP is pretrained."""
+    raise_, slant, eye, curve, opening, _, asym, wrinkle = shape
+    if slant > 0.45:
+        phrases = ['inner eyebrows raised']
+    elif slant < -0.45:
+        phrases = ['eyebrows lowered and drawn together']
+    else:
+        phrases = ['raised eyebrows' if raise_ > 0.45 else 'relaxed eyebrows']
+    phrases.append('wide open eyes' if eye > 1.2 else
+                   'narrowed eyes' if eye < 0.8 else 'normally open eyes')
+    if curve > 0.45:
+        phrases.append('mouth corners pulled up in a smile')
+    elif curve < -0.45:
+        phrases.append('mouth corners turned down')
+    phrases.append('a wide open mouth' if opening > 0.6 else
+                   'slightly parted lips' if opening > 0.25 else
+                   'closed lips')
+    if asym > 0.4:
+        phrases.append('the upper lip raised on one side')
+    if wrinkle > 0.4:
+        phrases.append('a wrinkled nose')
+    rng.shuffle(phrases)
+    return ('a drawing of a face with ' + ', '.join(phrases[:-1]) + ' and '
+            + phrases[-1])
+
+
+def synthetic_captioned_faces(num: int, image_size: int = 100,
+                              seed: int = 0) -> Iterator[Tuple[Image.Image,
+                                                               str]]:
+    """``num`` (face, caption) pairs, classes in turn, deterministic in
+    ``seed``; drawn from another stream than :func:`make_synthetic_rafdb`
+    (which uses ``[seed, index]``), so no pair repeats a dataset image."""
+    rng = np.random.default_rng([seed, 1 << 20])
+    num_classes = len(RAFDB.METAINFO['classes'])
+    for index in range(num):
+        face, shape = _draw_face(
+            np.random.default_rng([seed, 1 << 20, index]),
+            index % num_classes, image_size)
+        yield face, describe_face(shape, rng)
 
 
 def make_synthetic_rafdb(root: str,
@@ -130,7 +176,7 @@ def make_synthetic_rafdb(root: str,
         for index, label in enumerate(labels, start=1):
             stem = pattern % index
             face_rng = np.random.default_rng([seed, len(lines)])
-            face = _draw_face(face_rng, int(label), image_size)
+            face, _ = _draw_face(face_rng, int(label), image_size)
             face.save(osp.join(root, 'Image', 'aligned',
                                f'{stem}_aligned.jpg'), quality=92)
             if with_original:

@@ -135,3 +135,17 @@ def test_local_checkpoint_file_is_loaded(tmp_path, tiny_clip):
     loaded = load_clip('mpafer-tiny-vit', str(path))
     for key, value in tiny_clip.state_dict().items():
         assert torch.equal(value, loaded.state_dict()[key]), key
+
+
+def test_non_finite_loss_stops_before_the_update():
+    model = build_model(prototype_align_loss=None)
+    optim = build_optim_wrapper(
+        model, dict(optimizer=dict(type='SGD', lr=0.1)))
+    model.head.logit_scale = float('nan')
+    before = {n: p.detach().clone() for n, p in model.named_parameters()
+              if p.requires_grad}
+    with pytest.raises(FloatingPointError, match=r'loss_cls=nan'):
+        model.train_step(batch(), optim)
+    for name, param in model.named_parameters():
+        if param.requires_grad:
+            assert torch.equal(param, before[name]), name

@@ -22,7 +22,7 @@ def run_tool(script, *args, env):
 
 
 def data_options(data_root):
-    options = ['train_cfg.max_epochs=2']
+    options = ['train_cfg.max_epochs=2', 'model.clip.pretrained=None']
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         options += [f'{loader}.dataset.data_root={data_root}',
                     f'{loader}.num_workers=0',
@@ -70,6 +70,8 @@ def test_train_resume_and_test(tmp_path, synthetic_rafdb, env):
                    '--cfg-options', *options[1:], env=env)
     accuracy = float(re.findall(r'accuracy/top1: ([\d.]+)', log)[-1])
     assert accuracy == pytest.approx(third_epoch)  # same weights, same data
-    assert 'single-label/recall' in log
+    assert 'single-label/recall' in log  # mean class accuracy
+    assert re.search(r'per_class_acc/Surprise: [\d.]+', log)
+    assert 'Confusion matrix (rows: true class' in log
     with open(out, 'rb') as f:
         assert len(pickle.load(f)) == 28  # 7 classes x 4 test images

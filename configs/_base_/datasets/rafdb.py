@@ -58,10 +58,12 @@ val_dataloader = dict(
         split='test',
         pipeline=test_pipeline),
 )
-# Overall accuracy and mean class accuracy (macro recall).
+# Overall accuracy, mean class accuracy (macro recall), per-class accuracy
+# and the confusion matrix (logged as a table).
 val_evaluator = [
     dict(type='Accuracy', topk=(1, )),
     dict(type='SingleLabelMetric', items=('recall', ), average='macro'),
+    dict(type='PerClassAccuracy'),
 ]
 
 test_dataloader = val_dataloader

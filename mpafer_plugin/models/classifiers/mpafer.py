@@ -1,6 +1,8 @@
 """The MPA-FER classifier: one frozen CLIP shared by backbone and head."""
-from typing import Optional
+from typing import Dict, Optional, Tuple
 
+import torch
+from mmengine.logging import MMLogger
 from mmpretrain.models.classifiers import ImageClassifier
 from mmpretrain.registry import MODELS
 
@@ -13,6 +15,14 @@ class MPAFER(ImageClassifier):
     hands the built model to the backbone (which keeps the image tower) and
     the head (which keeps the text tower), so no weight is loaded or stored
     twice.
+
+    A loss term that is NaN or infinite stops training *before* the update,
+    with a :class:`FloatingPointError` naming the term, so the parameters
+    and every checkpoint already written stay good.
+
+    A checkpoint that holds none of the frozen CLIP weights (a prompts-only
+    export, see :mod:`mpafer_plugin.apis.prompts_export`) loads too: the
+    frozen weights are kept as the CLIP spec loaded them.
 
     Loss: ``L = CE + β (L_ta + L_pa) + γ L_v`` (METHOD.md §5), the terms
     being computed by the head.
@@ -41,3 +51,44 @@ class MPAFER(ImageClassifier):
             train_cfg=train_cfg,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
+
+    def parse_losses(
+        self, losses: Dict[str, torch.Tensor]
+    ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
+        loss, log_vars = super().parse_losses(losses)
+        if not torch.isfinite(loss):
+            bad = [name for name, value in log_vars.items()
+                   if name != 'loss' and not torch.isfinite(value)]
+            values = ', '.join(f'{name}={log_vars[name].item()}'
+                               for name in bad)
+            raise FloatingPointError(
+                f'MPA-FER: non-finite loss term(s) {values}. Training stopped '
+                f'before this update: the parameters and the checkpoints in '
+                f'the work dir are intact. Resume from the last one with a '
+                f'lower learning rate, or fp32/bf16 instead of fp16.')
+        return loss, log_vars
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        self._fill_frozen_weights(state_dict, prefix)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    def _fill_frozen_weights(self, state_dict: dict, prefix: str) -> None:
+        """If ``state_dict`` has no frozen parameter at all, add every
+        missing non-trainable entry from the model as it is (CLIP as the
+        spec loaded it); a checkpoint with some frozen weights is left
+        alone so that a truncated one is still reported."""
+        frozen = [name for name, param in self.named_parameters()
+                  if not param.requires_grad]
+        if not frozen or any(prefix + name in state_dict for name in frozen):
+            return
+        trainable = {name for name, param in self.named_parameters()
+                     if param.requires_grad}
+        filled = 0
+        for name, value in self.state_dict().items():
+            if name not in trainable and prefix + name not in state_dict:
+                state_dict[prefix + name] = value
+                filled += 1
+        MMLogger.get_current_instance().info(
+            f'Checkpoint has no frozen CLIP weights (a prompts-only '
+            f'export): kept {filled} frozen tensors as loaded from the CLIP '
+            f'spec.')

@@ -7,8 +7,9 @@ in eval mode with every parameter frozen (``requires_grad=False``).
 
 Importing this module also registers the small architectures shipped in
 ``mpafer_plugin/resources/open_clip_configs`` (``mpafer-tiny-vit``: width 64,
-2 layers, the full 49,408-token vocabulary so the stock tokenizer works), used
-by the tests and the offline quick start.
+2 layers, 224 px, patch 16; ``mpafer-tiny-vit-64``: the same at 64 px, patch
+8; both keep the full 49,408-token vocabulary so the stock tokenizer works),
+used by the tests and the offline quick start.
 """
 import os
 import os.path as osp

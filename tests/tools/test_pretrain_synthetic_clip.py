@@ -1,0 +1,50 @@
+"""The quick start's CLIP pretraining writes a checkpoint that the real
+loading path (a local file as `pretrained`) accepts, and it learns."""
+import re
+
+import numpy as np
+import torch
+
+from mpafer_plugin.datasets.synthetic_faces import (describe_face,
+                                                     synthetic_captioned_faces)
+from mpafer_plugin.models import load_clip
+from tools.pretrain_synthetic_clip import contrastive_loss, main
+
+
+def test_captions_name_attributes_never_the_class():
+    classes = ('surprise', 'fear', 'disgust', 'happ', 'sad', 'anger',
+               'neutral')
+    captions = [c for _, c in synthetic_captioned_faces(14, 32, seed=0)]
+    assert all(not any(k in c.lower() for k in classes) for c in captions)
+    smile = np.array([0.1, 0.0, 0.8, 1.0, 0.3, 1.3, 0.0, 0.0])
+    caption = describe_face(smile, np.random.default_rng(0))
+    assert 'smile' in caption and 'closed lips' not in caption
+
+
+def test_duplicate_captions_are_positives():
+    distinct = torch.eye(3)  # three mutually distinct images and texts
+    merged = distinct[[0, 0, 2]]  # pairs 0 and 1 mapped to one point
+    tokens = torch.tensor([[1], [1], [3]])  # pairs 0 and 1 share a caption
+    plain = torch.tensor([[1], [2], [3]])
+    assert contrastive_loss(distinct, distinct, 100.0, plain) < 1e-3
+    # with a shared caption, pushing pairs 0 and 1 apart is penalised and
+    # merging them is the optimum (each target split: -log 0.5, 2 of 3 rows)
+    assert contrastive_loss(distinct, distinct, 100.0, tokens) > 30
+    loss = contrastive_loss(merged, merged, 100.0, tokens)
+    assert abs(float(loss) - 2 * np.log(2) / 3) < 1e-3
+
+
+def test_writes_a_loadable_checkpoint(tmp_path, capsys):
+    out = tmp_path / 'clip.pt'
+    main(['--out', str(out), '--pairs', '16', '--batch-size', '8',
+          '--epochs', '2', '--lr', '1e-3'])
+    torch.manual_seed(0)
+    random = load_clip('mpafer-tiny-vit-64', None).state_dict()
+    loaded = load_clip('mpafer-tiny-vit-64', str(out)).state_dict()
+    saved = torch.load(out, weights_only=True)
+    assert set(saved) == set(loaded)
+    assert all(torch.equal(saved[k], loaded[k]) for k in saved)
+    assert not torch.equal(loaded['visual.conv1.weight'],
+                           random['visual.conv1.weight'])
+    log = capsys.readouterr().out
+    assert re.search(r'epoch 2/2 +contrastive loss [\d.]+', log)

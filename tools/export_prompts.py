@@ -1,0 +1,46 @@
+"""Export the learned prompts of an MPA-FER checkpoint: kilobytes instead of
+the full model, with the config and class names needed to rebuild it.
+
+Usage: python tools/export_prompts.py CONFIG CHECKPOINT --out prompts.pth
+       [--cfg-options k=v ...]
+
+The export loads wherever a checkpoint does: ``python tools/test.py CONFIG
+prompts.pth``, ``mpafer_plugin.apis.init_model(prompts.pth)``. CLIP's frozen
+weights then come from the config's CLIP spec (tag or local file).
+"""
+import argparse
+import copy
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+from mmengine.runner import load_checkpoint
+from mmpretrain.registry import MODELS
+
+import mpafer_plugin  # noqa: F401  registers components, safe globals
+from mpafer_plugin.apis import export_prompts
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--out', required=True, help='the export to write')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    args = parser.parse_args(argv)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    # The checkpoint holds every weight: build CLIP with random weights of
+    # the same shapes instead of fetching the pretrained ones.
+    model_cfg = copy.deepcopy(cfg.model)
+    model_cfg.clip.pretrained = None
+    model = MODELS.build(model_cfg)
+    load_checkpoint(model, args.checkpoint, map_location='cpu', strict=True)
+    written = export_prompts(model, cfg, args.out)
+    numel = sum(t.numel() for t in written['state_dict'].values())
+    print(f'Wrote {args.out}: {len(written["state_dict"])} tensors, '
+          f'{numel:,} values, {osp.getsize(args.out):,} bytes.')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,135 @@
+"""Pretrain a small open_clip model, from random weights, on generated
+(drawn face, attribute caption) pairs, and save it as a local CLIP
+checkpoint that a config's ``clip.pretrained`` can point to.
+
+MPA-FER adapts a *pretrained* CLIP; no CLIP weights can be downloaded
+offline, and a random-weight CLIP carries no usable features (a linear probe
+on its features stays near chance on the synthetic faces). This tool gives
+the offline quick start a CLIP that has learnt what the captions name
+(brows, eyes, mouth, nose; never the expression class) with CLIP's own
+symmetric contrastive loss, in a few CPU minutes. It is a stand-in for the
+real thing, not a model of real faces.
+
+Usage: python tools/pretrain_synthetic_clip.py --out CKPT
+       [--model mpafer-tiny-vit-64] [--pairs 2100] [--epochs 25]
+       [--batch-size 64] [--lr 2e-3] [--seed 0]
+"""
+import argparse
+import os
+import os.path as osp
+import tempfile
+import time
+
+import numpy as np
+import open_clip
+import torch
+import torch.nn.functional as F
+from mmengine.utils import ProgressBar
+
+import mpafer_plugin  # noqa: F401  registers the tiny architectures
+from mpafer_plugin.datasets.synthetic_faces import synthetic_captioned_faces
+
+CLIP_MEAN = np.array([0.48145466, 0.4578275, 0.40821073], np.float32)
+CLIP_STD = np.array([0.26862954, 0.26130258, 0.27577711], np.float32)
+
+
+def make_pairs(num, image_size, seed, tokenizer):
+    """``(N, 3, S, S)`` normalised images and ``(N, 77)`` caption tokens."""
+    images, captions = [], []
+    progress = ProgressBar(num)
+    for face, caption in synthetic_captioned_faces(num, image_size, seed):
+        pixels = np.asarray(face, np.float32) / 255
+        images.append(((pixels - CLIP_MEAN) / CLIP_STD).transpose(2, 0, 1))
+        captions.append(caption)
+        progress.update()
+    print()
+    return torch.from_numpy(np.stack(images)), tokenizer(captions)
+
+
+def contrastive_loss(image_feats, text_feats, logit_scale, tokens):
+    """CLIP's symmetric InfoNCE over a batch of pairs, where pairs with the
+    same caption (frequent here: captions combine a few attributes) count
+    as positives of each other instead of as negatives."""
+    logits = logit_scale * F.normalize(image_feats, dim=-1) @ F.normalize(
+        text_feats, dim=-1).t()
+    same = (tokens[:, None] == tokens[None]).all(dim=-1).float()
+    target = same / same.sum(dim=1, keepdim=True)
+    return (F.cross_entropy(logits, target)
+            + F.cross_entropy(logits.t(), target)) / 2
+
+
+def save_atomic(state_dict, out):
+    folder = osp.dirname(osp.abspath(out))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix='.tmp')
+    os.close(fd)
+    try:
+        torch.save(state_dict, tmp)
+        os.replace(tmp, out)
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--out', required=True, help='checkpoint to write')
+    parser.add_argument('--model', default='mpafer-tiny-vit-64',
+                        help='open_clip architecture (random init)')
+    parser.add_argument('--pairs', type=int, default=2100)
+    parser.add_argument('--epochs', type=int, default=25)
+    parser.add_argument('--batch-size', type=int, default=64)
+    parser.add_argument('--lr', type=float, default=2e-3)
+    parser.add_argument('--weight-decay', type=float, default=0.1)
+    parser.add_argument('--seed', type=int, default=0)
+    args = parser.parse_args(argv)
+
+    torch.manual_seed(args.seed)
+    model = open_clip.create_model(args.model)
+    image_size = model.visual.image_size
+    image_size = image_size[0] if isinstance(image_size, tuple) else image_size
+    print(f'Drawing {args.pairs} captioned faces at {image_size} px')
+    images, tokens = make_pairs(args.pairs, image_size, args.seed,
+                                open_clip.get_tokenizer(args.model))
+
+    steps_per_epoch = len(images) // args.batch_size
+    if steps_per_epoch == 0:
+        raise ValueError(f'--pairs {args.pairs} is smaller than '
+                         f'--batch-size {args.batch_size}.')
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr,
+                                  weight_decay=args.weight_decay)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, args.lr, total_steps=args.epochs * steps_per_epoch,
+        pct_start=0.1)
+    model.train()
+    start = time.time()
+    for epoch in range(1, args.epochs + 1):
+        order = torch.randperm(len(images))
+        total = 0.0
+        for step in range(steps_per_epoch):
+            batch = order[step * args.batch_size:(step + 1) * args.batch_size]
+            pixels = images[batch]
+            flip = torch.rand(len(batch)) < 0.5
+            pixels = torch.where(flip[:, None, None, None], pixels.flip(-1),
+                                 pixels)
+            image_feats, text_feats, logit_scale = model(
+                pixels, tokens[batch])
+            loss = contrastive_loss(image_feats, text_feats, logit_scale,
+                                    tokens[batch])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            with torch.no_grad():  # as CLIP: scale at most 100
+                model.logit_scale.clamp_(0, np.log(100))
+            total += loss.item()
+        print(f'epoch {epoch}/{args.epochs}  contrastive loss '
+              f'{total / steps_per_epoch:.3f}  ({time.time() - start:.0f} s)',
+              flush=True)
+    save_atomic(model.state_dict(), args.out)
+    print(f'Saved {args.model} weights to {args.out}; use '
+          f"clip=dict(model_name='{args.model}', pretrained='{args.out}')")
+
+
+if __name__ == '__main__':
+    main()
