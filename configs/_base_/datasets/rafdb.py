@@ -1,70 +1,22 @@
-# RAF-DB (basic), official layout: see docs/datasets.md.
+# RAF-DB (basic): official layout or train/<class>/ folders, see docs/datasets.md.
+_base_ = ['./fer_common.py']
+
 dataset_type = 'RAFDB'
 data_root = 'data/rafdb/basic'
 # Prompt class names, in RAF-DB's label order (1 Surprise ... 7 Neutral).
 class_names = [
     'surprise', 'fear', 'disgust', 'happiness', 'sadness', 'anger', 'neutral'
 ]
-
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(
-        type='RandomResizedCrop',
-        scale=224,
-        crop_ratio_range=(0.8, 1.0),
-        backend='pillow',
-        interpolation='bicubic'),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(
-        type='RandomErasing',
-        erase_prob=0.25,
-        mode='rand',
-        min_area_ratio=0.02,
-        max_area_ratio=1 / 3,
-        fill_color=[104.094, 116.746, 122.771],  # CLIP mean, BGR
-        fill_std=[70.323, 66.632, 68.501]),
-    dict(type='PackInputs'),
-]
-
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(224, 224), backend='pillow',
-         interpolation='bicubic'),
-    dict(type='PackInputs'),
-]
-
 train_dataloader = dict(
-    batch_size=32,
-    num_workers=4,
-    persistent_workers=True,
-    pin_memory=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
         split='train',
-        pipeline=train_pipeline),
-)
-
+        pipeline={{_base_.train_pipeline}}))
 val_dataloader = dict(
-    batch_size=64,
-    num_workers=4,
-    persistent_workers=True,
-    pin_memory=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
         split='test',
-        pipeline=test_pipeline),
-)
-# Overall accuracy, mean class accuracy (macro recall), per-class accuracy
-# and the confusion matrix (logged as a table).
-val_evaluator = [
-    dict(type='Accuracy', topk=(1, )),
-    dict(type='SingleLabelMetric', items=('recall', ), average='macro'),
-    dict(type='PerClassAccuracy'),
-]
-
+        pipeline={{_base_.test_pipeline}}))
 test_dataloader = val_dataloader
-test_evaluator = val_evaluator

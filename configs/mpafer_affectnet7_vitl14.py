@@ -1,0 +1,9 @@
+# MPA-FER, ViT-L/14 (OpenAI CLIP), AffectNet-7.
+_base_ = [
+    './_base_/models/mpafer_vit-l14.py',
+    './_base_/datasets/affectnet7.py',
+    './_base_/schedules/sgd_cosine_120e.py',
+    './_base_/default_runtime.py',
+]
+
+model = dict(head=dict(classnames={{_base_.class_names}}))
