@@ -15,9 +15,6 @@ Usage: python tools/pretrain_synthetic_clip.py --out CKPT
        [--batch-size 64] [--lr 2e-3] [--seed 0]
 """
 import argparse
-import os
-import os.path as osp
-import tempfile
 import time
 
 import numpy as np
@@ -28,6 +25,7 @@ from mmengine.utils import ProgressBar
 
 import mpafer_plugin  # noqa: F401  registers the tiny architectures
 from mpafer_plugin.datasets.synthetic_faces import synthetic_captioned_faces
+from mpafer_plugin.utils import atomic_torch_save
 
 CLIP_MEAN = np.array([0.48145466, 0.4578275, 0.40821073], np.float32)
 CLIP_STD = np.array([0.26862954, 0.26130258, 0.27577711], np.float32)
@@ -46,29 +44,13 @@ def make_pairs(num, image_size, seed, tokenizer):
     return torch.from_numpy(np.stack(images)), tokenizer(captions)
 
 
-def contrastive_loss(image_feats, text_feats, logit_scale, tokens):
-    """CLIP's symmetric InfoNCE over a batch of pairs, where pairs with the
-    same caption (frequent here: captions combine a few attributes) count
-    as positives of each other instead of as negatives."""
+def contrastive_loss(image_feats, text_feats, logit_scale):
+    """CLIP's symmetric InfoNCE over a batch of matched pairs."""
     logits = logit_scale * F.normalize(image_feats, dim=-1) @ F.normalize(
         text_feats, dim=-1).t()
-    same = (tokens[:, None] == tokens[None]).all(dim=-1).float()
-    target = same / same.sum(dim=1, keepdim=True)
+    target = torch.arange(len(logits))
     return (F.cross_entropy(logits, target)
             + F.cross_entropy(logits.t(), target)) / 2
-
-
-def save_atomic(state_dict, out):
-    folder = osp.dirname(osp.abspath(out))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix='.tmp')
-    os.close(fd)
-    try:
-        torch.save(state_dict, tmp)
-        os.replace(tmp, out)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
 
 
 def main(argv=None):
@@ -114,8 +96,7 @@ def main(argv=None):
                                  pixels)
             image_feats, text_feats, logit_scale = model(
                 pixels, tokens[batch])
-            loss = contrastive_loss(image_feats, text_feats, logit_scale,
-                                    tokens[batch])
+            loss = contrastive_loss(image_feats, text_feats, logit_scale)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -126,7 +107,7 @@ def main(argv=None):
         print(f'epoch {epoch}/{args.epochs}  contrastive loss '
               f'{total / steps_per_epoch:.3f}  ({time.time() - start:.0f} s)',
               flush=True)
-    save_atomic(model.state_dict(), args.out)
+    atomic_torch_save(model.state_dict(), args.out)
     print(f'Saved {args.model} weights to {args.out}; use '
           f"clip=dict(model_name='{args.model}', pretrained='{args.out}')")
 

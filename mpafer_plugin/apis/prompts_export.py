@@ -8,15 +8,13 @@ when it is loaded (see :meth:`MPAFER._fill_frozen_weights`), so
 ``tools/test.py CONFIG EXPORT`` and :func:`init_model` accept it like a
 full checkpoint. It loads with ``torch.load(weights_only=True)``.
 """
-import os
-import os.path as osp
-import tempfile
 from typing import Optional, Union
 
 import torch
 import torch.nn as nn
 from mmengine.config import Config
 
+from ..utils import atomic_torch_save
 from ..version import __version__
 
 EXPORT_KIND = 'mpafer_prompts'
@@ -38,16 +36,7 @@ def export_prompts(model: nn.Module, cfg: Config, out_file: str) -> dict:
         meta=dict(kind=EXPORT_KIND, mpafer_plugin=__version__,
                   config=cfg.pretty_text, classes=classes),
         state_dict=trainable_state_dict(model))
-    folder = osp.dirname(osp.abspath(out_file))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix='.tmp')
-    os.close(fd)
-    try:
-        torch.save(checkpoint, tmp)
-        os.replace(tmp, out_file)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
+    atomic_torch_save(checkpoint, out_file)
     return checkpoint
 
 

@@ -1,28 +1,10 @@
-# AffectNet-8: Manually_Annotated_Images + training/validation.csv (ids 0-7
-# kept, 8-10 dropped), evaluated on the official validation set. Training
-# is heavily imbalanced: a class-balanced sampler draws 1/count-weighted.
-_base_ = ['./fer_common.py']
+# AffectNet-8: as AffectNet-7 (affectnet7.py) with Contempt (id 7) kept.
+_base_ = ['./affectnet7.py']
 
-dataset_type = 'AffectNet'
-data_root = 'data/affectnet'
-# Prompt class names, in AffectNet's expression-id order.
 class_names = [
     'neutral', 'happiness', 'sadness', 'surprise', 'fear', 'disgust', 'anger',
     'contempt'
 ]
-train_dataloader = dict(
-    sampler=dict(_delete_=True, type='ClassBalancedSampler'),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        split='train',
-        num_classes=8,
-        pipeline={{_base_.train_pipeline}}))
-val_dataloader = dict(
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        split='val',
-        num_classes=8,
-        pipeline={{_base_.test_pipeline}}))
+train_dataloader = dict(dataset=dict(num_classes=8))
+val_dataloader = dict(dataset=dict(num_classes=8))
 test_dataloader = val_dataloader

@@ -17,6 +17,8 @@ from mmengine.utils import ProgressBar
 from mmpretrain.registry import DATASETS, HOOKS
 from torch.utils.data import DataLoader, Subset
 
+from ...utils import atomic_torch_save
+
 DEFAULT_CACHE_DIR = osp.join(
     os.environ.get('MPAFER_CACHE', osp.expanduser('~/.cache/mpafer_plugin')),
     'prototypes')
@@ -187,7 +189,5 @@ class PrototypeHook(Hook):
     @staticmethod
     def _save(path: str, prototypes: torch.Tensor, classes) -> None:
         """Write atomically, so an interrupted run leaves no half file."""
-        os.makedirs(osp.dirname(path), exist_ok=True)
-        tmp = f'{path}.tmp{os.getpid()}'
-        torch.save(dict(prototypes=prototypes, classes=list(classes)), tmp)
-        os.replace(tmp, path)
+        atomic_torch_save(
+            dict(prototypes=prototypes, classes=list(classes)), path)
