@@ -34,6 +34,8 @@ setup(
         'open_clip_torch>=3.0,<4',
         'numpy',
         'Pillow',
+        # 4.x wheels ship the Haar face cascades (5.x wheels do not)
+        'opencv-python>=4.5,<5',
     ],
     extras_require={'tests': ['pytest']},
     license='Apache-2.0',

@@ -1,0 +1,84 @@
+"""Write per-face inference results as JSON or CSV, one row per face, as
+they come: an interrupted run keeps every row written so far.
+
+Row: ``source``, ``frame`` (video frame index, empty for an image),
+``face`` (index in the image, left to right), ``box`` (``x1, y1, x2, y2``,
+pixels, ``x2``/``y2`` exclusive), ``pred_class``, ``pred_score`` and the
+probability of every class. CSV flattens the box into ``x1 … y2`` and the
+probabilities into ``prob_<class>`` columns; JSON is a list of objects with
+``box`` and ``scores`` (``{class: probability}``).
+
+The file is written to ``<path>.partial`` and renamed to ``path`` when the
+writer closes, also on an exception (Ctrl-C included), so ``path`` is always
+complete, valid JSON / CSV. After a hard kill, ``<path>.partial`` holds every
+row written (CSV complete, JSON without its closing bracket).
+"""
+import csv
+import json
+import os
+import os.path as osp
+from typing import Sequence
+
+
+class FaceResultsWriter:
+    """Context manager: ``with FaceResultsWriter(path, classes, fmt) as w:
+    w.write(record)`` for each result of :class:`FERInferencer`.
+
+    Args:
+        path (str): the results file.
+        classes (Sequence[str]): class names, in the model's order.
+        fmt (str): ``'json'`` or ``'csv'``.
+    """
+
+    FORMATS = ('json', 'csv')
+
+    def __init__(self, path: str, classes: Sequence[str], fmt: str = 'json'):
+        if fmt not in self.FORMATS:
+            raise ValueError(f'format must be one of {self.FORMATS}, not '
+                             f'{fmt!r}.')
+        self.path, self.classes, self.fmt = path, list(classes), fmt
+        self.rows = 0
+        self._file = None
+
+    def __enter__(self):
+        os.makedirs(osp.dirname(osp.abspath(self.path)), exist_ok=True)
+        self._file = open(self.path + '.partial', 'w', newline='',
+                          encoding='utf-8')
+        if self.fmt == 'csv':
+            self._csv = csv.writer(self._file)
+            self._csv.writerow(
+                ['source', 'frame', 'face', 'x1', 'y1', 'x2', 'y2',
+                 'pred_class', 'pred_score'] +
+                [f'prob_{name}' for name in self.classes])
+        else:
+            self._file.write('[')
+        self._file.flush()
+        return self
+
+    def write(self, record: dict) -> None:
+        """Write one row per face of ``record`` and flush."""
+        for face in record['faces']:
+            scores = [float(p) for p in face['scores']]
+            if self.fmt == 'csv':
+                frame = '' if record['frame'] is None else record['frame']
+                self._csv.writerow(
+                    [record['source'], frame, face['face'], *face['box'],
+                     face['pred_class'], f'{face["pred_score"]:.6f}'] +
+                    [f'{p:.6f}' for p in scores])
+            else:
+                row = dict(source=record['source'], frame=record['frame'],
+                           face=face['face'], box=list(face['box']),
+                           pred_class=face['pred_class'],
+                           pred_score=float(face['pred_score']),
+                           scores=dict(zip(self.classes, scores)))
+                self._file.write((',\n ' if self.rows else '\n ') +
+                                 json.dumps(row))
+            self.rows += 1
+        self._file.flush()
+
+    def __exit__(self, *exc_info):
+        if self.fmt == 'json':
+            self._file.write('\n]\n')
+        self._file.close()
+        os.replace(self.path + '.partial', self.path)
+        return False

@@ -1,0 +1,68 @@
+"""Annotated images of inference results: a box per face with its index,
+predicted class and probability."""
+import os
+import os.path as osp
+from typing import Optional
+
+import cv2
+import numpy as np
+
+BOX_COLOR = (0, 200, 255)  # BGR
+TEXT_COLOR = (0, 0, 0)
+
+
+def draw_faces(image: np.ndarray, record: dict) -> np.ndarray:
+    """A copy of the BGR ``image`` with each face of ``record`` (a result of
+    :class:`FERInferencer`) drawn as a box labelled ``'<i> <class> <p>'``;
+    an image without face is labelled with its status."""
+    canvas = image.copy()
+    height, width = canvas.shape[:2]
+    thickness = max(1, round(min(height, width) / 200))
+    font_scale = max(0.3, min(height, width) / 600)
+    for face in record['faces']:
+        x1, y1, x2, y2 = face['box']
+        cv2.rectangle(canvas, (x1, y1), (x2 - 1, y2 - 1), BOX_COLOR,
+                      thickness)
+        _label(canvas, f'{face["face"]} {face["pred_class"]} '
+               f'{face["pred_score"]:.2f}', x1, y1, font_scale, thickness)
+    if not record['faces']:
+        _label(canvas, record['status'].replace('_', ' '), 0, 0, font_scale,
+               thickness)
+    return canvas
+
+
+def _label(canvas, text, x, y, font_scale, thickness):
+    (text_w, text_h), base = cv2.getTextSize(
+        text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thickness)
+    top = y - text_h - base if y - text_h - base >= 0 else y
+    cv2.rectangle(canvas, (x, top), (x + text_w, top + text_h + base),
+                  BOX_COLOR, cv2.FILLED)
+    cv2.putText(canvas, text, (x, top + text_h), cv2.FONT_HERSHEY_SIMPLEX,
+                font_scale, TEXT_COLOR, thickness, cv2.LINE_AA)
+
+
+def visualization_path(record: dict, out_dir: str,
+                       root: Optional[str] = None) -> str:
+    """Where the annotated image of ``record`` goes under ``out_dir``: the
+    source's path relative to ``root`` (the input folder) or its file name,
+    as ``.png``; a video frame goes to ``<video>/frame_<index>.png``."""
+    source = record['source']
+    if root and osp.isdir(root):
+        relative = osp.relpath(source, root)
+    else:
+        relative = osp.basename(source).replace(':', '_')
+    stem = osp.splitext(relative)[0]
+    if record['frame'] is not None:
+        return osp.join(out_dir, stem, f'frame_{record["frame"]:06d}.png')
+    return osp.join(out_dir, stem + '.png')
+
+
+def save_visualization(image: np.ndarray, record: dict, out_dir: str,
+                       root: Optional[str] = None) -> str:
+    """Draw ``record`` on ``image``, write it to
+    :func:`visualization_path` and return that path."""
+    path = visualization_path(record, out_dir, root)
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    if not cv2.imwrite(path, draw_faces(image, record)):
+        raise OSError(f'Cannot write the annotated image {path}.')
+    return path

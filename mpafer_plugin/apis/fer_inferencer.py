@@ -1,0 +1,175 @@
+"""Facial expression recognition on photos, folders and videos, in
+MMPretrain's inferencer style.
+
+For each image (or sampled video frame): detect faces (a
+:mod:`face detector <.face_detectors>`, or the whole image when off) →
+grow each box by ``margin`` and crop → the config's test pipeline (its
+image loader removed) → batched ``model.test_step`` on the model's device →
+per-face class probabilities ``softmax(logits)`` over the model's classes.
+
+Result of one image (``record``)::
+
+    dict(source='photo.jpg', frame=None,          # video frame index
+         image_shape=[H, W],
+         status='ok' | 'no_face' | 'unreadable',
+         error=None,                                # why it is unreadable
+         faces=[dict(face=0, box=[x1, y1, x2, y2],  # detector's box
+                     pred_label=3, pred_class='happiness', pred_score=0.91,
+                     scores=[p_0, ..., p_{C-1}]),   # sums to 1
+                ...])
+"""
+from typing import Callable, Iterator, List, Optional, Tuple, Union
+
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.dataset import Compose, default_collate
+from mmpretrain.apis.base import BaseInferencer
+from mmpretrain.datasets import remove_transform
+from mmpretrain.registry import TRANSFORMS
+
+from .face_detectors import (FaceDetectorType, WholeImageFaceDetector,
+                             build_face_detector, expand_box)
+from .face_visualization import save_visualization
+from .media_inputs import Frame, InputType, expand_inputs, iter_frames
+from .model_init import init_model
+
+# Loaders the inferencer replaces: it hands the pipeline decoded crops.
+IMAGE_LOADERS = ('LoadImageFromFile', 'LoadFERImage')
+
+
+class FERInferencer(BaseInferencer):
+    """Face detection + MPA-FER classification of every face.
+
+    Args:
+        model (str | Config | BaseModel): a config file or ``Config`` (with
+            ``pretrained``), a prompts-only export file alone, or a built
+            model (with ``model._config``).
+        pretrained (str, optional): the checkpoint (full, or a prompts-only
+            export) for a config.
+        device (str, optional): e.g. ``'cuda:0'``; default CUDA if available,
+            else CPU.
+        detector: ``'HaarCascadeFaceDetector'`` (default), a config dict
+            such as ``dict(type='HaarCascadeFaceDetector', min_neighbors=8)``,
+            a callable ``image -> (N, 4) boxes``, or ``None`` / ``'none'``
+            for inputs that are already aligned face crops (the whole image
+            is one face).
+        margin (float): each detected box grows by this fraction of its
+            width / height on every side before cropping (aligned training
+            crops show some forehead and chin). Not applied with the whole
+            image.
+        cfg_options (dict, optional): merged into the config first.
+
+    Example::
+
+        >>> inferencer = FERInferencer('configs/mpafer_rafdb.py',
+        ...                            'work_dirs/mpafer_rafdb/epoch_120.pth')
+        >>> records = inferencer('photos/', batch_size=16, show_dir='vis')
+        >>> records[0]['faces'][0]['pred_class']
+        'happiness'
+    """
+
+    def __init__(self,
+                 model,
+                 pretrained: Optional[str] = None,
+                 device: Union[str, torch.device, None] = None,
+                 detector: FaceDetectorType = 'HaarCascadeFaceDetector',
+                 margin: float = 0.2,
+                 cfg_options: Optional[dict] = None):
+        if device is None:
+            device = 'cuda' if torch.cuda.is_available() else 'cpu'
+        if isinstance(model, (str, Config)) or model is None:
+            model = init_model(model, pretrained, device=device,
+                               cfg_options=cfg_options)
+            pretrained = None
+        super().__init__(model=model, pretrained=pretrained or False,
+                         device=device)
+        self.classes = list(self.model.head.classnames)
+        self.detector = build_face_detector(detector)
+        self.whole_image = isinstance(self.detector, WholeImageFaceDetector)
+        self.margin = margin
+
+    def _init_pipeline(self, cfg: Config) -> Callable:
+        pipeline = cfg.test_dataloader.dataset.pipeline
+        for loader in IMAGE_LOADERS:
+            pipeline = remove_transform(pipeline, loader)
+        return Compose([TRANSFORMS.build(t) for t in pipeline])
+
+    def __call__(self,
+                 inputs: InputType,
+                 batch_size: int = 1,
+                 video_stride: int = 1,
+                 show_dir: Optional[str] = None) -> List[dict]:
+        """Results (see the module doc) of every image / sampled frame of
+        ``inputs`` (paths, folders, videos or BGR / gray arrays), in order.
+        With ``show_dir``, annotated images are written there too."""
+        records = []
+        root = inputs if isinstance(inputs, str) else None
+        for record, image in self.iter_results(inputs, batch_size,
+                                               video_stride):
+            if show_dir is not None and image is not None:
+                save_visualization(image, record, show_dir, root)
+            records.append(record)
+        return records
+
+    def iter_results(
+        self,
+        inputs: InputType,
+        batch_size: int = 1,
+        video_stride: int = 1,
+    ) -> Iterator[Tuple[dict, Optional[np.ndarray]]]:
+        """``(record, BGR image or None)`` for every image / sampled frame,
+        in order, as soon as its batch has run: faces of consecutive images
+        share batches of ``batch_size`` crops."""
+        pending, crops = [], []
+        for frame in iter_frames(expand_inputs(inputs), video_stride):
+            record, frame_crops = self._detect(frame)
+            pending.append((record, frame.image))
+            crops.extend(frame_crops)
+            if len(crops) >= batch_size:
+                self._classify(pending, crops, batch_size)
+                yield from pending
+                pending, crops = [], []
+        self._classify(pending, crops, batch_size)
+        yield from pending
+
+    def _detect(self, frame: Frame) -> Tuple[dict, List[np.ndarray]]:
+        record = dict(source=frame.source, frame=frame.frame,
+                      image_shape=None, status='unreadable',
+                      error=frame.error, faces=[])
+        if frame.image is None:
+            return record, []
+        image = frame.image
+        height, width = image.shape[:2]
+        record['image_shape'] = [height, width]
+        boxes = self.detector(image)
+        record['status'] = 'ok' if len(boxes) else 'no_face'
+        crops = []
+        for index, box in enumerate(boxes):
+            x1, y1, x2, y2 = box if self.whole_image else expand_box(
+                box, self.margin, width, height)
+            crops.append(image[y1:y2, x1:x2])
+            record['faces'].append(dict(face=index,
+                                        box=[int(v) for v in box]))
+        return record, crops
+
+    def preprocess(self, crops: List[np.ndarray], batch_size: int = 1):
+        """Batches of ``model.test_step`` inputs from BGR face crops."""
+        data = (self.pipeline(dict(img=crop, img_shape=crop.shape[:2],
+                                   ori_shape=crop.shape[:2]))
+                for crop in crops)
+        yield from map(default_collate, self._get_chunk_data(data,
+                                                             batch_size))
+
+    def _classify(self, pending, crops, batch_size) -> None:
+        """Fill the faces of the ``pending`` records with the predictions
+        for ``crops`` (the faces' crops, in the same order)."""
+        preds = [pred for batch in self.preprocess(crops, batch_size)
+                 for pred in self.forward(batch)]
+        faces = (face for record, _ in pending for face in record['faces'])
+        for face, pred in zip(faces, preds):
+            scores = pred.pred_score.float().cpu()
+            label = int(scores.argmax())
+            face.update(pred_label=label, pred_class=self.classes[label],
+                        pred_score=float(scores[label]),
+                        scores=scores.tolist())

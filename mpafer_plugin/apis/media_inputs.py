@@ -1,0 +1,150 @@
+"""Inference inputs: image files, folders of images, video files and
+decoded arrays, turned into one stream of BGR frames.
+
+Every frame is a :class:`Frame`: ``image`` is ``uint8`` ``(H, W, 3)`` BGR
+(gray and BGRA inputs are converted), or ``None`` with ``error`` saying why
+when a file cannot be decoded, so one bad file is reported and skipped, not
+fatal.
+"""
+import math
+import os
+import os.path as osp
+from dataclasses import dataclass
+from typing import Iterable, Iterator, List, Optional, Tuple, Union
+
+import cv2
+import numpy as np
+
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff',
+                    '.webp', '.pgm', '.ppm', '.pbm')
+VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v',
+                    '.mpg', '.mpeg', '.wmv')
+
+InputType = Union[str, np.ndarray, Iterable[Union[str, np.ndarray]]]
+
+
+@dataclass
+class Frame:
+    """One image to run on: ``source`` is the file (or ``'array:<i>'``),
+    ``frame`` the video frame index (``None`` for a still image)."""
+    source: str
+    frame: Optional[int]
+    image: Optional[np.ndarray]
+    error: Optional[str] = None
+
+
+def is_video(path: str) -> bool:
+    return path.lower().endswith(VIDEO_EXTENSIONS)
+
+
+def to_bgr(image: np.ndarray) -> np.ndarray:
+    """``uint8`` ``(H, W, 3)`` BGR from a gray ``(H, W)`` / ``(H, W, 1)``,
+    BGR or BGRA array (16-bit and float images are scaled to 0-255)."""
+    image = np.asarray(image)
+    if image.dtype == np.uint16:
+        image = (image / 257.0).round()
+    elif image.dtype.kind == 'f':
+        image = image * (255.0 if image.max(initial=0) <= 1.0 else 1.0)
+    image = np.clip(image, 0, 255).astype(np.uint8)
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[..., 0]
+    if image.ndim == 2:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    if image.ndim == 3 and image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
+    if image.ndim == 3 and image.shape[2] == 3:
+        return image
+    raise ValueError(f'Not an image array: shape {image.shape}.')
+
+
+def read_image(path: str) -> Tuple[Optional[np.ndarray], Optional[str]]:
+    """``(BGR image, None)``, or ``(None, reason)`` when ``path`` cannot be
+    read or decoded."""
+    try:
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError as error:
+        return None, f'cannot read: {error}'
+    # IMREAD_COLOR: 8-bit BGR whatever the file holds (gray, 16-bit, alpha),
+    # EXIF orientation applied.
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    if image is None:
+        return None, 'not a decodable image'
+    return image, None
+
+
+def expand_inputs(inputs: InputType) -> List[Union[str, np.ndarray]]:
+    """A flat list of image paths, video paths and arrays. A folder is
+    searched recursively for image files (sorted); a missing path raises
+    :class:`FileNotFoundError` naming it."""
+    if isinstance(inputs, (str, os.PathLike, np.ndarray)):
+        inputs = [inputs]
+    expanded = []
+    for item in inputs:
+        if isinstance(item, np.ndarray):
+            expanded.append(item)
+            continue
+        item = os.fspath(item)
+        if osp.isdir(item):
+            expanded.extend(sorted(
+                osp.join(folder, name)
+                for folder, _, names in os.walk(item) for name in names
+                if name.lower().endswith(IMAGE_EXTENSIONS)))
+        elif osp.isfile(item):
+            expanded.append(item)
+        else:
+            raise FileNotFoundError(f'Input {item!r} is neither a file nor '
+                                    f'a folder.')
+    return expanded
+
+
+def count_frames(items: List[Union[str, np.ndarray]],
+                 video_stride: int = 1) -> int:
+    """How many frames :func:`iter_frames` will yield, for a progress bar
+    (a video's count comes from its header, which may be approximate)."""
+    total = 0
+    for item in items:
+        if isinstance(item, str) and is_video(item):
+            capture = cv2.VideoCapture(item)
+            frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+            capture.release()
+            total += max(1, math.ceil(frames / video_stride))
+        else:
+            total += 1
+    return total
+
+
+def _iter_video(path: str, stride: int) -> Iterator[Frame]:
+    capture = cv2.VideoCapture(path)
+    if not capture.isOpened():
+        yield Frame(path, None, None, 'not a readable video')
+        return
+    index = 0
+    try:
+        while capture.grab():
+            if index % stride == 0:
+                ok, image = capture.retrieve()
+                if ok:
+                    yield Frame(path, index, to_bgr(image))
+                else:
+                    yield Frame(path, index, None, 'cannot decode frame')
+            index += 1
+    finally:
+        capture.release()
+    if index == 0:
+        yield Frame(path, None, None, 'video has no readable frame')
+
+
+def iter_frames(items: List[Union[str, np.ndarray]],
+                video_stride: int = 1) -> Iterator[Frame]:
+    """Frames of ``items`` (from :func:`expand_inputs`) in order: one per
+    image or array, every ``video_stride``-th frame of a video."""
+    if video_stride < 1:
+        raise ValueError(f'video_stride must be >= 1, got {video_stride}.')
+    for index, item in enumerate(items):
+        if isinstance(item, np.ndarray):
+            yield Frame(f'array:{index}', None, to_bgr(item))
+        elif is_video(item):
+            yield from _iter_video(item, video_stride)
+        else:
+            image, error = read_image(item)
+            yield Frame(item, None, image, error)

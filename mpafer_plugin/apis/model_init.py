@@ -1,0 +1,76 @@
+"""Build an MPA-FER model for inference from a config and a checkpoint, or
+from a prompts-only export alone."""
+import copy
+import os
+from typing import Optional, Union
+
+import torch
+from mmengine.config import Config
+from mmengine.logging import MMLogger
+from mmengine.registry import DefaultScope
+from mmengine.runner.checkpoint import _load_checkpoint_to_model
+from mmpretrain.registry import MODELS
+
+from .prompts_export import config_from_checkpoint, is_prompts_export
+
+
+def _load(checkpoint: str) -> dict:
+    if not os.path.isfile(checkpoint):
+        raise FileNotFoundError(f'Checkpoint {checkpoint!r} not found.')
+    loaded = torch.load(checkpoint, map_location='cpu', weights_only=True)
+    if not isinstance(loaded, dict):
+        raise ValueError(f'{checkpoint} is not an MMEngine checkpoint (a '
+                         f'dict), but a {type(loaded).__name__}.')
+    return loaded
+
+
+def init_model(config: Union[str, Config, None] = None,
+               checkpoint: Optional[str] = None,
+               device: Union[str, torch.device] = 'cpu',
+               cfg_options: Optional[dict] = None):
+    """An MPA-FER model in eval mode on ``device``, ``model._config`` set.
+
+    - ``init_model(CONFIG, FULL_CHECKPOINT)``: CLIP is built with random
+      weights of the right shapes (the checkpoint holds every weight, so
+      nothing is fetched) and the checkpoint is loaded strictly.
+    - ``init_model(EXPORT)`` or ``init_model(None, EXPORT)``: a prompts-only
+      export (:mod:`.prompts_export`) with its embedded config; the frozen
+      CLIP weights come from the config's CLIP spec (tag or local file,
+      relative paths from the working directory).
+    - ``init_model(CONFIG, EXPORT)``: the export with the given config
+      instead (e.g. to point ``model.clip.pretrained`` elsewhere).
+    - ``init_model(CONFIG)``: untrained prompts, with a warning.
+
+    ``cfg_options`` is merged into the config (``{'model.clip.pretrained':
+    PATH}``) before the model is built.
+    """
+    if isinstance(config, (str, os.PathLike)) and checkpoint is None and \
+            not os.fspath(config).endswith('.py'):
+        config, checkpoint = None, os.fspath(config)
+    loaded = _load(checkpoint) if checkpoint is not None else None
+    export = loaded is not None and is_prompts_export(loaded)
+    if config is None:
+        if not export:
+            raise ValueError(
+                f'{checkpoint} is not a prompts-only export (made by '
+                f'tools/export_prompts.py), so it holds no config: give the '
+                f'config too.')
+        cfg = config_from_checkpoint(loaded)
+    elif isinstance(config, Config):
+        cfg = copy.deepcopy(config)
+    else:
+        cfg = Config.fromfile(os.fspath(config))
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    model_cfg = copy.deepcopy(cfg.model)
+    if loaded is not None and not export:
+        model_cfg.clip.pretrained = None
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(model_cfg)
+    if loaded is None:
+        MMLogger.get_current_instance().warning(
+            'init_model: no checkpoint given, the prompts are untrained.')
+    else:
+        _load_checkpoint_to_model(model, loaded, strict=True)
+    model._config = cfg
+    return model.to(device).eval()

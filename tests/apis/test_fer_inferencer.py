@@ -1,0 +1,130 @@
+"""FERInferencer: face detection, cropping and batched classification give
+the model's own probabilities, for every kind of input."""
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.dataset import Compose, default_collate
+from mmpretrain.registry import TRANSFORMS
+
+from mpafer_plugin.apis import FERInferencer
+from mpafer_plugin.apis.face_detectors import expand_box
+from .face_fixtures import (FACE_PHOTO, face_photo, model_files,  # noqa: F401
+                            no_face, small_face, trained, two_faces)
+
+
+def predict_file(model, config, path):
+    """The model's own prediction for an image file, through the config's
+    test pipeline as the test loop runs it."""
+    cfg = Config.fromfile(config)
+    pipeline = Compose([TRANSFORMS.build(t)
+                        for t in cfg.test_dataloader.dataset.pipeline])
+    batch = default_collate([pipeline(dict(img_path=path))])
+    with torch.no_grad():
+        return model.test_step(batch)[0].pred_score
+
+
+def test_probabilities_are_the_models_prediction_on_the_crop(model_files,
+                                                             tmp_path):
+    model, config, full, _ = model_files
+    inferencer = FERInferencer(config, full, device='cpu', margin=0.2)
+    [record] = inferencer(FACE_PHOTO)
+    assert record['status'] == 'ok' and record['source'] == FACE_PHOTO
+    [face] = record['faces']
+    # The detector found the face (Grace Hopper's face spans about
+    # x 150-380, y 100-330 of the 512x600 photo).
+    x1, y1, x2, y2 = face['box']
+    assert 120 < x1 < 200 and 300 < x2 < 420 and 60 < y1 < 150
+    scores = torch.tensor(face['scores'])
+    assert scores.sum().item() == pytest.approx(1.0, abs=1e-5)
+    assert inferencer.classes[int(scores.argmax())] == face['pred_class']
+
+    image = face_photo()
+    cx1, cy1, cx2, cy2 = expand_box(face['box'], 0.2, 512, 600)
+    crop_file = str(tmp_path / 'crop.png')  # lossless
+    cv2.imwrite(crop_file, image[cy1:cy2, cx1:cx2])
+    expected = predict_file(model, config, crop_file)
+    torch.testing.assert_close(scores, expected, rtol=1e-4, atol=1e-6)
+
+
+def test_no_detector_classifies_the_whole_image(model_files):
+    model, config, full, _ = model_files
+    inferencer = FERInferencer(config, full, device='cpu', detector='none')
+    [record] = inferencer(FACE_PHOTO)
+    [face] = record['faces']
+    assert face['box'] == [0, 0, 512, 600]
+    torch.testing.assert_close(torch.tensor(face['scores']),
+                               predict_file(model, config, FACE_PHOTO),
+                               rtol=1e-4, atol=1e-6)
+
+
+def test_prompts_export_alone_predicts_like_the_full_checkpoint(
+        model_files):
+    _, config, full, prompts = model_files
+    from_export = FERInferencer(prompts, device='cpu')(two_faces())
+    from_full = FERInferencer(config, full, device='cpu')(two_faces())
+    assert from_export[0]['faces'] and \
+        len(from_export[0]['faces']) == len(from_full[0]['faces'])
+    for got, expected in zip(from_export[0]['faces'],
+                             from_full[0]['faces']):
+        assert got['box'] == expected['box']
+        np.testing.assert_allclose(got['scores'], expected['scores'],
+                                   rtol=1e-5, atol=1e-7)
+
+
+def test_no_face_several_faces_gray_and_small_images(model_files):
+    _, config, full, _ = model_files
+    inferencer = FERInferencer(config, full, device='cpu')
+    gray = cv2.cvtColor(face_photo(), cv2.COLOR_BGR2GRAY)
+    blank, several, gray_rec, small = inferencer(
+        [no_face(), two_faces(), gray, small_face()], batch_size=2)
+
+    assert blank['status'] == 'no_face' and blank['faces'] == []
+    assert several['status'] == 'ok' and len(several['faces']) == 2
+    left, right = (face['box'] for face in several['faces'])
+    assert left[2] <= right[0]  # distinct, sorted left to right
+    assert [face['face'] for face in several['faces']] == [0, 1]
+    for record in (gray_rec, small):
+        assert record['status'] == 'ok' and len(record['faces']) == 1
+        assert sum(record['faces'][0]['scores']) == pytest.approx(1, 1e-5)
+    assert small['image_shape'] == [48, 41]
+    x1, y1, x2, y2 = small['faces'][0]['box']
+    assert 0 <= x1 < x2 <= 41 and 0 <= y1 < y2 <= 48
+
+
+def test_batch_size_does_not_change_results(model_files):
+    _, config, full, _ = model_files
+    inferencer = FERInferencer(config, full, device='cpu')
+    inputs = [two_faces(), no_face(), face_photo()]
+    one = inferencer(inputs, batch_size=1)
+    three = inferencer(inputs, batch_size=3)
+    assert [len(r['faces']) for r in one] == [2, 0, 1]
+    for a, b in zip(one, three):
+        for fa, fb in zip(a['faces'], b['faces']):
+            np.testing.assert_allclose(fa['scores'], fb['scores'],
+                                       rtol=1e-5, atol=1e-7)
+
+
+def test_unreadable_file_is_reported_and_skipped(model_files, tmp_path):
+    _, config, full, _ = model_files
+    folder = tmp_path / 'photos'
+    folder.mkdir()
+    (folder / 'a_broken.jpg').write_bytes(b'not a jpeg')
+    cv2.imwrite(str(folder / 'b_face.png'), face_photo())
+    inferencer = FERInferencer(config, full, device='cpu')
+    broken, good = inferencer(str(folder), show_dir=str(tmp_path / 'vis'))
+    assert broken['status'] == 'unreadable' and broken['faces'] == []
+    assert broken['source'].endswith('a_broken.jpg') and broken['error']
+    assert good['status'] == 'ok' and len(good['faces']) == 1
+    assert (tmp_path / 'vis' / 'b_face.png').is_file()
+    assert not (tmp_path / 'vis' / 'a_broken.png').exists()
+
+
+def test_missing_input_and_config_less_checkpoint_are_named(model_files):
+    _, config, full, _ = model_files
+    with pytest.raises(ValueError, match='full.pth is not a prompts-only'):
+        FERInferencer(full, device='cpu')
+    inferencer = FERInferencer(config, full, device='cpu')
+    with pytest.raises(FileNotFoundError, match='nowhere.jpg'):
+        inferencer('nowhere.jpg')
