@@ -73,8 +73,11 @@ class HaarCascadeFaceDetector:
                 f'({osp.dirname(path) or "none"}). OpenCV 5 wheels ship no '
                 f'cascades: install opencv-python<5 (requirements.txt) or '
                 f'give cascade=/path/to/haarcascade_frontalface_default.xml.')
-        self.classifier = cv2.CascadeClassifier(path)
-        if self.classifier.empty():
+        try:
+            self.classifier = cv2.CascadeClassifier(path)
+        except (cv2.error, SystemError):
+            self.classifier = None
+        if self.classifier is None or self.classifier.empty():
             raise ValueError(
                 f'HaarCascadeFaceDetector: {path} is not a cascade file '
                 f'OpenCV can load.')

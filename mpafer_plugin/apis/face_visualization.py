@@ -9,18 +9,24 @@ import numpy as np
 
 BOX_COLOR = (0, 200, 255)  # BGR
 TEXT_COLOR = (0, 0, 0)
+MIN_SIDE = 256  # smaller images are enlarged so that labels stay legible
 
 
 def draw_faces(image: np.ndarray, record: dict) -> np.ndarray:
     """A copy of the BGR ``image`` with each face of ``record`` (a result of
     :class:`FERInferencer`) drawn as a box labelled ``'<i> <class> <p>'``;
-    an image without face is labelled with its status."""
-    canvas = image.copy()
+    an image without face is labelled with its status. An image whose short
+    side is below ``MIN_SIDE`` is enlarged first (boxes scaled with it)."""
+    height, width = image.shape[:2]
+    scale = max(1.0, MIN_SIDE / min(height, width))
+    canvas = cv2.resize(image, (round(width * scale), round(height * scale)),
+                        interpolation=cv2.INTER_NEAREST) \
+        if scale > 1 else image.copy()
     height, width = canvas.shape[:2]
     thickness = max(1, round(min(height, width) / 200))
     font_scale = max(0.3, min(height, width) / 600)
     for face in record['faces']:
-        x1, y1, x2, y2 = face['box']
+        x1, y1, x2, y2 = (round(v * scale) for v in face['box'])
         cv2.rectangle(canvas, (x1, y1), (x2 - 1, y2 - 1), BOX_COLOR,
                       thickness)
         _label(canvas, f'{face["face"]} {face["pred_class"]} '
@@ -47,7 +53,7 @@ def visualization_path(record: dict, out_dir: str,
     source's path relative to ``root`` (the input folder) or its file name,
     as ``.png``; a video frame goes to ``<video>/frame_<index>.png``."""
     source = record['source']
-    if root and osp.isdir(root):
+    if root:
         relative = osp.relpath(source, root)
     else:
         relative = osp.basename(source).replace(':', '_')

@@ -18,6 +18,7 @@ Result of one image (``record``)::
                      scores=[p_0, ..., p_{C-1}]),   # sums to 1
                 ...])
 """
+import os.path as osp
 from typing import Callable, Iterator, List, Optional, Tuple, Union
 
 import numpy as np
@@ -104,7 +105,8 @@ class FERInferencer(BaseInferencer):
         ``inputs`` (paths, folders, videos or BGR / gray arrays), in order.
         With ``show_dir``, annotated images are written there too."""
         records = []
-        root = inputs if isinstance(inputs, str) else None
+        root = inputs if isinstance(inputs, str) and osp.isdir(inputs) \
+            else None
         for record, image in self.iter_results(inputs, batch_size,
                                                video_stride):
             if show_dir is not None and image is not None:

@@ -29,7 +29,9 @@ def test_probabilities_are_the_models_prediction_on_the_crop(model_files,
                                                              tmp_path):
     model, config, full, _ = model_files
     inferencer = FERInferencer(config, full, device='cpu', margin=0.2)
-    [record] = inferencer(FACE_PHOTO)
+    [record] = inferencer(FACE_PHOTO, show_dir=str(tmp_path / 'vis'))
+    assert [p.name for p in (tmp_path / 'vis').iterdir()] == \
+        ['grace_hopper.png']
     assert record['status'] == 'ok' and record['source'] == FACE_PHOTO
     [face] = record['faces']
     # The detector found the face (Grace Hopper's face spans about

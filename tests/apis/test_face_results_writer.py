@@ -1,0 +1,49 @@
+"""Results writer: parseable JSON / CSV, and a complete file even when the
+run stops with an exception."""
+import csv
+import json
+
+import pytest
+
+from mpafer_plugin.apis import FaceResultsWriter
+
+CLASSES = ['happy', 'sad']
+RECORD = dict(source='a.jpg', frame=None, faces=[
+    dict(face=0, box=[1, 2, 3, 4], pred_class='sad', pred_score=0.75,
+         scores=[0.25, 0.75]),
+    dict(face=1, box=[5, 6, 7, 8], pred_class='happy', pred_score=0.5,
+         scores=[0.5, 0.5])])
+NO_FACE = dict(source='b.jpg', frame=3, faces=[])
+
+
+@pytest.mark.parametrize('fmt', ['json', 'csv'])
+def test_rows_parse_and_survive_an_exception(tmp_path, fmt):
+    path = str(tmp_path / f'results.{fmt}')
+    with pytest.raises(KeyboardInterrupt):
+        with FaceResultsWriter(path, CLASSES, fmt) as writer:
+            writer.write(RECORD)
+            writer.write(NO_FACE)
+            raise KeyboardInterrupt
+    assert writer.rows == 2
+    if fmt == 'json':
+        rows = json.loads(open(path).read())
+        assert rows[0] == dict(source='a.jpg', frame=None, face=0,
+                               box=[1, 2, 3, 4], pred_class='sad',
+                               pred_score=0.75,
+                               scores=dict(happy=0.25, sad=0.75))
+    else:
+        rows = list(csv.DictReader(open(path, newline='')))
+        assert rows[1] == dict(source='a.jpg', frame='', face='1', x1='5',
+                               y1='6', x2='7', y2='8', pred_class='happy',
+                               pred_score='0.500000',
+                               prob_happy='0.500000', prob_sad='0.500000')
+    assert len(rows) == 2
+
+
+def test_empty_run_writes_an_empty_valid_file(tmp_path):
+    path = str(tmp_path / 'results.json')
+    with FaceResultsWriter(path, CLASSES) as writer:
+        writer.write(NO_FACE)
+    assert json.loads(open(path).read()) == []
+    with pytest.raises(ValueError, match="'xml'"):
+        FaceResultsWriter(path, CLASSES, 'xml')
