@@ -1,5 +1,7 @@
 """FERInferencer: face detection, cropping and batched classification give
 the model's own probabilities, for every kind of input."""
+import os
+
 import cv2
 import numpy as np
 import pytest
@@ -10,6 +12,7 @@ from mmpretrain.registry import TRANSFORMS
 
 from mpafer_plugin.apis import FERInferencer
 from mpafer_plugin.apis.face_detectors import expand_box
+from ..conftest import CLASSNAMES, REPO_ROOT, TINY_CLIP
 from .face_fixtures import (FACE_PHOTO, face_photo, model_files,  # noqa: F401
                             no_face, small_face, trained, two_faces)
 
@@ -130,3 +133,16 @@ def test_missing_input_and_config_less_checkpoint_are_named(model_files):
     inferencer = FERInferencer(config, full, device='cpu')
     with pytest.raises(FileNotFoundError, match='nowhere.jpg'):
         inferencer('nowhere.jpg')
+
+
+def test_paper_config_without_checkpoint():
+    """configs/mpafer_rafdb.py (LoadFERImage, 224 px) with a tiny CLIP and
+    no checkpoint: untrained prompts, said so, and it still runs."""
+    inferencer = FERInferencer(
+        os.path.join(REPO_ROOT, 'configs', 'mpafer_rafdb.py'),
+        device='cpu', detector=None, cfg_options={'model.clip': TINY_CLIP})
+    assert inferencer.classes == CLASSNAMES
+    assert [t.__class__.__name__ for t in inferencer.pipeline.transforms] \
+        == ['Resize', 'PackInputs']
+    [record] = inferencer(small_face())
+    assert sum(record['faces'][0]['scores']) == pytest.approx(1, abs=1e-5)
