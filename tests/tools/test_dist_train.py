@@ -1,6 +1,7 @@
 """tools/dist_train.sh and tools/dist_test.sh with 2 CPU processes (Gloo):
 disjoint data shards, identical prompts, one prototype pass and cache."""
 import os
+import pickle
 import re
 import socket
 import subprocess
@@ -79,10 +80,15 @@ def test_two_cpu_ranks_train_on_disjoint_shards_to_identical_prompts(
     assert torch.allclose(cached, first['prototypes'])
     assert log.count('PrototypeHook: loaded cached prototypes') == 1
 
-    # evaluation of the checkpoint on both ranks gives the training's score
+    # evaluation on both ranks: every test image once, the training's score
     val = re.findall(r'Epoch\(val\) \[1\]\[\d+/\d+\]\s+accuracy/top1: '
                      r'([\d.]+)', log)
+    out = tmp_path / 'predictions.pkl'
     log = launch('dist_test.sh', config, str(work / 'epoch_1.pth'), '2',
-                 '--work-dir', str(tmp_path / 'test'), env=env)
+                 '--work-dir', str(tmp_path / 'test'), '--out', str(out),
+                 env=env)
     test = re.findall(r'accuracy/top1: ([\d.]+)', log)
     assert val and test and float(test[-1]) == float(val[-1])
+    with open(out, 'rb') as f:
+        predictions = pickle.load(f)
+    assert sorted(p['sample_idx'] for p in predictions) == list(range(28))
