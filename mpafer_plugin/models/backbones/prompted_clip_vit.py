@@ -122,9 +122,8 @@ class PromptedCLIPViT(BaseModule):
                 ) -> Tuple[torch.Tensor, torch.Tensor]:
         """Encode images; ``use_prompts=False`` gives the frozen CLIP."""
         visual = self.visual
-        # a half-precision CLIP (``precision`` of the CLIP spec) takes half
+        # (B, 1 + N, W) after ln_pre; the inputs in CLIP's storage type
         x = visual._embeds(inputs.to(visual.conv1.weight.dtype))
-        # x: (B, 1 + N, W) after ln_pre
         depth = self.prompt_depth if use_prompts else 0
         for layer, block in enumerate(visual.transformer.resblocks):
             if layer < depth:

@@ -4,8 +4,8 @@ A CLIP spec is a dict ``dict(model_name=..., pretrained=...,
 precision='fp32')`` where ``pretrained`` is an open_clip tag (``'openai'``,
 ``'laion2b_s34b_b88k'``…), a local checkpoint file, or ``None`` for random
 weights, and ``precision`` (``'fp32'``, ``'fp16'``, ``'bf16'``) the storage
-type of the frozen weights. The returned model is
-in eval mode with every parameter frozen (``requires_grad=False``).
+type of the frozen weights. The returned model is in eval mode with every
+parameter frozen (``requires_grad=False``).
 
 Importing this module also registers the small architectures shipped in
 ``mpafer_plugin/resources/open_clip_configs`` (``mpafer-tiny-vit``: width 64,
@@ -75,8 +75,8 @@ def load_clip(model_name: str,
         precision: ``'fp32'``, or ``'fp16'`` / ``'bf16'`` to store the
             frozen weights of every linear, convolution, attention and
             projection layer in half precision (open_clip's mixed
-            precision, as OpenAI's CLIP: half the memory; layer norms and
-            embeddings stay fp32). Defaults to ``'fp32'``.
+            precision, as OpenAI's CLIP; layer norms and embeddings stay
+            fp32). Defaults to ``'fp32'``.
 
     Returns:
         The open_clip ``CLIP`` module, eval mode, no parameter trainable.
