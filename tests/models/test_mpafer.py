@@ -178,7 +178,7 @@ def test_half_precision_clip(precision, half, atol):
               if p.requires_grad}
     optim = build_optim_wrapper(model, dict(
         optimizer=dict(type='SGD', lr=0.1)))
-    log_vars = model.train_step(batch(), optim)
+    log_vars = model.train_step(batch(2), optim)
     assert all(torch.isfinite(v) for v in log_vars.values()), log_vars
     for key, value in clip_state(model).items():
         assert torch.equal(value, before_clip[key]), key
