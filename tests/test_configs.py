@@ -86,3 +86,14 @@ def test_trainable_budget_of_the_main_config():
     assert model.head.prototypes.shape == (7, 512)
     del model
     torch.cuda.empty_cache()
+
+
+def test_bf16_config_holds_clip_in_bf16_under_bf16_autocast():
+    cfg = load('mpafer_rafdb_bf16.py')
+    assert cfg.optim_wrapper.type == 'MixedPrecisionOptimWrapper'
+    assert cfg.optim_wrapper.dtype == 'bfloat16'
+    assert cfg.optim_wrapper.optimizer.type == 'SGD'  # the paper's, kept
+    cfg.model.clip = dict(TINY_CLIP, precision=cfg.model.clip.precision)
+    model = MODELS.build(cfg.model)
+    assert model.backbone.visual.proj.dtype == torch.bfloat16
+    assert model.head.context.dtype == torch.float32

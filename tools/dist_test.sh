@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Usage: bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py options]
 # Multi-node: set NNODES, NODE_RANK, MASTER_ADDR and PORT on every node;
-# PYTHON picks the interpreter (default: python).
+# PYTHON picks the interpreter (default: python). Without GPUs the
+# processes run on CPU over Gloo (GPUS = number of processes).
 set -e
 CONFIG=$1
 CHECKPOINT=$2

@@ -11,6 +11,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mpafer_plugin  # noqa: F401  registers components, safe globals
+from mpafer_plugin.engine.cpu_distributed import distributed_session
 
 
 def parse_args():
@@ -65,8 +66,9 @@ def merge_args(cfg, args):
 def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
-    runner = Runner.from_cfg(cfg)
-    runner.test()
+    with distributed_session(cfg):  # Gloo on CPU, MMEngine's NCCL on GPU
+        runner = Runner.from_cfg(cfg)
+        runner.test()
 
 
 if __name__ == '__main__':

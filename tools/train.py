@@ -11,6 +11,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mpafer_plugin  # noqa: F401  registers components, safe globals
+from mpafer_plugin.engine.cpu_distributed import distributed_session
 
 
 def parse_args():
@@ -25,7 +26,10 @@ def parse_args():
         help='resume from the given checkpoint, or, with no value, from '
         'the latest checkpoint in the work dir')
     parser.add_argument(
-        '--amp', action='store_true', help='automatic mixed precision')
+        '--amp',
+        action='store_true',
+        help='automatic mixed precision (MixedPrecisionOptimWrapper: fp16 '
+        'on GPU, bf16 on CPU; optim_wrapper.dtype=bfloat16 picks bf16)')
     parser.add_argument(
         '--no-validate',
         action='store_true',
@@ -69,8 +73,8 @@ def merge_args(cfg, args):
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
-    if args.amp:
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    if args.amp:  # fp16 + loss scaling on GPU, bf16 on CPU
+        cfg.optim_wrapper.type = 'MixedPrecisionOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
@@ -96,8 +100,9 @@ def merge_args(cfg, args):
 def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
-    runner = Runner.from_cfg(cfg)
-    runner.train()
+    with distributed_session(cfg):  # Gloo on CPU, MMEngine's NCCL on GPU
+        runner = Runner.from_cfg(cfg)
+        runner.train()
 
 
 if __name__ == '__main__':

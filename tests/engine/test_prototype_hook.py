@@ -106,3 +106,20 @@ def test_off_when_prototype_loss_is_off(tmp_path, synthetic_rafdb):
     HOOKS.build(dict(type='PrototypeHook',
                      cache_dir=str(tmp_path / 'cache'))).before_train(runner)
     assert not (tmp_path / 'cache').exists()
+
+
+def test_unreadable_cache_file_is_recomputed(tmp_path, synthetic_rafdb):
+    cache = tmp_path / 'cache'
+    runner = build_runner(tmp_path, synthetic_rafdb)
+    HOOKS.build(dict(type='PrototypeHook', cache_dir=str(cache))
+                ).before_train(runner)
+    good = runner.model.head.prototypes.clone()
+    (path, ) = cache.glob('*.pth')
+    path.write_bytes(b'truncated')
+    runner.model.head.prototypes_ready.fill_(False)
+    runner.model.head.prototypes.zero_()
+    HOOKS.build(dict(type='PrototypeHook', cache_dir=str(cache))
+                ).before_train(runner)
+    torch.testing.assert_close(runner.model.head.prototypes, good)
+    assert torch.equal(torch.load(path, weights_only=True)['prototypes'],
+                       runner.model.head.prototypes)

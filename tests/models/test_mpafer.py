@@ -11,10 +11,10 @@ from mpafer_plugin.models import MPAFER
 from ..conftest import CLASSNAMES, REPO_ROOT, TINY_CLIP
 
 
-def build_model(**head):
+def build_model(precision='fp32', **head):
     torch.manual_seed(0)
     cfg = Config.fromfile(f'{REPO_ROOT}/configs/mpafer_rafdb.py').model
-    cfg.clip = TINY_CLIP
+    cfg.clip = dict(TINY_CLIP, precision=precision)
     cfg.head.update(head)
     return MODELS.build(cfg)
 
@@ -149,3 +149,46 @@ def test_non_finite_loss_stops_before_the_update():
     for name, param in model.named_parameters():
         if param.requires_grad:
             assert torch.equal(param, before[name]), name
+
+
+@pytest.mark.parametrize('precision, half, atol', [
+    ('fp16', torch.float16, 0.2), ('bf16', torch.bfloat16, 1.0)])
+def test_half_precision_clip(precision, half, atol):
+    """Frozen layers stored in half; prompts, logits and losses in fp32."""
+    model = build_model(precision)
+    layers = [m for m in model.modules()
+              if isinstance(m, (torch.nn.Linear, torch.nn.Conv2d))]
+    assert len(layers) > 4 and all(m.weight.dtype == half for m in layers)
+    assert model.backbone.visual.proj.dtype == half
+    assert model.head.text_encoder.text_projection.dtype == half
+    for name, param in model.named_parameters():
+        allowed = (torch.float32, ) if param.requires_grad else (
+            torch.float32, half)  # layer norms and embeddings stay fp32
+        assert param.dtype in allowed, name
+    reference = build_model('fp32').eval()  # same weights, in fp32
+    data = model.data_preprocessor(batch(2), False)
+    logits = model.eval()(data['inputs'], mode='tensor')
+    assert logits.dtype == torch.float32 and torch.isfinite(logits).all()
+    torch.testing.assert_close(
+        logits, reference(data['inputs'], mode='tensor'), atol=atol, rtol=0)
+
+    model.train().head.set_prototypes(torch.randn(7, 64))
+    before_clip = clip_state(model)
+    before = {n: p.detach().clone() for n, p in model.named_parameters()
+              if p.requires_grad}
+    optim = build_optim_wrapper(model, dict(
+        optimizer=dict(type='SGD', lr=0.1)))
+    log_vars = model.train_step(batch(2), optim)
+    assert all(torch.isfinite(v) for v in log_vars.values()), log_vars
+    for key, value in clip_state(model).items():
+        assert torch.equal(value, before_clip[key]), key
+    for name, value in before.items():
+        param = model.get_parameter(name)
+        assert param.dtype == torch.float32
+        assert not torch.equal(param, value), name
+
+
+def test_unknown_clip_precision_is_named():
+    from mpafer_plugin.models import load_clip
+    with pytest.raises(ValueError, match="precision='fp8'"):
+        load_clip('mpafer-tiny-vit', None, precision='fp8')

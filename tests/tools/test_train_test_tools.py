@@ -1,5 +1,6 @@
 """The README's workflow through the real command-line tools: train two
 epochs, resume for a third, evaluate the checkpoint with tools/test.py."""
+import importlib.util
 import os
 import pickle
 import re
@@ -7,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from mmengine.config import Config
 
 from ..conftest import REPO_ROOT
 
@@ -75,3 +77,18 @@ def test_train_resume_and_test(tmp_path, synthetic_rafdb, env):
     assert 'Confusion matrix (rows: true class' in log
     with open(out, 'rb') as f:
         assert len(pickle.load(f)) == 28  # 7 classes x 4 test images
+
+
+def test_amp_flag_selects_mixed_precision(monkeypatch):
+    spec = importlib.util.spec_from_file_location(
+        'train_tool', os.path.join(REPO_ROOT, 'tools', 'train.py'))
+    train = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train)
+    monkeypatch.setenv('LOCAL_RANK', '0')
+    monkeypatch.setattr(sys, 'argv', [
+        'train.py', CONFIG, '--amp', '--cfg-options',
+        'optim_wrapper.dtype=bfloat16'])
+    cfg = train.merge_args(Config.fromfile(CONFIG), train.parse_args())
+    assert cfg.optim_wrapper.type == 'MixedPrecisionOptimWrapper'
+    assert cfg.optim_wrapper.dtype == 'bfloat16'
+    assert cfg.optim_wrapper.optimizer.type == 'AdamW'

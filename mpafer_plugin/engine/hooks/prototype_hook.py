@@ -44,7 +44,9 @@ class PrototypeHook(Hook):
     preprocessor, the subset, and a digest of the image-encoder weights, so
     it is computed once per dataset and backbone. Prototypes restored with a
     checkpoint (resume) are kept as they are. Under distributed training
-    each rank encodes a disjoint shard and the sums are all-reduced.
+    rank 0 looks the cache up and broadcasts what it found; on a miss each
+    rank encodes a disjoint shard, the sums are all-reduced (every rank ends
+    with the same prototypes) and rank 0 alone writes the cache.
 
     Args:
         pipeline (list[dict], optional): pipeline of the pass; defaults to
@@ -96,16 +98,19 @@ class PrototypeHook(Hook):
                 f'The training set has {len(classes)} classes {classes} but '
                 f'the head has {head.num_classes} {head.classnames}.')
         indices = self._subset(dataset)
-        key = self._cache_key(dataset_cfg, dataset, indices, runner, model)
-        path = osp.join(self.cache_dir, f'{key}.pth')
-        found = [osp.isfile(path)]
+        # Rank 0 alone looks the cache up and sends what it found, so every
+        # rank takes the same branch (the same collectives: no deadlock) and
+        # other nodes need no shared disk.
+        path = cached = None
+        if is_main_process():
+            key = self._cache_key(dataset_cfg, dataset, indices, runner,
+                                  model)
+            path = osp.join(self.cache_dir, f'{key}.pth')
+            cached = self._load(path, runner.logger)
+        found = [cached]
         broadcast_object_list(found)
-        if found[0]:
-            prototypes = torch.load(path, map_location='cpu',
-                                    weights_only=True)['prototypes']
-            runner.logger.info(f'PrototypeHook: loaded cached prototypes '
-                               f'{path}')
-        else:
+        prototypes = found[0]
+        if prototypes is None:
             prototypes = self._compute(model, dataset, indices, classes,
                                        runner)
             if is_main_process():
@@ -185,6 +190,23 @@ class PrototypeHook(Hook):
             raise ValueError(f'PrototypeHook: no training image of class(es)'
                              f' {empty}; cannot build their prototypes.')
         return (sums / counts.unsqueeze(1)).float().cpu()
+
+    @staticmethod
+    def _load(path: str, logger) -> Optional[torch.Tensor]:
+        """The cached prototypes, or ``None`` when there is no readable cache
+        file (an unreadable one is recomputed and overwritten)."""
+        if not osp.isfile(path):
+            return None
+        try:
+            prototypes = torch.load(path, map_location='cpu',
+                                    weights_only=True)['prototypes']
+        except Exception as err:  # noqa: BLE001  any damage: recompute
+            logger.warning(f'PrototypeHook: cannot read the cached '
+                           f'prototypes {path} ({err!r}); computing them '
+                           f'again.')
+            return None
+        logger.info(f'PrototypeHook: loaded cached prototypes {path}')
+        return prototypes
 
     @staticmethod
     def _save(path: str, prototypes: torch.Tensor, classes) -> None:

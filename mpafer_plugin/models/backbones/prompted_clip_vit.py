@@ -39,7 +39,9 @@ class PromptedCLIPViT(BaseModule):
         ``(patch_feats, global_feat)``: ``(B, N, D)`` and ``(B, D)``, both
         through ``ln_post`` and ``proj`` (``D`` = CLIP embedding width,
         ``N`` = number of patches). The global feature is last so that
-        mmpretrain heads, which read ``feats[-1]``, work unchanged.
+        mmpretrain heads, which read ``feats[-1]``, work unchanged. With a
+        half-precision CLIP the inputs are cast to its type and the features
+        come out in it; the prompts stay fp32 (cast where they are used).
     """
 
     def __init__(self,
@@ -120,7 +122,8 @@ class PromptedCLIPViT(BaseModule):
                 ) -> Tuple[torch.Tensor, torch.Tensor]:
         """Encode images; ``use_prompts=False`` gives the frozen CLIP."""
         visual = self.visual
-        x = visual._embeds(inputs)  # (B, 1 + N, W) after ln_pre
+        # (B, 1 + N, W) after ln_pre; the inputs in CLIP's storage type
+        x = visual._embeds(inputs.to(visual.conv1.weight.dtype))
         depth = self.prompt_depth if use_prompts else 0
         for layer, block in enumerate(visual.transformer.resblocks):
             if layer < depth:

@@ -1,5 +1,6 @@
 """MPA-FER head: soft text prompts, hard-prompt alignment and the
 cross-modal global-local classifier (METHOD.md §2, §4, §5)."""
+import functools
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
@@ -17,6 +18,18 @@ from ..utils.hard_prompts import (DEFAULT_DESCRIPTIONS, build_hard_prompts,
 
 def _build_optional(cfg: Optional[dict]) -> Optional[nn.Module]:
     return None if cfg is None else MODELS.build(cfg)
+
+
+def _autocast_off(method):
+    """Run a head method with autocast off on the head's device, so that
+    what it computes (logits, losses) is fp32."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with torch.autocast(self.context.device.type, enabled=False):
+            return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 @MODELS.register_module()
@@ -38,6 +51,12 @@ class MPAHead(ClsHead):
     ``loss_proto_align`` (``L_v``; needs :class:`PrototypeHook`). Hard
     prompts are tokenised at construction and encoded once, lazily, on the
     model's device; they are re-encoded only after a state-dict load.
+
+    **Precision**: the image tower runs under the caller's autocast (mixed
+    precision); the loss (text tower included) and the logits are computed
+    with autocast off, in fp32 (CLIP's frozen weights keep their storage
+    type, see the CLIP spec's ``precision``): bf16 keeps 8 mantissa bits
+    and the cosines are multiplied by ``s = 100``.
 
     Args:
         classnames (Sequence[str]): class names used in the prompts, in
@@ -207,6 +226,7 @@ class MPAHead(ClsHead):
         return cached
 
     # -- classifier --------------------------------------------------------
+    @_autocast_off
     def global_local_logits(self, patch_feats: torch.Tensor,
                             global_feat: torch.Tensor,
                             text_feats: torch.Tensor) -> torch.Tensor:
@@ -231,6 +251,7 @@ class MPAHead(ClsHead):
         return self.global_local_logits(patch_feats, global_feat,
                                         self.text_features())
 
+    @_autocast_off
     def loss(self, feats: Tuple[torch.Tensor, ...],
              data_samples: List[DataSample], **kwargs) -> dict:
         patch_feats, global_feat = feats[-2:]

@@ -1,9 +1,11 @@
 """Build a frozen open_clip model from a CLIP spec.
 
-A CLIP spec is a dict ``dict(model_name=..., pretrained=...)`` where
-``pretrained`` is an open_clip tag (``'openai'``, ``'laion2b_s34b_b88k'``…),
-a local checkpoint file, or ``None`` for random weights. The returned model is
-in eval mode with every parameter frozen (``requires_grad=False``).
+A CLIP spec is a dict ``dict(model_name=..., pretrained=...,
+precision='fp32')`` where ``pretrained`` is an open_clip tag (``'openai'``,
+``'laion2b_s34b_b88k'``…), a local checkpoint file, or ``None`` for random
+weights, and ``precision`` (``'fp32'``, ``'fp16'``, ``'bf16'``) the storage
+type of the frozen weights. The returned model is in eval mode with every
+parameter frozen (``requires_grad=False``).
 
 Importing this module also registers the small architectures shipped in
 ``mpafer_plugin/resources/open_clip_configs`` (``mpafer-tiny-vit``: width 64,
@@ -25,6 +27,7 @@ CONFIG_DIR = osp.join(
 open_clip.add_model_config(CONFIG_DIR)
 
 _CHECKPOINT_SUFFIXES = ('.pt', '.pth', '.bin', '.safetensors', '.ckpt')
+PRECISIONS = ('fp32', 'fp16', 'bf16')
 
 
 def _check_spec(model_name: str, pretrained: Optional[str]) -> None:
@@ -60,7 +63,8 @@ def _check_spec(model_name: str, pretrained: Optional[str]) -> None:
 
 def load_clip(model_name: str,
               pretrained: Optional[str] = None,
-              cache_dir: Optional[str] = None) -> nn.Module:
+              cache_dir: Optional[str] = None,
+              precision: str = 'fp32') -> nn.Module:
     """Create a frozen open_clip model.
 
     Args:
@@ -68,15 +72,24 @@ def load_clip(model_name: str,
         pretrained: an open_clip tag, a local checkpoint path, or ``None``
             for random weights.
         cache_dir: where open_clip caches downloaded weights.
+        precision: ``'fp32'``, or ``'fp16'`` / ``'bf16'`` to store the
+            frozen weights of every linear, convolution, attention and
+            projection layer in half precision (open_clip's mixed
+            precision, as OpenAI's CLIP; layer norms and embeddings stay
+            fp32). Defaults to ``'fp32'``.
 
     Returns:
         The open_clip ``CLIP`` module, eval mode, no parameter trainable.
     """
     _check_spec(model_name, pretrained)
+    if precision not in PRECISIONS:
+        raise ValueError(f'CLIP spec precision={precision!r}; expected one '
+                         f'of {PRECISIONS}.')
     logger = MMLogger.get_current_instance()
     try:
         model = open_clip.create_model(
-            model_name, pretrained=pretrained, cache_dir=cache_dir)
+            model_name, pretrained=pretrained, cache_dir=cache_dir,
+            precision=precision)
     except RuntimeError as err:
         if pretrained is not None and not osp.isfile(pretrained):
             raise RuntimeError(
@@ -84,7 +97,7 @@ def load_clip(model_name: str,
                 f'(offline?). Download them once and pass the local file as '
                 f'`pretrained`. Cause: {err}') from err
         raise
-    logger.info(f'Loaded CLIP {model_name} with weights '
+    logger.info(f'Loaded CLIP {model_name} ({precision}) with weights '
                 f'{pretrained or "random (no pretrained weights)"}')
     model.eval().requires_grad_(False)
     return model
