@@ -10,6 +10,9 @@ default_hooks = dict(
         type='CheckpointHook', interval=1, max_keep_ckpts=2,
         save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # Augmentation draws depend only on (seed, epoch, rank), so --resume
+    # reproduces an uninterrupted run (mpafer_plugin EpochSeedHook).
+    epoch_seed=dict(type='EpochSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
 )
 

@@ -1,3 +1,4 @@
+from .epoch_seed_hook import EpochSeedHook
 from .prototype_hook import PrototypeHook
 
-__all__ = ['PrototypeHook']
+__all__ = ['EpochSeedHook', 'PrototypeHook']

@@ -1,0 +1,46 @@
+"""Reseed the global random generators at the start of every training
+epoch, so that a resumed run draws what an uninterrupted one would."""
+import random
+
+import numpy as np
+import torch
+from mmengine.dist import get_rank
+from mmengine.hooks import Hook
+from mmpretrain.registry import HOOKS
+
+
+def epoch_seed(seed: int, epoch: int, rank: int) -> int:
+    """A 32-bit seed derived from ``(seed, epoch, rank)`` by numpy's
+    ``SeedSequence`` (distinct, well-mixed streams for nearby triples)."""
+    state = np.random.SeedSequence([seed, epoch, rank]).generate_state(1)
+    return int(state[0])
+
+
+@HOOKS.register_module()
+class EpochSeedHook(Hook):
+    """Before each training epoch ``e``, seed python's ``random``, numpy's
+    global generator and torch (CPU and every CUDA device) with
+    ``epoch_seed(runner.seed, e, rank)``.
+
+    MMEngine's resume restores the model, optimizer, schedulers, message hub
+    and the sampler's per-epoch shuffle, but not the global generators that
+    data augmentation (random crop, flip, erasing) and the data loader's
+    worker seeds draw from: without this hook a resumed run augments
+    differently from an uninterrupted one from the resumed epoch on. With it
+    every epoch's draws depend only on ``(seed, epoch, rank)``, so resuming
+    from the checkpoint of epoch ``e`` reproduces epochs ``e+1...`` exactly
+    (what happened in between, e.g. validation or the prototype pass, no
+    longer matters).
+
+    Exact for the main process (``num_workers=0``) and for non-persistent
+    workers. Persistent workers (``persistent_workers=True``) keep their own
+    generators across epochs, which a new process cannot reproduce.
+    """
+
+    priority = 'VERY_HIGH'
+
+    def before_train_epoch(self, runner) -> None:
+        seed = epoch_seed(runner.seed, runner.epoch, get_rank())
+        random.seed(seed)
+        np.random.seed(seed)
+        torch.manual_seed(seed)  # seeds every CUDA device too
