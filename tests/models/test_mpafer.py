@@ -2,13 +2,16 @@ import open_clip
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.hooks import Hook
 from mmengine.optim import build_optim_wrapper
+from mmengine.runner import Runner
+from mmengine.runner.checkpoint import _load_checkpoint
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from mpafer_plugin.models import MPAFER
 
-from ..conftest import CLASSNAMES, REPO_ROOT, TINY_CLIP
+from ..conftest import CLASSNAMES, REPO_ROOT, TINY_CLIP, quickstart_cfg
 
 
 def build_model(**head):
@@ -149,3 +152,38 @@ def test_non_finite_loss_stops_before_the_update():
     for name, param in model.named_parameters():
         if param.requires_grad:
             assert torch.equal(param, before[name]), name
+
+
+class PoisonLogitScaleHook(Hook):
+    """Make ``loss_cls`` NaN from global iteration ``iteration`` on."""
+
+    def __init__(self, iteration):
+        self.iteration = iteration
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        if runner.iter == self.iteration:
+            runner.model.head.logit_scale = float('nan')
+
+
+def test_nan_loss_in_a_run_keeps_the_last_good_checkpoint(
+        tmp_path, synthetic_rafdb):
+    cfg = quickstart_cfg(tmp_path / 'work', synthetic_rafdb,
+                         prototype_align_loss=None)
+    cfg.train_cfg.max_epochs = 2
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    runner = Runner.from_cfg(cfg)
+    runner.register_hook(PoisonLogitScaleHook(iteration=12))  # in epoch 2
+    with pytest.raises(FloatingPointError,
+                       match=r'non-finite loss term\(s\) loss_cls=nan\.'):
+        runner.train()
+    assert runner.iter == 12  # stopped at the poisoned step
+    work = tmp_path / 'work'
+    assert not (work / 'epoch_2.pth').exists()
+    latest = (work / 'last_checkpoint').read_text().strip()
+    assert latest == str(work / 'epoch_1.pth')
+    checkpoint = _load_checkpoint(latest)  # weights_only, like --resume
+    assert checkpoint['meta']['epoch'] == 1
+    for name in ('backbone.prompts', 'head.context'):
+        assert torch.isfinite(checkpoint['state_dict'][name]).all(), name
+    for name, param in runner.model.named_parameters():
+        assert torch.isfinite(param).all(), name  # no NaN update applied
