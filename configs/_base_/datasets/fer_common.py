@@ -32,7 +32,9 @@ test_pipeline = [
 train_dataloader = dict(
     batch_size=32,
     num_workers=4,
-    persistent_workers=True,
+    # Fresh workers each epoch, seeded from (seed, worker id, rank): a
+    # resumed run then augments exactly as an uninterrupted one.
+    persistent_workers=False,
     pin_memory=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
 )

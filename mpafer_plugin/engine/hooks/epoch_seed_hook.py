@@ -32,12 +32,24 @@ class EpochSeedHook(Hook):
     (what happened in between, e.g. validation or the prototype pass, no
     longer matters).
 
-    Exact for the main process (``num_workers=0``) and for non-persistent
-    workers. Persistent workers (``persistent_workers=True``) keep their own
-    generators across epochs, which a new process cannot reproduce.
+    Exact for the main process (``num_workers=0``) and for workers that
+    start afresh each epoch (``persistent_workers=False``: MMEngine seeds
+    each from ``(seed, worker id, rank)``). Persistent workers keep their
+    generators across epochs, which a new process cannot reproduce: the
+    hook warns about them before training.
     """
 
     priority = 'VERY_HIGH'
+
+    def before_train(self, runner) -> None:
+        loader = runner.train_dataloader
+        if loader.num_workers > 0 and loader.persistent_workers:
+            runner.logger.warning(
+                'EpochSeedHook: train_dataloader has persistent workers, '
+                'whose random generators carry over from epoch to epoch: '
+                'after --resume augmentation will differ from an '
+                'uninterrupted run. Set train_dataloader.persistent_workers'
+                '=False for exact resumes.')
 
     def before_train_epoch(self, runner) -> None:
         seed = epoch_seed(runner.seed, runner.epoch, get_rank())
