@@ -13,6 +13,8 @@ default_hooks = dict(
     # Augmentation draws depend only on (seed, epoch, rank), so --resume
     # reproduces an uninterrupted run (mpafer_plugin EpochSeedHook).
     epoch_seed=dict(type='EpochSeedHook'),
+    # The datasets' classes must be model.head.classnames (count and order).
+    class_names_check=dict(type='ClassNamesCheckHook'),
     visualization=dict(type='VisualizationHook', enable=False),
 )
 
