@@ -124,6 +124,30 @@ def test_bad_clip_specs_fail_before_any_download(spec, error):
         spec['pretrained']) in str(info.value)
 
 
+def test_pretrained_tag_while_offline_names_the_fix(monkeypatch, tmp_path):
+    """A tag whose weights cannot be downloaded (no network: every socket
+    connection fails) says what to do instead."""
+    import socket
+
+    from open_clip import pretrained
+
+    from mpafer_plugin.models import load_clip
+
+    def unreachable(*args, **kwargs):
+        raise OSError(101, 'Network is unreachable')
+
+    monkeypatch.setattr(socket.socket, 'connect', unreachable)
+    monkeypatch.setattr(socket, 'create_connection', unreachable)
+    monkeypatch.setitem(pretrained._PRETRAINED, 'mpafer-tiny-vit', dict(
+        offline=pretrained._pcfg(url='https://example.org/tiny.pt',
+                                 quick_gelu=True)))
+    with pytest.raises(RuntimeError, match=(
+            r'Could not fetch open_clip weights mpafer-tiny-vit/offline '
+            r'\(offline\?\)\. Download them once and pass the local file '
+            r'as `pretrained`\..*Network is unreachable')):
+        load_clip('mpafer-tiny-vit', 'offline', cache_dir=str(tmp_path))
+
+
 def test_quickgelu_mismatch_message_names_the_fix():
     from mpafer_plugin.models import load_clip
     with pytest.raises(ValueError, match='ViT-B-16-quickgelu'):
