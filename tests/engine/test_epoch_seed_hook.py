@@ -1,3 +1,4 @@
+import functools
 import random
 from types import SimpleNamespace
 from unittest.mock import MagicMock
@@ -55,3 +56,37 @@ def test_in_the_default_runtime_and_train_workers_not_persistent():
     cfg = Config.fromfile(f'{REPO_ROOT}/configs/mpafer_rafdb.py')
     assert cfg.default_hooks.epoch_seed.type == 'EpochSeedHook'
     assert cfg.train_dataloader.persistent_workers is False
+    assert cfg.train_dataloader.worker_init_fn.type == 'epoch_worker_init_fn'
+
+
+class RandomDraws(torch.utils.data.Dataset):
+    """Each item is what an augmentation would draw in the worker."""
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, index):
+        return (random.random(), float(np.random.rand()),
+                torch.rand(1).item())
+
+
+def worker_draws(epoch, worker_init_fn):
+    """One epoch through 2 fresh (non-persistent) workers."""
+    loader = torch.utils.data.DataLoader(
+        RandomDraws(), batch_size=None, num_workers=2,
+        worker_init_fn=worker_init_fn)
+    HOOKS.build(dict(type='EpochSeedHook')).before_train_epoch(
+        SimpleNamespace(seed=0, epoch=epoch))
+    return list(loader)
+
+
+def test_workers_draw_per_epoch_and_reproducibly():
+    from mmengine.dataset import worker_init_fn as mmengine_init
+    from mmengine.registry import FUNCTIONS
+    init = FUNCTIONS.get('epoch_worker_init_fn')
+    first = worker_draws(1, init)
+    assert worker_draws(1, init) == first  # as after a resume
+    assert worker_draws(2, init) != first
+    # MMEngine's default: the same draws every epoch
+    fixed = functools.partial(mmengine_init, num_workers=2, rank=0, seed=0)
+    assert worker_draws(1, fixed) == worker_draws(2, fixed)

@@ -6,6 +6,7 @@ import numpy as np
 import torch
 from mmengine.dist import get_rank
 from mmengine.hooks import Hook
+from mmengine.registry import FUNCTIONS
 from mmpretrain.registry import HOOKS
 
 
@@ -33,10 +34,11 @@ class EpochSeedHook(Hook):
     longer matters).
 
     Exact for the main process (``num_workers=0``) and for workers that
-    start afresh each epoch (``persistent_workers=False``: MMEngine seeds
-    each from ``(seed, worker id, rank)``). Persistent workers keep their
-    generators across epochs, which a new process cannot reproduce: the
-    hook warns about them before training.
+    start afresh each epoch (``persistent_workers=False``), best with
+    ``worker_init_fn=dict(type='epoch_worker_init_fn')`` so that they too
+    draw from ``(seed, epoch, rank, worker id)``. Persistent workers keep
+    their generators across epochs, which a new process cannot reproduce:
+    the hook warns about them before training.
     """
 
     priority = 'VERY_HIGH'
@@ -56,3 +58,18 @@ class EpochSeedHook(Hook):
         random.seed(seed)
         np.random.seed(seed)
         torch.manual_seed(seed)  # seeds every CUDA device too
+
+
+@FUNCTIONS.register_module()
+def epoch_worker_init_fn(worker_id: int) -> None:
+    """A data-loader ``worker_init_fn`` that keeps torch's own worker seeds.
+
+    Torch seeds ``random``, numpy and torch in worker ``worker_id`` from a
+    base seed drawn from the main process's torch generator when the
+    epoch's iterator is created (which :class:`EpochSeedHook` has just
+    seeded from ``(seed, epoch, rank)``) plus ``worker_id``, so each
+    epoch's workers draw differently, and reproducibly. MMEngine's default
+    ``worker_init_fn`` would reseed every worker with ``seed + worker_id``,
+    the same streams every epoch. Nothing needs doing here: giving a
+    ``worker_init_fn`` only stops MMEngine from installing its own.
+    """
