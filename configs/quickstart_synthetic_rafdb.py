@@ -19,7 +19,7 @@ model = dict(
 
 data_root = 'data/synthetic_rafdb'
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadFERImage'),
     dict(type='RandomResizedCrop', scale=image_size,
          crop_ratio_range=(0.8, 1.0), backend='pillow',
          interpolation='bicubic'),
@@ -27,7 +27,7 @@ train_pipeline = [
     dict(type='PackInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadFERImage'),
     dict(type='Resize', scale=(image_size, image_size), backend='pillow',
          interpolation='bicubic'),
     dict(type='PackInputs'),

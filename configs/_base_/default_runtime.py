@@ -10,6 +10,11 @@ default_hooks = dict(
         type='CheckpointHook', interval=1, max_keep_ckpts=2,
         save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # Augmentation draws depend only on (seed, epoch, rank), so --resume
+    # reproduces an uninterrupted run (mpafer_plugin EpochSeedHook).
+    epoch_seed=dict(type='EpochSeedHook'),
+    # The datasets' classes must be model.head.classnames (count and order).
+    class_names_check=dict(type='ClassNamesCheckHook'),
     visualization=dict(type='VisualizationHook', enable=False),
 )
 

@@ -114,6 +114,14 @@ def test_missing_images(tmp_path):
         AffectNet(root, split='val', num_classes=8)
 
 
+def test_empty_split_is_an_error(tmp_path):
+    root = write_affectnet_csv(tmp_path, val=(7, 8, 9, 10))  # none in 0..6
+    with pytest.raises(ValueError, match=r'validation.csv: no val images '
+                       r'with an expression id in 0..6'):
+        AffectNet(root, split='val', num_classes=7)
+    assert len(AffectNet(root, split='val', num_classes=8)) == 1
+
+
 def test_face_boxes_and_crop_pipeline(csv_root):
     ds = AffectNet(csv_root, split='train', crop_face=True, pipeline=[
         dict(type='LoadImageFromFile'), dict(type='CropFaceBox'),

@@ -63,6 +63,15 @@ def test_bad_class_folders(tmp_path):
         RAFDB(root)
 
 
+def test_empty_split_is_an_error(tmp_path):
+    root = write_rafdb_folders(tmp_path, {'train': {'1': 1},
+                                          'test': {'1': 0, 'happy': 0}})
+    assert len(RAFDB(root, split='train')) == 1
+    with pytest.raises(ValueError, match=r'test: no images in class '
+                       r'folders'):
+        RAFDB(root, split='test')
+
+
 def test_layout_detection(tmp_path):
     with pytest.raises(FileNotFoundError, match=r'list_patition_label.txt '
                        r'\(official layout\) and the folders .*train or '

@@ -58,3 +58,42 @@ def test_getattr_is_allowed_only_for_statistics_methods(tmp_path):
     with pytest.raises(pickle.UnpicklingError,
                        match=r"Refusing getattr\(.*'__init__'\)"):
         torch.load(path, weights_only=True)
+
+
+@pytest.fixture
+def evil_checkpoint(tmp_path):
+    marker = tmp_path / 'pwned'
+    path = tmp_path / 'evil.pth'
+    torch.save(dict(state_dict={}, meta=RunsCode(marker)), path)
+    return path, marker
+
+
+@pytest.mark.parametrize('entry', ['load_from', 'resume', 'tools/test.py'])
+def test_runner_refuses_code_naming_the_file(tmp_path, synthetic_rafdb,
+                                             evil_checkpoint, entry):
+    from mmengine.runner import Runner
+
+    from mpafer_plugin.engine import UnsafeCheckpointError
+
+    from ..conftest import quickstart_cfg
+    path, marker = evil_checkpoint
+    cfg = quickstart_cfg(tmp_path / 'work', synthetic_rafdb)
+    cfg.load_from = str(path)
+    cfg.resume = entry == 'resume'
+    runner = Runner.from_cfg(cfg)
+    run = runner.test if entry == 'tools/test.py' else runner.train
+    with pytest.raises(UnsafeCheckpointError) as info:
+        run()  # what tools/train.py and tools/test.py call
+    message = str(info.value)
+    assert str(path) in message and 'posix.system' in message
+    assert 'weights_only=True' in message
+    assert not marker.exists()
+
+
+def test_truncated_checkpoint_is_named(tmp_path):
+    path = tmp_path / 'epoch_3.pth'
+    torch.save(dict(state_dict=dict(w=torch.ones(100))), path)
+    path.write_bytes(path.read_bytes()[:300])
+    with pytest.raises(RuntimeError,
+                       match=rf'Checkpoint {path} is truncated or corrupt'):
+        _load_checkpoint(str(path))

@@ -169,11 +169,19 @@ def test_build_from_config_with_clip_spec():
     assert isinstance(head, MPAHead)
 
 
-def test_long_hard_prompt_is_truncated_with_warning():
+def test_long_hard_prompt_is_truncated_with_warning(tiny_clip, tmp_path):
     with pytest.warns(UserWarning, match='truncated'):
         ids = tokenize(['very ' * 100 + 'long'])
     assert ids.shape == (1, 77)
     assert ids[0, -1] == ids.max()  # end-of-text kept
+    path = tmp_path / 'long.json'
+    described = {name: {'face': [f'{name} face']} for name in CLASSNAMES}
+    described['fear']['face'] = ['very ' * 80 + 'wide eyes']
+    path.write_text(json.dumps({'classes': described}))
+    with pytest.warns(UserWarning, match=rf'Prompt has 9\d tokens, more than '
+                      rf"CLIP's 77; truncated \(from {path}\): 'a photo"):
+        head = make_head(tiny_clip, descriptions=str(path))
+    assert head.hard_token_ids.shape == (len(CLASSNAMES), 77)
 
 
 def test_descriptions_file_errors(tiny_clip, tmp_path):

@@ -2,13 +2,16 @@ import open_clip
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.hooks import Hook
 from mmengine.optim import build_optim_wrapper
+from mmengine.runner import Runner
+from mmengine.runner.checkpoint import _load_checkpoint
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from mpafer_plugin.models import MPAFER
 
-from ..conftest import CLASSNAMES, REPO_ROOT, TINY_CLIP
+from ..conftest import CLASSNAMES, REPO_ROOT, TINY_CLIP, quickstart_cfg
 
 
 def build_model(precision='fp32', **head):
@@ -121,6 +124,30 @@ def test_bad_clip_specs_fail_before_any_download(spec, error):
         spec['pretrained']) in str(info.value)
 
 
+def test_pretrained_tag_while_offline_names_the_fix(monkeypatch, tmp_path):
+    """A tag whose weights cannot be downloaded (no network: every socket
+    connection fails) says what to do instead."""
+    import socket
+
+    from open_clip import pretrained
+
+    from mpafer_plugin.models import load_clip
+
+    def unreachable(*args, **kwargs):
+        raise OSError(101, 'Network is unreachable')
+
+    monkeypatch.setattr(socket.socket, 'connect', unreachable)
+    monkeypatch.setattr(socket, 'create_connection', unreachable)
+    monkeypatch.setitem(pretrained._PRETRAINED, 'mpafer-tiny-vit', dict(
+        offline=pretrained._pcfg(url='https://example.org/tiny.pt',
+                                 quick_gelu=True)))
+    with pytest.raises(RuntimeError, match=(
+            r'Could not fetch open_clip weights mpafer-tiny-vit/offline '
+            r'\(offline\?\)\. Download them once and pass the local file '
+            r'as `pretrained`\..*Network is unreachable')):
+        load_clip('mpafer-tiny-vit', 'offline', cache_dir=str(tmp_path))
+
+
 def test_quickgelu_mismatch_message_names_the_fix():
     from mpafer_plugin.models import load_clip
     with pytest.raises(ValueError, match='ViT-B-16-quickgelu'):
@@ -192,3 +219,38 @@ def test_unknown_clip_precision_is_named():
     from mpafer_plugin.models import load_clip
     with pytest.raises(ValueError, match="precision='fp8'"):
         load_clip('mpafer-tiny-vit', None, precision='fp8')
+
+
+class PoisonLogitScaleHook(Hook):
+    """Make ``loss_cls`` NaN from global iteration ``iteration`` on."""
+
+    def __init__(self, iteration):
+        self.iteration = iteration
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        if runner.iter == self.iteration:
+            runner.model.head.logit_scale = float('nan')
+
+
+def test_nan_loss_in_a_run_keeps_the_last_good_checkpoint(
+        tmp_path, synthetic_rafdb):
+    cfg = quickstart_cfg(tmp_path / 'work', synthetic_rafdb,
+                         prototype_align_loss=None)
+    cfg.train_cfg.max_epochs = 2
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    runner = Runner.from_cfg(cfg)
+    runner.register_hook(PoisonLogitScaleHook(iteration=12))  # in epoch 2
+    with pytest.raises(FloatingPointError,
+                       match=r'non-finite loss term\(s\) loss_cls=nan\.'):
+        runner.train()
+    assert runner.iter == 12  # stopped at the poisoned step
+    work = tmp_path / 'work'
+    assert not (work / 'epoch_2.pth').exists()
+    latest = (work / 'last_checkpoint').read_text().strip()
+    assert latest == str(work / 'epoch_1.pth')
+    checkpoint = _load_checkpoint(latest)  # weights_only, like --resume
+    assert checkpoint['meta']['epoch'] == 1
+    for name in ('backbone.prompts', 'head.context'):
+        assert torch.isfinite(checkpoint['state_dict'][name]).all(), name
+    for name, param in runner.model.named_parameters():
+        assert torch.isfinite(param).all(), name  # no NaN update applied

@@ -32,7 +32,11 @@ test_pipeline = [
 train_dataloader = dict(
     batch_size=32,
     num_workers=4,
-    persistent_workers=True,
+    # Fresh workers each epoch, seeded from (seed, epoch, rank, worker id)
+    # (mpafer_plugin EpochSeedHook): a resumed run augments exactly as an
+    # uninterrupted one.
+    persistent_workers=False,
+    worker_init_fn=dict(type='epoch_worker_init_fn'),
     pin_memory=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
 )

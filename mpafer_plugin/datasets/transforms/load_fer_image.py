@@ -13,6 +13,11 @@ class LoadFERImage(LoadImageFromFile):
     Use it as the first transform of every FERPlus pipeline: a plain
     ``LoadImageFromFile`` only works with the folder layout.
 
+    A file that cannot be decoded (empty, truncated, not an image) raises an
+    ``OSError`` that names it, in training as in testing; a missing file
+    raises ``FileNotFoundError`` with its path. Nothing is skipped silently
+    (``tools/check_dataset.py`` lists every such file before a run).
+
     Required keys: ``img`` or ``img_path``.
     Modified keys: ``img``, ``img_shape``, ``ori_shape``.
     Args: those of ``LoadImageFromFile`` (used when loading a file; with a
@@ -21,7 +26,7 @@ class LoadFERImage(LoadImageFromFile):
 
     def transform(self, results: dict):
         if results.get('img') is None:
-            results = super().transform(results)
+            results = self._load_file(results)
             if results is None:  # ignore_empty and the file is missing
                 return None
         elif self.to_float32:
@@ -32,3 +37,18 @@ class LoadFERImage(LoadImageFromFile):
         results['img'] = img
         results['img_shape'] = results['ori_shape'] = img.shape[:2]
         return results
+
+    def _load_file(self, results: dict):
+        """``LoadImageFromFile``, with decoding failures (an anonymous
+        ``cv2.error``, ``AssertionError`` or PIL ``OSError``) re-raised as an
+        ``OSError`` naming the file."""
+        try:
+            return super().transform(results)
+        except FileNotFoundError:
+            raise
+        except Exception as err:  # noqa: BLE001  every decoder's own error
+            raise OSError(
+                f'Cannot decode image {results["img_path"]}: empty, '
+                f'truncated or not an image ({type(err).__name__}: '
+                f'{str(err).strip()}). tools/check_dataset.py CONFIG lists '
+                f'every such file.') from err

@@ -1,3 +1,5 @@
+from .class_names_check_hook import ClassNamesCheckHook
+from .epoch_seed_hook import EpochSeedHook
 from .prototype_hook import PrototypeHook
 
-__all__ = ['PrototypeHook']
+__all__ = ['ClassNamesCheckHook', 'EpochSeedHook', 'PrototypeHook']

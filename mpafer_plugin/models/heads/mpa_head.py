@@ -136,17 +136,17 @@ class MPAHead(ClsHead):
         self.prompt_align_loss = _build_optional(prompt_align_loss)
         self.prototype_align_loss = _build_optional(prototype_align_loss)
         if self.token_align_loss or self.prompt_align_loss:
-            described = None
+            described, source = None, 'model.head.classnames'
             if hard_prompt_variant == 3:
-                described = load_descriptions(
-                    descriptions or DEFAULT_DESCRIPTIONS, self.classnames,
-                    granularities)
+                source = descriptions or DEFAULT_DESCRIPTIONS
+                described = load_descriptions(source, self.classnames,
+                                              granularities)
             texts, labels = build_hard_prompts(
                 self.classnames, hard_prompt_variant, described)
             self.hard_prompts = texts
             self.register_buffer(
                 'hard_token_ids',
-                tokenize(texts, self.text_encoder.context_length),
+                tokenize(texts, self.text_encoder.context_length, source),
                 persistent=False)
             self.register_buffer('hard_labels', torch.tensor(labels),
                                  persistent=False)

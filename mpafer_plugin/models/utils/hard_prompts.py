@@ -107,16 +107,20 @@ def build_hard_prompts(
     return texts, labels
 
 
-def tokenize(texts: Sequence[str], context_length: int = 77) -> torch.Tensor:
+def tokenize(texts: Sequence[str],
+             context_length: int = 77,
+             source: Optional[str] = None) -> torch.Tensor:
     """CLIP BPE token ids ``(P, context_length)``.
 
     A text longer than the context is truncated, keeping its end-of-text
-    token, with a warning that names it.
+    token, with a warning that quotes it and names ``source`` (where the
+    text came from, e.g. the descriptions file), if given.
     """
     encoder = open_clip.tokenizer._tokenizer
+    origin = f' (from {source})' if source else ''
     for text in texts:
         length = len(encoder.encode(text)) + 2  # start- and end-of-text
         if length > context_length:
             warnings.warn(f'Prompt has {length} tokens, more than CLIP\'s '
-                          f'{context_length}; truncated: {text!r}')
+                          f'{context_length}; truncated{origin}: {text!r}')
     return open_clip.tokenize(list(texts), context_length=context_length)
