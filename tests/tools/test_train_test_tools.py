@@ -75,3 +75,16 @@ def test_train_resume_and_test(tmp_path, synthetic_rafdb, env):
     assert 'Confusion matrix (rows: true class' in log
     with open(out, 'rb') as f:
         assert len(pickle.load(f)) == 28  # 7 classes x 4 test images
+
+
+def test_test_tool_wants_a_checkpoint_for_a_trainable_model(tmp_path,
+                                                            synthetic_rafdb):
+    from mmpretrain.registry import MODELS
+
+    from tools.test import check_needs_no_checkpoint
+
+    from ..conftest import quickstart_cfg
+    model = MODELS.build(quickstart_cfg(tmp_path, synthetic_rafdb).model)
+    with pytest.raises(SystemExit, match='CONFIG.py: the model has '
+                       'trainable parameters.*give a CHECKPOINT'):
+        check_needs_no_checkpoint(model, 'CONFIG.py')
