@@ -14,14 +14,15 @@ from mpafer_plugin.models import (DEFAULT_DESCRIPTIONS, ZeroShotCLIPHead,
                                   build_hard_prompts, load_clip,
                                   load_descriptions)
 
-from ..conftest import CLASSNAMES, REPO_ROOT, TINY_CLIP
+from ..conftest import CLASSNAMES, REPO_ROOT, TINY_CLIP, TINY_CLIP_64
 
 ZERO_SHOT_CONFIGS = sorted(
     glob.glob(os.path.join(REPO_ROOT, 'configs', 'zeroshot', '*.py')))
+RAFDB = os.path.join(REPO_ROOT, 'configs', 'zeroshot', 'zeroshot_rafdb.py')
 
 
 def build(local_weight=0.0):
-    cfg = Config.fromfile(ZERO_SHOT_CONFIGS[-1])  # zeroshot_rafdb.py
+    cfg = Config.fromfile(RAFDB)
     cfg.model.clip = TINY_CLIP
     cfg.model.head.local_weight = local_weight
     torch.manual_seed(0)
@@ -41,7 +42,6 @@ def hand_text_features(clip_model, variant=3):
 
 @torch.no_grad()
 def test_logits_equal_clip_zero_shot_by_hand():
-    assert os.path.basename(ZERO_SHOT_CONFIGS[-1]) == 'zeroshot_rafdb.py'
     model = build()
     torch.manual_seed(0)
     clip_model = load_clip(**TINY_CLIP).eval()  # the same random weights
@@ -82,12 +82,13 @@ def test_nothing_to_train_and_no_loss(tiny_clip):
                          ids=[os.path.basename(p) for p in ZERO_SHOT_CONFIGS])
 def test_every_zero_shot_config_builds(path):
     cfg = Config.fromfile(path)
-    assert cfg.model.clip.model_name == 'ViT-B-16-quickgelu'
+    assert cfg.model.clip.model_name == (
+        'mpafer-tiny-vit-64' if 'quickstart' in path else 'ViT-B-16-quickgelu')
     assert cfg.model.backbone.num_prompts == 0
     assert cfg.model.head.local_weight == 0.0
     assert cfg.train_dataloader is None and cfg.val_dataloader is None
     assert cfg.test_dataloader.dataset.type and cfg.test_cfg == {}
-    cfg.model.clip = TINY_CLIP
+    cfg.model.clip = TINY_CLIP_64 if 'quickstart' in path else TINY_CLIP
     model = MODELS.build(cfg.model)
     num_classes = cfg.test_dataloader.dataset.get('num_classes',
                                                   len(cfg.class_names))
