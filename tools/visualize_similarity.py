@@ -7,7 +7,8 @@ Usage:
         [--class NAME | --pred] [--topk K] [--size PX] --out FILE.png
 
 The title gives the class, its probability, S_g and S_l (METHOD.md §4)
-and the predicted class. The PNG is PX pixels wide (default 448) and PX +
+and the predicted class; the colours span the map's own minimum (blue) to
+maximum (red). The PNG is PX pixels wide (default 448) and PX +
 64 high (the title band).
 """
 import argparse
