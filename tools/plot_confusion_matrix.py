@@ -113,7 +113,7 @@ def main(argv=None):
                  f'{accuracy:.1f} %, mean class accuracy {mean_class:.1f} %'
                  f'  ({unit})', fontsize=11)
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    fig.savefig(args.out, dpi=60)
+    fig.savefig(args.out, dpi=72, bbox_inches='tight', pad_inches=0.2)
     plt.close(fig)
     print(f'{args.out}: {len(matrix)} classes, {total} images, accuracy '
           f'{accuracy:.2f} %, mean class accuracy {mean_class:.2f} %')

@@ -96,12 +96,12 @@ def draw(result, classnames, out, size, alpha):
     fig.text(0.5, 1 - 0.3 * TITLE_PX / (size + TITLE_PX),
              f'{result.class_name}: p = {result.probability:.2f}   '
              f'(predicted: {predicted})',
-             ha='center', va='center', fontsize=11)
+             ha='center', va='center', fontsize=size / 40)
     fig.text(0.5, 1 - 0.72 * TITLE_PX / (size + TITLE_PX),
              f'S_g = {result.global_similarity:.3f}   '
              f'S_l = {result.local_similarity:.3f}   '
-             f'top-{len(result.top_patches)} patches outlined',
-             ha='center', va='center', fontsize=9)
+             f'top-{len(result.top_patches)} patches',
+             ha='center', va='center', fontsize=size / 48)
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
     fig.savefig(out, dpi=DPI)
     plt.close(fig)

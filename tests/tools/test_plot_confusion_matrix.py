@@ -49,7 +49,8 @@ def test_plots_row_normalised_matrix_of_the_run(results, tmp_path, capsys):
     out, accuracy = results
     png = tmp_path / 'plots' / 'cm.png'
     main([ZERO_SHOT, str(out), '--out', str(png)])
-    assert matplotlib.image.imread(str(png)).shape[:2] == (600, 600)
+    pixels = matplotlib.image.imread(str(png))
+    assert min(pixels.shape[:2]) > 300 and pixels.std() > 0.05  # drawn
     printed = capsys.readouterr().out
     assert f'{png}: 7 classes, 28 images, accuracy {accuracy:.2f} %' \
         in printed
