@@ -69,7 +69,7 @@ def test_global_local_switch_adds_top_k_patch_similarity():
     assert not torch.allclose(expected, build()(images, mode='tensor'))
 
 
-def test_nothing_to_train_and_no_loss(tiny_clip):
+def test_nothing_to_train_and_no_loss():
     model = build()
     assert sum(p.numel() for p in model.parameters()
                if p.requires_grad) == 0

@@ -242,7 +242,8 @@ class MPAHead(ClsHead):
         k = self.local_topk if k is None else k
         num_patches = similarity.shape[-1]
         if not 0 < k <= num_patches:
-            raise ValueError(f'local_topk={k} must be in '
+            raise ValueError(f'top-k with k={k} (local_topk='
+                             f'{self.local_topk}): k must be in '
                              f'[1, {num_patches}] (number of patches).')
         top = similarity.topk(k, dim=-1)
         return top.values, top.indices
