@@ -1,7 +1,10 @@
 """Evaluate a checkpoint on the config's test set.
 
-Usage: python tools/test.py CONFIG CHECKPOINT [--work-dir DIR]
+Usage: python tools/test.py CONFIG [CHECKPOINT] [--work-dir DIR]
        [--out FILE.pkl] [--cfg-options k=v ...] [--launcher L]
+
+CHECKPOINT may be left out only for a model with nothing trainable (the
+zero-shot configs under configs/zeroshot/).
 """
 import argparse
 import os
@@ -17,7 +20,11 @@ from mpafer_plugin.engine.cpu_distributed import distributed_session
 def parse_args():
     parser = argparse.ArgumentParser(description='Test a checkpoint')
     parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        'checkpoint',
+        nargs='?',
+        help='checkpoint file; optional for a model with no trainable '
+        'parameter (zero-shot)')
     parser.add_argument('--work-dir', help='the dir to save the test logs')
     parser.add_argument(
         '--out', help='also dump the per-image predictions to this .pkl')
@@ -63,11 +70,24 @@ def merge_args(cfg, args):
     return cfg
 
 
+def check_needs_no_checkpoint(model, config):
+    """Refuse to test a model with trainable tensors without weights."""
+    trainable = [name for name, param in model.named_parameters()
+                 if param.requires_grad and param.numel()]
+    if trainable:
+        raise SystemExit(
+            f'error: {config}: the model has trainable parameters '
+            f'({", ".join(trainable[:4])}); give a CHECKPOINT. Only a model '
+            f'with nothing to train (configs/zeroshot/) runs without one.')
+
+
 def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
     with distributed_session(cfg):  # Gloo on CPU, MMEngine's NCCL on GPU
         runner = Runner.from_cfg(cfg)
+        if args.checkpoint is None:
+            check_needs_no_checkpoint(runner.model, args.config)
         runner.test()
 
 

@@ -1,3 +1,3 @@
-from .atomic_save import atomic_torch_save
+from .atomic_save import atomic_torch_save, atomic_write
 
-__all__ = ['atomic_torch_save']
+__all__ = ['atomic_torch_save', 'atomic_write']

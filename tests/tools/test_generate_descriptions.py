@@ -13,11 +13,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from mpafer_plugin.models.utils.hard_prompts import load_descriptions
-from tools.generate_descriptions import DATASETS, main, parse_answer
+from tools.generate_descriptions import main, parse_answer
 
-from ..conftest import REPO_ROOT
+from ..conftest import CLASSNAMES, REPO_ROOT
 
 TOOL = os.path.join(REPO_ROOT, 'tools', 'generate_descriptions.py')
+RAFDB = os.path.join(REPO_ROOT, 'configs', 'mpafer_rafdb.py')
+AFFECTNET8 = os.path.join(REPO_ROOT, 'configs', 'mpafer_affectnet8.py')
 KEY = 'sk-test-do-not-print-0123456789'
 LEVELS = ['face', 'regions', 'muscles']
 
@@ -103,12 +105,12 @@ def generate(stub, out, *extra):
 
 def test_generates_a_file_load_descriptions_accepts(stub, tmp_path, capsys):
     out = tmp_path / 'sub' / 'descriptions.json'
-    assert generate(stub, out, '--dataset', 'rafdb') == 0
+    assert generate(stub, out, '--config', RAFDB) == 0
     logs = capsys.readouterr()
     assert KEY not in logs.out + logs.err
     assert '[21/21] neutral / muscles' in logs.err
 
-    classes = DATASETS['rafdb']
+    classes = CLASSNAMES  # RAF-DB's, in its label order
     assert len(stub.requests) == len(classes) * len(LEVELS)
     path, headers, body = stub.requests[0]
     assert path == '/v1/chat/completions'
@@ -152,7 +154,7 @@ def test_dry_run_sends_nothing_and_prints_no_key(stub, tmp_path, capsys,
                                                  monkeypatch):
     monkeypatch.setenv('OPENAI_API_KEY', KEY)
     out = tmp_path / 'd.json'
-    assert main(['--dataset', 'affectnet8', '--dry-run', '--base-url',
+    assert main(['--config', AFFECTNET8, '--dry-run', '--base-url',
                  stub.url, '--out', str(out)]) == 0
     logs = capsys.readouterr()
     assert stub.requests == [] and not out.exists()

@@ -92,3 +92,16 @@ def test_amp_flag_selects_mixed_precision(monkeypatch):
     assert cfg.optim_wrapper.type == 'MixedPrecisionOptimWrapper'
     assert cfg.optim_wrapper.dtype == 'bfloat16'
     assert cfg.optim_wrapper.optimizer.type == 'AdamW'
+
+
+def test_test_tool_wants_a_checkpoint_for_a_trainable_model(tmp_path,
+                                                            synthetic_rafdb):
+    from mmpretrain.registry import MODELS
+
+    from tools.test import check_needs_no_checkpoint
+
+    from ..conftest import quickstart_cfg
+    model = MODELS.build(quickstart_cfg(tmp_path, synthetic_rafdb).model)
+    with pytest.raises(SystemExit, match='CONFIG.py: the model has '
+                       'trainable parameters.*give a CHECKPOINT'):
+        check_needs_no_checkpoint(model, 'CONFIG.py')

@@ -136,26 +136,36 @@ class MPAHead(ClsHead):
         self.prompt_align_loss = _build_optional(prompt_align_loss)
         self.prototype_align_loss = _build_optional(prototype_align_loss)
         if self.token_align_loss or self.prompt_align_loss:
-            described, source = None, 'model.head.classnames'
-            if hard_prompt_variant == 3:
-                source = descriptions or DEFAULT_DESCRIPTIONS
-                described = load_descriptions(source, self.classnames,
-                                              granularities)
-            texts, labels = build_hard_prompts(
-                self.classnames, hard_prompt_variant, described)
-            self.hard_prompts = texts
-            self.register_buffer(
-                'hard_token_ids',
-                tokenize(texts, self.text_encoder.context_length, source),
-                persistent=False)
-            self.register_buffer('hard_labels', torch.tensor(labels),
-                                 persistent=False)
+            self._register_hard_prompts(hard_prompt_variant, descriptions,
+                                        granularities)
         if self.prototype_align_loss:
             self.register_buffer(
                 'prototypes',
                 torch.zeros(self.num_classes, self.text_encoder.output_dim))
             self.register_buffer('prototypes_ready', torch.tensor(False))
         self._cache: Dict[str, Any] = {}
+
+    def _register_hard_prompts(self, variant: int,
+                               descriptions: Optional[str],
+                               granularities: Optional[Sequence[str]]
+                               ) -> None:
+        """Build and tokenise the hard prompts (``hard_prompts``,
+        ``hard_token_ids`` ``(P, L)``, ``hard_labels`` ``(P,)``); they are
+        encoded lazily by :meth:`_constants`."""
+        described, source = None, 'model.head.classnames'
+        if variant == 3:
+            source = descriptions or DEFAULT_DESCRIPTIONS
+            described = load_descriptions(source, self.classnames,
+                                          granularities)
+        texts, labels = build_hard_prompts(self.classnames, variant,
+                                           described)
+        self.hard_prompts = texts
+        self.register_buffer(
+            'hard_token_ids',
+            tokenize(texts, self.text_encoder.context_length, source),
+            persistent=False)
+        self.register_buffer('hard_labels', torch.tensor(labels),
+                             persistent=False)
 
     # -- parameters and frozen constants ----------------------------------
     def init_weights(self) -> None:
@@ -226,23 +236,48 @@ class MPAHead(ClsHead):
         return cached
 
     # -- classifier --------------------------------------------------------
+    @staticmethod
+    def global_text_similarity(global_feat: torch.Tensor,
+                               text_feats: torch.Tensor) -> torch.Tensor:
+        """``S_g``: ``(B, D)``, ``(C, D)`` → ``(B, C)``,
+        ``cos(z^g, θ(t_c))``."""
+        return (F.normalize(global_feat.float(), dim=-1)
+                @ F.normalize(text_feats.float(), dim=-1).t())
+
+    @staticmethod
+    def patch_text_similarity(patch_feats: torch.Tensor,
+                              text_feats: torch.Tensor) -> torch.Tensor:
+        """The patch-text similarity map: ``(B, N, D)``, ``(C, D)`` →
+        ``(B, C, N)``, ``cos(z^l_i, θ(t_c))`` for every class and patch."""
+        return torch.einsum('bnd,cd->bcn',
+                            F.normalize(patch_feats.float(), dim=-1),
+                            F.normalize(text_feats.float(), dim=-1))
+
+    def top_patches(self, similarity: torch.Tensor, k: Optional[int] = None
+                    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The ``k`` most similar patches of each class: ``(B, C, N)`` →
+        values and patch indices, both ``(B, C, k)``; ``k`` defaults to
+        ``local_topk``, and ``S_l`` is then the mean of the values."""
+        k = self.local_topk if k is None else k
+        num_patches = similarity.shape[-1]
+        if not 0 < k <= num_patches:
+            raise ValueError(f'top-k with k={k} (local_topk='
+                             f'{self.local_topk}): k must be in '
+                             f'[1, {num_patches}] (number of patches).')
+        top = similarity.topk(k, dim=-1)
+        return top.values, top.indices
+
     @_autocast_off
     def global_local_logits(self, patch_feats: torch.Tensor,
                             global_feat: torch.Tensor,
                             text_feats: torch.Tensor) -> torch.Tensor:
-        """``(B, N, D)``, ``(B, D)``, ``(C, D)`` → ``(B, C)`` logits."""
-        text = F.normalize(text_feats.float(), dim=-1)
-        scores = F.normalize(global_feat.float(), dim=-1) @ text.t()
+        """``(B, N, D)``, ``(B, D)``, ``(C, D)`` → ``(B, C)`` logits
+        ``s · (S_g + λ S_l)``."""
+        scores = self.global_text_similarity(global_feat, text_feats)
         if self.local_weight:
-            num_patches = patch_feats.shape[1]
-            if not 0 < self.local_topk <= num_patches:
-                raise ValueError(f'local_topk={self.local_topk} must be in '
-                                 f'[1, {num_patches}] (number of patches).')
-            local = torch.einsum('bnd,cd->bcn',
-                                 F.normalize(patch_feats.float(), dim=-1),
-                                 text)
-            top = local.topk(self.local_topk, dim=-1).values.mean(dim=-1)
-            scores = scores + self.local_weight * top
+            values, _ = self.top_patches(
+                self.patch_text_similarity(patch_feats, text_feats))
+            scores = scores + self.local_weight * values.mean(dim=-1)
         return self.logit_scale * scores
 
     def forward(self, feats: Tuple[torch.Tensor, ...]) -> torch.Tensor:

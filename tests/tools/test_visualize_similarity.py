@@ -1,0 +1,53 @@
+"""tools/visualize_similarity.py writes a PNG of the documented size for
+the predicted or a named class, and names the classes on a wrong one."""
+import glob
+import os
+
+import matplotlib.image
+import pytest
+import torch
+from mmpretrain.registry import MODELS
+
+from tools.visualize_similarity import main
+
+from ..conftest import REPO_ROOT, quickstart_cfg
+
+CONFIG = os.path.join(REPO_ROOT, 'configs', 'quickstart_synthetic_rafdb.py')
+
+
+@pytest.fixture(scope='module')
+def checkpoint(tmp_path_factory, synthetic_rafdb):
+    work = tmp_path_factory.mktemp('vis')
+    torch.manual_seed(0)
+    model = MODELS.build(quickstart_cfg(work, synthetic_rafdb).model)
+    path = str(work / 'model.pth')
+    torch.save(dict(state_dict=model.state_dict(), meta={}), path)
+    return path
+
+
+def run(checkpoint, image, out, *extra):
+    return main([CONFIG, checkpoint, image, '--out', str(out),
+                 '--cfg-options', 'model.clip.pretrained=None',
+                 'model.clip.model_name=mpafer-tiny-vit-64', *extra])
+
+
+def test_writes_png_of_the_documented_size(checkpoint, synthetic_rafdb,
+                                           tmp_path, capsys):
+    image = sorted(glob.glob(f'{synthetic_rafdb}/Image/aligned/test_*'))[0]
+    out = tmp_path / 'maps' / 'pred.png'
+    run(checkpoint, image, out, '--size', '200')
+    assert matplotlib.image.imread(str(out)).shape[:2] == (200 + 64, 200)
+    assert 'predicted' in capsys.readouterr().out
+
+    named = tmp_path / 'anger.png'
+    run(checkpoint, image, named, '--class', 'Anger', '--topk', '4')
+    assert matplotlib.image.imread(str(named)).shape[:2] == (448 + 64, 448)
+    assert f'{named}: anger p=' in capsys.readouterr().out
+
+
+def test_unknown_class_lists_the_classes(checkpoint, synthetic_rafdb,
+                                         tmp_path):
+    image = sorted(glob.glob(f'{synthetic_rafdb}/Image/aligned/test_*'))[0]
+    with pytest.raises(SystemExit, match='contempt.*surprise, fear'):
+        run(checkpoint, image, tmp_path / 'x.png', '--class', 'contempt')
+    assert not (tmp_path / 'x.png').exists()

@@ -1,0 +1,131 @@
+"""Draw where the classifier looks: the patch-text similarity map of an
+image for a class (the predicted one by default), as a heatmap over the
+image, with the top-k patches of the global-local alignment outlined.
+
+Usage:
+    python tools/visualize_similarity.py CONFIG CHECKPOINT IMAGE \\
+        [--class NAME | --pred] [--topk K] [--size PX] --out FILE.png
+
+The title gives the class, its probability, S_g and S_l (METHOD.md §4)
+and the predicted class; the colours span the map's own minimum (blue) to
+maximum (red). The PNG is PX pixels wide (default 448) and PX +
+64 high (the title band).
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+import matplotlib
+
+matplotlib.use('Agg')
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
+from mmcv.transforms import Compose  # noqa: E402
+from mmengine.config import Config, DictAction  # noqa: E402
+from mmpretrain.apis import get_model  # noqa: E402
+from mmpretrain.registry import TRANSFORMS  # noqa: E402
+
+import mpafer_plugin  # noqa: F401,E402  registers components, safe globals
+from mpafer_plugin.visualization import compute_similarity_map  # noqa: E402
+
+TITLE_PX = 64
+DPI = 100
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n\n')[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('image')
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument('--class', dest='classname', metavar='NAME',
+                       help='map this class (a name of model.head.classnames)')
+    which.add_argument('--pred', action='store_true',
+                       help='map the predicted class (the default)')
+    parser.add_argument('--topk', type=int, help='patches to outline '
+                        '(default: the head\'s local_topk)')
+    parser.add_argument('--size', type=int, default=448,
+                        help='image width in the PNG, pixels (default 448)')
+    parser.add_argument('--alpha', type=float, default=0.5,
+                        help='heatmap opacity (default 0.5)')
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--out', required=True, help='the PNG to write')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    args = parser.parse_args(argv)
+    if not args.out.lower().endswith('.png'):
+        parser.error(f'--out must be a .png file, got {args.out}')
+    if args.size < 32:
+        parser.error('--size must be at least 32')
+    for path in (args.config, args.checkpoint, args.image):
+        if not osp.isfile(path):
+            parser.error(f'{path} does not exist')
+    return args
+
+
+def class_index(classnames, name):
+    """Index of ``name`` among ``classnames``, case-insensitively."""
+    lowered = [c.lower() for c in classnames]
+    if name.lower() not in lowered:
+        raise SystemExit(f'error: --class {name!r} is not a class of this '
+                         f'model; its classes: {", ".join(classnames)}.')
+    return lowered.index(name.lower())
+
+
+def draw(result, classnames, out, size, alpha):
+    """Heatmap over the image, top patches outlined, title; ``size`` px wide,
+    ``size + TITLE_PX`` high."""
+    height, width = result.image.shape[:2]
+    fig = plt.figure(figsize=(size / DPI, (size + TITLE_PX) / DPI), dpi=DPI)
+    ax = fig.add_axes((0, 0, 1, size / (size + TITLE_PX)))
+    ax.imshow(result.image, extent=(0, width, height, 0))
+    ax.imshow(result.heatmap, cmap='jet', alpha=alpha,
+              extent=(0, width, height, 0))
+    grid_h, grid_w = result.similarity.shape
+    cell_h, cell_w = height / grid_h, width / grid_w
+    for index in result.top_patches:
+        row, col = divmod(int(index), grid_w)
+        ax.add_patch(Rectangle((col * cell_w, row * cell_h), cell_w, cell_h,
+                               fill=False, edgecolor='white', linewidth=1.2))
+    ax.set_xlim(0, width)
+    ax.set_ylim(height, 0)
+    ax.axis('off')
+    predicted = classnames[result.predicted_index]
+    fig.text(0.5, 1 - 0.3 * TITLE_PX / (size + TITLE_PX),
+             f'{result.class_name}: p = {result.probability:.2f}   '
+             f'(predicted: {predicted})',
+             ha='center', va='center', fontsize=size / 40)
+    fig.text(0.5, 1 - 0.72 * TITLE_PX / (size + TITLE_PX),
+             f'S_g = {result.global_similarity:.3f}   '
+             f'S_l = {result.local_similarity:.3f}   '
+             f'top-{len(result.top_patches)} patches',
+             ha='center', va='center', fontsize=size / 48)
+    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
+    fig.savefig(out, dpi=DPI)
+    plt.close(fig)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    model = get_model(cfg, pretrained=args.checkpoint, device=args.device)
+    classnames = model.head.classnames
+    index = (None if args.classname is None else
+             class_index(classnames, args.classname))
+    pipeline = Compose(
+        [TRANSFORMS.build(t) for t in cfg.test_dataloader.dataset.pipeline])
+    result = compute_similarity_map(model, pipeline, args.image, index,
+                                    args.topk)
+    draw(result, classnames, args.out, args.size, args.alpha)
+    print(f'{args.out}: {result.class_name} p={result.probability:.3f} '
+          f'S_g={result.global_similarity:.4f} '
+          f'S_l={result.local_similarity:.4f} '
+          f'(predicted {classnames[result.predicted_index]})')
+
+
+if __name__ == '__main__':
+    sys.exit(main())
