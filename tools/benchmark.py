@@ -80,8 +80,12 @@ def build_model(cfg):
 
     import mpafer_plugin.models.classifiers.mpafer as mpafer_module
     load_clip, loaded = mpafer_module.load_clip, []
-    mpafer_module.load_clip = lambda **spec: loaded.append(
-        load_clip(**spec)) or loaded[-1]
+
+    def keeping_load_clip(*args, **kwargs):
+        loaded.append(load_clip(*args, **kwargs))
+        return loaded[-1]
+
+    mpafer_module.load_clip = keeping_load_clip
     try:
         model = MODELS.build(cfg.model)
     finally:
