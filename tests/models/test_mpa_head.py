@@ -27,7 +27,9 @@ def samples(labels):
 def test_hard_prompt_features_equal_encode_text(tiny_clip):
     head = make_head(tiny_clip)
     const = head._constants()
-    expected = tiny_clip.encode_text(head.hard_token_ids)
+    # full 77-token ids: the head runs the tower on the cut ids only
+    expected = tiny_clip.encode_text(tokenize(head.hard_prompts))
+    assert head.hard_token_ids.shape[1] < 77
     torch.testing.assert_close(const['hard_features'], expected)
     assert len(head.hard_prompts) == len(head.hard_labels) > len(CLASSNAMES)
     assert head.hard_prompts[0].startswith(
@@ -72,7 +74,10 @@ def test_soft_prompt_layout_and_context_shapes(tiny_clip):
     head = make_head(tiny_clip)
     assert head.context.shape == (10, 64)
     emb = head.soft_prompt_embeddings()
-    assert emb.shape == (7, 77, 64)
+    # [SOS] X*10 <class> . [EOS], cut after the longest end-of-text token
+    length = int(head.soft_token_ids.argmax(dim=-1).max()) + 1
+    assert 14 <= length < 20
+    assert emb.shape == head.soft_token_ids.shape + (64, ) == (7, length, 64)
     torch.testing.assert_close(emb[:, 1:11], head.context.expand(7, -1, -1))
     specific = make_head(tiny_clip, class_specific_context=True,
                          num_context=4)

@@ -70,6 +70,9 @@ def test_train_step_changes_prompts_and_keeps_clip_bit_identical():
     model.train_step(batch(), optim)
     for key, value in clip_state(model).items():
         assert torch.equal(value, before_clip[key]), key
+    # frozen weights get no gradient buffer: backward stops at the prompts
+    assert all(p.grad is None for p in model.parameters()
+               if not p.requires_grad)
     for name, param in model.named_parameters():
         if param.requires_grad:
             assert not torch.equal(param, before_prompts[name]), name

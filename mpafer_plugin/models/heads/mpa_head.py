@@ -13,7 +13,7 @@ from mmpretrain.structures import DataSample
 from ..utils.clip_loader import load_clip
 from ..utils.clip_text_encoder import CLIPTextEncoder
 from ..utils.hard_prompts import (DEFAULT_DESCRIPTIONS, build_hard_prompts,
-                                  load_descriptions, tokenize)
+                                  load_descriptions)
 
 
 def _build_optional(cfg: Optional[dict]) -> Optional[nn.Module]:
@@ -128,8 +128,9 @@ class MPAHead(ClsHead):
         placeholder = ' '.join(['X'] * num_context)
         self.register_buffer(
             'soft_token_ids',
-            tokenize([f'{placeholder} {name}.' for name in self.classnames],
-                     self.text_encoder.context_length),
+            self.text_encoder.tokenize(
+                [f'{placeholder} {name}.' for name in self.classnames],
+                'model.head.classnames'),
             persistent=False)
 
         self.token_align_loss = _build_optional(token_align_loss)
@@ -162,7 +163,7 @@ class MPAHead(ClsHead):
         self.hard_prompts = texts
         self.register_buffer(
             'hard_token_ids',
-            tokenize(texts, self.text_encoder.context_length, source),
+            self.text_encoder.tokenize(texts, source),
             persistent=False)
         self.register_buffer('hard_labels', torch.tensor(labels),
                              persistent=False)

@@ -1,6 +1,10 @@
 """CLIP's frozen text tower θ, callable on token embeddings."""
+from typing import Optional, Sequence
+
 import torch
 import torch.nn as nn
+
+from .hard_prompts import tokenize
 
 
 class CLIPTextEncoder(nn.Module):
@@ -11,6 +15,12 @@ class CLIPTextEncoder(nn.Module):
     embeddings and the ``(P, L)`` token ids they came from, the projected
     ``(P, D)`` feature at each sequence's end-of-text token: exactly
     open_clip's ``encode_text`` when ``embeddings = embed(token_ids)``.
+
+    ``L`` may be shorter than CLIP's context: the attention is causal, so
+    the positions after a sequence's end-of-text token never reach its
+    feature, and running the tower on the first ``max_p eot_p + 1``
+    positions gives what the full context gives (to float rounding) at a
+    fraction of the cost. :meth:`tokenize` returns ids cut that way.
 
     Args:
         clip_model (nn.Module): an open_clip ``CLIP`` with the standard
@@ -29,9 +39,11 @@ class CLIPTextEncoder(nn.Module):
         self.transformer = clip_model.transformer
         self.ln_final = clip_model.ln_final
         self.text_projection = clip_model.text_projection
-        self.register_buffer('attn_mask', clip_model.attn_mask,
-                             persistent=False)
+        mask = clip_model.attn_mask
+        self.register_buffer('attn_mask', mask, persistent=False)
         self.context_length = clip_model.context_length
+        self.causal = mask is not None and torch.equal(
+            mask, torch.full_like(mask, float('-inf')).triu(1))
         self.requires_grad_(False)
 
     @property
@@ -59,16 +71,36 @@ class CLIPTextEncoder(nn.Module):
         eot = cls.eot_index(token_ids).unsqueeze(1)
         return (positions > 0) & (positions < eot)
 
+    def tokenize(self, texts: Sequence[str],
+                 source: Optional[str] = None) -> torch.Tensor:
+        """``(P, L)`` token ids of ``texts`` (truncated to CLIP's context
+        with a warning naming ``source``), cut after the longest one's
+        end-of-text token when the tower is causal: ``L = max_p eot_p + 1``
+        instead of the context length."""
+        token_ids = tokenize(texts, self.context_length, source)
+        if not self.causal:
+            return token_ids
+        return token_ids[:, :int(self.eot_index(token_ids).max()) + 1]
+
     def embed(self, token_ids: torch.Tensor) -> torch.Tensor:
         """Token embeddings ``(P, L, W)`` of ``(P, L)`` token ids."""
         return self.token_embedding(token_ids)
 
     def forward(self, embeddings: torch.Tensor,
                 token_ids: torch.Tensor) -> torch.Tensor:
+        length = embeddings.shape[1]
+        if length != self.context_length and not (
+                self.causal and length < self.context_length):
+            raise ValueError(
+                f'{length} tokens: this text tower takes sequences of '
+                f'{self.context_length} tokens'
+                + (' or fewer (causal attention).' if self.causal else '.'))
         cast_dtype = self.transformer.get_cast_dtype()
-        x = embeddings.to(cast_dtype) + self.positional_embedding.to(
-            cast_dtype)
-        x = self.transformer(x, attn_mask=self.attn_mask)
+        x = embeddings.to(cast_dtype) + self.positional_embedding[
+            :length].to(cast_dtype)
+        mask = self.attn_mask
+        x = self.transformer(
+            x, attn_mask=None if mask is None else mask[:length, :length])
         x = self.ln_final(x)
         x = x[torch.arange(x.shape[0], device=x.device),
               self.eot_index(token_ids)]
