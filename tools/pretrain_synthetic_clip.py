@@ -11,7 +11,7 @@ symmetric contrastive loss, in a few CPU minutes. It is a stand-in for the
 real thing, not a model of real faces.
 
 Usage: python tools/pretrain_synthetic_clip.py --out CKPT
-       [--model mpafer-tiny-vit-64] [--pairs 2100] [--epochs 25]
+       [--model mpafer-tiny-vit-64] [--pairs 2100] [--epochs 40]
        [--batch-size 64] [--lr 2e-3] [--seed 0]
 """
 import argparse
@@ -59,7 +59,7 @@ def main(argv=None):
     parser.add_argument('--model', default='mpafer-tiny-vit-64',
                         help='open_clip architecture (random init)')
     parser.add_argument('--pairs', type=int, default=2100)
-    parser.add_argument('--epochs', type=int, default=25)
+    parser.add_argument('--epochs', type=int, default=40)
     parser.add_argument('--batch-size', type=int, default=64)
     parser.add_argument('--lr', type=float, default=2e-3)
     parser.add_argument('--weight-decay', type=float, default=0.1)

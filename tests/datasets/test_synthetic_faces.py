@@ -40,11 +40,11 @@ def test_original_layout(tmp_path):
 
 def test_classes_are_learnable_but_not_trivial(tmp_path):
     """1-nearest-neighbour on 16 px edge maps: the expression is visible
-    (clearly above the 1/7 chance level), but jitter keeps it from being
-    trivially separable."""
+    (clearly above the 1/7 chance level), but jitter keeps a pixel-level
+    classifier far from solving it (57 % when written)."""
     make_synthetic_rafdb(str(tmp_path), 30, 10, image_size=48, seed=1)
     train_x, train_y = read(tmp_path, 'train', size=16, edges=True)
     test_x, test_y = read(tmp_path, 'test', size=16, edges=True)
     dist = ((test_x[:, None] - train_x[None]) ** 2).sum(-1)
     accuracy = (train_y[dist.argmin(1)] == test_y).mean()
-    assert 0.25 < accuracy < 0.999
+    assert 0.25 < accuracy < 0.8

@@ -8,7 +8,15 @@ import torch
 from mpafer_plugin.datasets.synthetic_faces import (describe_face,
                                                      synthetic_captioned_faces)
 from mpafer_plugin.models import load_clip
+from mpafer_plugin.models.utils.hard_prompts import DEFAULT_DESCRIPTIONS
 from tools.pretrain_synthetic_clip import contrastive_loss, main
+
+PREFIX = 'a photo of a face with '
+
+
+def phrases(caption):
+    assert caption.startswith(PREFIX) and caption.endswith('.')
+    return caption[len(PREFIX):-1].split(', with ')
 
 
 def test_captions_name_attributes_never_the_class():
@@ -17,8 +25,24 @@ def test_captions_name_attributes_never_the_class():
     captions = [c for _, c in synthetic_captioned_faces(14, 32, seed=0)]
     assert all(not any(k in c.lower() for k in classes) for c in captions)
     smile = np.array([0.1, 0.0, 0.8, 1.0, 0.3, 1.3, 0.0, 0.0])
-    caption = describe_face(smile, np.random.default_rng(0))
-    assert 'smile' in caption and 'closed lips' not in caption
+    full = phrases(describe_face(smile, np.random.default_rng(0), keep=1.0))
+    assert 'mouth corners pulled up and back' in full
+    assert 'mouth slightly open' in full and 'lips closed' not in full
+    rng = np.random.default_rng(0)
+    partial = [phrases(describe_face(smile, rng)) for _ in range(50)]
+    assert all(set(p) <= set(full) and p for p in partial)
+    assert min(map(len, partial)) < len(full)  # phrases are dropped
+
+
+def test_caption_vocabulary_is_the_descriptions_vocabulary():
+    """Every caption phrase is words of the shipped descriptions, so the
+    hard prompts speak the language the stand-in CLIP learnt."""
+    with open(DEFAULT_DESCRIPTIONS, encoding='utf-8') as f:
+        descriptions = f.read()
+    captions = [c for _, c in synthetic_captioned_faces(140, 32, seed=0)]
+    used = {p for c in captions for p in phrases(c)}
+    assert len(used) >= 12
+    assert all(p in descriptions for p in used), used
 
 
 def test_contrastive_loss_is_clip_infonce():
