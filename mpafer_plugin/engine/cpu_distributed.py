@@ -131,10 +131,14 @@ def init_cpu_distributed(cfg) -> bool:
 def distributed_session(cfg):
     """Run the body (build and run the Runner) in a distributed session:
     started by :func:`init_cpu_distributed` on CPU, by MMEngine otherwise;
-    the process group, whoever started it, is destroyed when the body
-    succeeds (after an error the launcher ends every rank; destroying a
+    the process group, whoever started it, is destroyed after a barrier
+    when the body succeeds (after an error the launcher ends every rank; destroying a
     group that other ranks still wait on could hang)."""
     init_cpu_distributed(cfg)
     yield
     if torch_dist.is_initialized():
+        # Every rank reaches this point before any tears its group down: a
+        # rank that exits while a peer still talks to it aborts the peer
+        # ("terminate called without an active exception" under Gloo).
+        torch_dist.barrier()
         torch_dist.destroy_process_group()
