@@ -9,15 +9,12 @@ prompts.pth``, ``mpafer_plugin.apis.init_model(prompts.pth)``. CLIP's frozen
 weights then come from the config's CLIP spec (tag or local file).
 """
 import argparse
-import copy
 import os.path as osp
 
 from mmengine.config import Config, DictAction
-from mmengine.runner import load_checkpoint
-from mmpretrain.registry import MODELS
 
 import mpafer_plugin  # noqa: F401  registers components, safe globals
-from mpafer_plugin.apis import export_prompts
+from mpafer_plugin.apis import export_prompts, init_model
 
 
 def main(argv=None):
@@ -30,12 +27,9 @@ def main(argv=None):
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    # The checkpoint holds every weight: build CLIP with random weights of
-    # the same shapes instead of fetching the pretrained ones.
-    model_cfg = copy.deepcopy(cfg.model)
-    model_cfg.clip.pretrained = None
-    model = MODELS.build(model_cfg)
-    load_checkpoint(model, args.checkpoint, map_location='cpu', strict=True)
+    # The checkpoint holds every weight: CLIP is built with random weights
+    # of the same shapes instead of fetching the pretrained ones.
+    model = init_model(cfg, args.checkpoint)
     written = export_prompts(model, cfg, args.out)
     numel = sum(t.numel() for t in written['state_dict'].values())
     print(f'Wrote {args.out}: {len(written["state_dict"])} tensors, '

@@ -6,6 +6,8 @@ Usage:
     python tools/visualize_similarity.py CONFIG CHECKPOINT IMAGE \\
         [--class NAME | --pred] [--topk K] [--size PX] --out FILE.png
 
+CHECKPOINT is a training checkpoint or a prompts-only export.
+
 The title gives the class, its probability, S_g and S_l (METHOD.md §4)
 and the predicted class; the colours span the map's own minimum (blue) to
 maximum (red). The PNG is PX pixels wide (default 448) and PX +
@@ -23,10 +25,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 from mmcv.transforms import Compose  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
-from mmpretrain.apis import get_model  # noqa: E402
 from mmpretrain.registry import TRANSFORMS  # noqa: E402
 
 import mpafer_plugin  # noqa: F401,E402  registers components, safe globals
+from mpafer_plugin.apis import init_model  # noqa: E402
 from mpafer_plugin.visualization import compute_similarity_map  # noqa: E402
 
 TITLE_PX = 64
@@ -112,7 +114,9 @@ def main(argv=None):
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    model = get_model(cfg, pretrained=args.checkpoint, device=args.device)
+    # A full checkpoint holds CLIP (nothing is fetched); a prompts-only
+    # export takes CLIP from the config's spec.
+    model = init_model(cfg, args.checkpoint, device=args.device)
     classnames = model.head.classnames
     index = (None if args.classname is None else
              class_index(classnames, args.classname))

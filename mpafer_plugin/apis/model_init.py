@@ -8,7 +8,8 @@ import torch
 from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.registry import DefaultScope
-from mmengine.runner.checkpoint import _load_checkpoint_to_model
+from mmengine.runner.checkpoint import (_load_checkpoint,
+                                        _load_checkpoint_to_model)
 from mmpretrain.registry import MODELS
 
 from .prompts_export import config_from_checkpoint, is_prompts_export
@@ -17,7 +18,8 @@ from .prompts_export import config_from_checkpoint, is_prompts_export
 def _load(checkpoint: str) -> dict:
     if not os.path.isfile(checkpoint):
         raise FileNotFoundError(f'Checkpoint {checkpoint!r} not found.')
-    loaded = torch.load(checkpoint, map_location='cpu', weights_only=True)
+    # MMEngine's loader (weights_only; unsafe or truncated files named)
+    loaded = _load_checkpoint(checkpoint, map_location='cpu')
     if not isinstance(loaded, dict):
         raise ValueError(f'{checkpoint} is not an MMEngine checkpoint (a '
                          f'dict), but a {type(loaded).__name__}.')

@@ -90,6 +90,18 @@ def test_runner_refuses_code_naming_the_file(tmp_path, synthetic_rafdb,
     assert not marker.exists()
 
 
+def test_inference_loader_refuses_code_naming_the_file(evil_checkpoint):
+    """init_model (FERInferencer, tools/infer.py, visualize_similarity.py,
+    export_prompts.py) loads through the same checked loader."""
+    from mpafer_plugin.apis import init_model
+    from mpafer_plugin.engine import UnsafeCheckpointError
+
+    path, marker = evil_checkpoint
+    with pytest.raises(UnsafeCheckpointError, match=str(path)):
+        init_model(str(path))
+    assert not marker.exists()
+
+
 def test_truncated_checkpoint_is_named(tmp_path):
     path = tmp_path / 'epoch_3.pth'
     torch.save(dict(state_dict=dict(w=torch.ones(100))), path)
