@@ -16,7 +16,6 @@ every image as one aligned face crop.
 """
 import argparse
 import json
-import os
 import os.path as osp
 import sys
 import time
@@ -28,6 +27,7 @@ import mpafer_plugin  # noqa: F401  registers components, safe globals
 from mpafer_plugin.apis import (FaceResultsWriter, FERInferencer,
                                 expand_inputs, save_visualization)
 from mpafer_plugin.apis.media_inputs import count_frames, is_video
+from mpafer_plugin.utils import atomic_write
 
 
 def parse_args(argv=None):
@@ -77,10 +77,11 @@ def build_detector(args):
 
 
 def write_summary(path, summary):
-    tmp = path + '.partial'
-    with open(tmp, 'w', encoding='utf-8') as f:
-        json.dump(summary, f, indent=2)
-    os.replace(tmp, path)
+    def write(tmp):
+        with open(tmp, 'w', encoding='utf-8') as f:
+            json.dump(summary, f, indent=2)
+
+    atomic_write(path, write)
 
 
 def main(argv=None):
