@@ -15,8 +15,8 @@ from typing import Iterable, Iterator, List, Optional, Tuple, Union
 import cv2
 import numpy as np
 
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff',
-                    '.webp', '.pgm', '.ppm', '.pbm')
+from ..datasets.image_files import is_image_name
+
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v',
                     '.mpg', '.mpeg', '.wmv')
 
@@ -88,7 +88,7 @@ def expand_inputs(inputs: InputType) -> List[Union[str, np.ndarray]]:
             expanded.extend(sorted(
                 osp.join(folder, name)
                 for folder, _, names in os.walk(item) for name in names
-                if name.lower().endswith(IMAGE_EXTENSIONS)))
+                if is_image_name(name)))
         elif osp.isfile(item):
             expanded.append(item)
         else:

@@ -1,11 +1,14 @@
 from .affectnet import AffectNet
+from .fer_dataset import FERDataset
 from .ferplus import FERPlus, vote_label
+from .image_files import IMG_EXTENSIONS, is_image_name
 from .rafdb import RAFDB
 from .samplers import ClassBalancedSampler
 from .synthetic_faces import make_synthetic_rafdb
 from .transforms import CropFaceBox, LoadFERImage
 
 __all__ = [
-    'AffectNet', 'ClassBalancedSampler', 'CropFaceBox', 'FERPlus',
-    'LoadFERImage', 'RAFDB', 'make_synthetic_rafdb', 'vote_label'
+    'AffectNet', 'ClassBalancedSampler', 'CropFaceBox', 'FERDataset',
+    'FERPlus', 'IMG_EXTENSIONS', 'LoadFERImage', 'RAFDB', 'is_image_name',
+    'make_synthetic_rafdb', 'vote_label'
 ]

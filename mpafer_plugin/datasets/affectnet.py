@@ -1,15 +1,13 @@
 """AffectNet (manually annotated part) in both of its release layouts."""
-import os
-import os.path as osp
+import io
 from collections import Counter
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import numpy as np
-from mmengine.logging import MMLogger
-from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
-from .utils import check_images_exist, read_csv_rows
+from .fer_dataset import FERDataset, check_choice
+from .utils import list_names, read_csv_rows
 
 # Expression ids 0..10; 8..10 are never an expression class.
 ID_NAMES = ('Neutral', 'Happiness', 'Sadness', 'Surprise', 'Fear', 'Disgust',
@@ -20,7 +18,7 @@ COLUMNS = ('subDirectory_filePath', 'face_x', 'face_y', 'face_width',
            'arousal')
 CSV_FILES = {'train': 'training.csv', 'val': 'validation.csv'}
 NPY_DIRS = {'train': 'train_set', 'val': 'val_set'}
-LAYOUTS = ('auto', 'csv', 'npy')
+NPY_SUFFIX = '_exp.npy'
 
 
 def _as_id(value) -> Optional[int]:
@@ -40,7 +38,7 @@ def _natural_key(stem: str):
 
 
 @DATASETS.register_module()
-class AffectNet(BaseDataset):
+class AffectNet(FERDataset):
     """AffectNet's manually annotated images, in either release layout.
 
     ``layout='csv'``, the original release::
@@ -81,9 +79,16 @@ class AffectNet(BaseDataset):
         crop_face (bool): csv layout only: put ``face_bbox = (x, y, x + w,
             y + h)`` in each data info, for :class:`CropFaceBox`.
         layout (str): ``'auto'``, ``'csv'`` or ``'npy'``.
-        **kwargs: other :class:`mmpretrain.datasets.BaseDataset` arguments.
+        **kwargs: other :class:`FERDataset` arguments (``backend_args``,
+            ``pipeline``…).
+
+    Layouts, duplicate rows and image files are checked by
+    :class:`FERDataset`.
     """
 
+    NAME = 'AffectNet'
+    SPLITS = tuple(CSV_FILES)
+    LAYOUTS = ('csv', 'npy')
     METAINFO = dict(classes=CLASSES)
 
     def __init__(self,
@@ -95,75 +100,62 @@ class AffectNet(BaseDataset):
                  crop_face: bool = False,
                  layout: str = 'auto',
                  **kwargs):
-        if split not in CSV_FILES:
-            raise ValueError(f'split must be one of {sorted(CSV_FILES)}, '
-                             f'got {split!r}.')
-        if num_classes not in (7, 8):
-            raise ValueError(f'num_classes must be 7 or 8, got '
-                             f'{num_classes!r}.')
-        if layout not in LAYOUTS:
-            raise ValueError(f'layout must be one of {LAYOUTS}, got '
-                             f'{layout!r}.')
-        if ann_file is None:
-            ann_file = osp.join('Manually_Annotated_file_lists',
-                                CSV_FILES[split])
-        self.split = split
+        check_choice('num_classes', num_classes, (7, 8))
+        if ann_file is None and split in CSV_FILES:
+            ann_file = f'Manually_Annotated_file_lists/{CSV_FILES[split]}'
         self.num_classes = num_classes
         self.crop_face = crop_face
-        self.layout = layout
         metainfo = dict(kwargs.pop('metainfo', None) or {})
         if kwargs.get('classes') is None:
             metainfo.setdefault('classes', CLASSES[:num_classes])
         super().__init__(
-            ann_file=ann_file,
             data_root=data_root,
+            split=split,
+            layout=layout,
+            ann_file=ann_file or '',
             data_prefix=dict(img_path=img_dir),
             metainfo=metainfo,
             **kwargs)
 
-    def load_data_list(self) -> List[dict]:
-        """Read the split's rows and keep the protocol's classes."""
-        layout = self._resolve_layout()
+    def label_name(self, label) -> str:
+        return f'{label} {ID_NAMES[label]}'
+
+    def layout_candidates(self) -> List[Tuple[str, str, str]]:
+        return [('csv', self.ann_file, 'file'), ('npy', self._npy_dir(),
+                                                  'folder')]
+
+    def read_layout(self, layout: str) -> Tuple[List[dict], str]:
         if layout == 'csv':
-            rows, source = self._read_csv(), self.ann_file
-        else:
-            if self.crop_face:
-                raise ValueError('crop_face needs the csv layout: the npy '
-                                 'layout has no face boxes (its images are '
-                                 'already face crops).')
-            rows, source = self._read_npy()
-        data_list = [d for d in rows if d['gt_label'] < self.num_classes]
-        dropped = Counter(d['gt_label'] for d in rows
-                          if d['gt_label'] >= self.num_classes)
+            return self._read_csv(), self.ann_file
+        if self.crop_face:
+            raise ValueError('crop_face needs the csv layout: the npy '
+                             'layout has no face boxes (its images are '
+                             'already face crops).')
+        ann_dir = self.file_backend.join_path(self._npy_dir(), 'annotations')
+        return self._read_npy(ann_dir), ann_dir
+
+    def select(self, rows: List[dict]) -> Tuple[List[dict], str]:
+        """Keep the protocol's classes; count the rows dropped per id."""
+        kept = [row for row in rows if row['gt_label'] < self.num_classes]
+        dropped = Counter(row['gt_label'] for row in rows
+                          if row['gt_label'] >= self.num_classes)
         detail = ', '.join(f'{i} {ID_NAMES[i]}: {dropped[i]}'
                            for i in sorted(dropped))
-        MMLogger.get_current_instance().info(
-            f'AffectNet-{self.num_classes} {self.split} ({layout} layout, '
-            f'{source}): kept {len(data_list)} of {len(rows)} rows, dropped '
-            f'{sum(dropped.values())} by the protocol ({detail or "none"}).')
-        if not data_list:
-            raise ValueError(f'{source}: no {self.split} images with an '
-                             f'expression id in 0..{self.num_classes - 1}.')
-        check_images_exist(data_list, self.split, source)
-        return data_list
+        return kept, (f' with an expression id in 0..{self.num_classes - 1} '
+                      f'(AffectNet-{self.num_classes}: kept {len(kept)} of '
+                      f'{len(rows)} rows, dropped {sum(dropped.values())} '
+                      f'by the protocol ({detail or "none"}))')
 
-    def _resolve_layout(self) -> str:
-        if self.layout != 'auto':
-            return self.layout
-        if osp.isfile(self.ann_file):
-            return 'csv'
-        if osp.isdir(osp.join(self.data_root, NPY_DIRS[self.split])):
-            return 'npy'
-        raise FileNotFoundError(
-            f'No AffectNet {self.split} split found: looked for the label '
-            f'file {self.ann_file} (csv layout) and the folder '
-            f'{osp.join(self.data_root, NPY_DIRS[self.split])} (npy layout).')
+    def _npy_dir(self) -> str:
+        return self.file_backend.join_path(self.data_root,
+                                           NPY_DIRS[self.split])
 
     def _read_csv(self) -> List[dict]:
-        """All rows of the label file, as data infos."""
+        """All rows of the label file, as rows of :class:`FERDataset`."""
         img_dir = self.data_prefix['img_path']
         rows = []
-        for n, (lineno, row) in enumerate(read_csv_rows(self.ann_file)):
+        for n, (lineno, row) in enumerate(
+                read_csv_rows(self.file_backend, self.ann_file)):
             if n == 0 and row[0].strip() == COLUMNS[0]:
                 continue  # header
             where = f'{self.ann_file}:{lineno}'
@@ -174,8 +166,9 @@ class AffectNet(BaseDataset):
             if expression is None:
                 raise ValueError(f'{where}: expression {row[6]!r} is not an '
                                  f'integer in 0..{len(ID_NAMES) - 1}.')
-            info = dict(img_path=osp.join(img_dir, row[0].strip()),
-                        gt_label=expression)
+            name = row[0].strip()
+            info = dict(img_path=self.file_backend.join_path(img_dir, name),
+                        gt_label=expression, _id=name, _where=where)
             if self.crop_face:
                 info['face_bbox'] = self._face_bbox(row[1:5], where)
             rows.append(info)
@@ -190,28 +183,35 @@ class AffectNet(BaseDataset):
                              f'integers.') from None
         if w <= 0 or h <= 0:
             raise ValueError(f'{where}: face box {fields} has no area.')
+        if x + w <= 0 or y + h <= 0:
+            raise ValueError(f'{where}: face box {fields} lies outside the '
+                             f'image (left of or above it).')
         return (x, y, x + w, y + h)
 
-    def _read_npy(self):
-        """All ``annotations/<id>_exp.npy`` of the split, as data infos,
-        and the annotation folder."""
-        split_dir = osp.join(self.data_root, NPY_DIRS[self.split])
-        ann_dir = osp.join(split_dir, 'annotations')
-        if not osp.isdir(ann_dir):
+    def _read_npy(self, ann_dir: str) -> List[dict]:
+        """All ``annotations/<id>_exp.npy`` of the split, as rows."""
+        backend = self.file_backend
+        if not backend.isdir(ann_dir):
             raise FileNotFoundError(f'AffectNet annotation folder {ann_dir} '
                                     f'does not exist.')
-        suffix = '_exp.npy'
-        stems = sorted((name[:-len(suffix)] for name in os.listdir(ann_dir)
-                        if name.endswith(suffix)), key=_natural_key)
+        stems = sorted((name[:-len(NPY_SUFFIX)]
+                        for name in list_names(backend, ann_dir)
+                        if name.endswith(NPY_SUFFIX)
+                        and not name.startswith('.')), key=_natural_key)
+        img_dir = backend.join_path(self._npy_dir(), 'images')
         rows = []
         for stem in stems:
-            path = osp.join(ann_dir, stem + suffix)
-            value = np.load(path, allow_pickle=False)
+            path = backend.join_path(ann_dir, stem + NPY_SUFFIX)
+            try:
+                value = np.load(io.BytesIO(backend.get(path)),
+                                allow_pickle=False)
+            except (OSError, ValueError) as err:
+                raise ValueError(f'{path}: not a numpy file ({err}).') from None
             expression = _as_id(value.item()) if value.size == 1 else None
             if expression is None:
                 raise ValueError(f'{path}: expression {value!r} is not an '
                                  f'integer in 0..{len(ID_NAMES) - 1}.')
             rows.append(dict(
-                img_path=osp.join(split_dir, 'images', stem + '.jpg'),
-                gt_label=expression))
-        return rows, ann_dir
+                img_path=backend.join_path(img_dir, stem + '.jpg'),
+                gt_label=expression, _id=stem, _where=path))
+        return rows

@@ -1,14 +1,12 @@
 """FERPlus: the FER2013 images with the FER+ crowd votes."""
-import os.path as osp
 import warnings
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
-from mmengine.logging import MMLogger
-from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
-from .utils import check_images_exist, read_csv_rows
+from .fer_dataset import FERDataset, check_choice
+from .utils import read_csv_rows
 
 EMOTIONS = ('neutral', 'happiness', 'surprise', 'sadness', 'anger',
             'disgust', 'fear', 'contempt')
@@ -18,7 +16,6 @@ FOLDERS = {'train': 'FER2013Train', 'val': 'FER2013Valid',
            'test': 'FER2013Test'}
 FER_FILES = ('fer2013.csv', 'icml_face_data.csv')
 LABEL_MODES = ('majority', 'argmax', 'argmax8')
-LAYOUTS = ('auto', 'csv', 'folder')
 SIDE = 48
 
 
@@ -34,9 +31,7 @@ def vote_label(votes: Sequence[int], mode: str = 'majority') -> Optional[int]:
     - ``argmax8``: the first maximum over the 8 emotions; drop rows without
       emotion votes.
     """
-    if mode not in LABEL_MODES:
-        raise ValueError(f'label_mode must be one of {LABEL_MODES}, got '
-                         f'{mode!r}.')
+    check_choice('label_mode', mode, LABEL_MODES)
     votes = list(votes)
     if mode == 'argmax8':
         votes = votes[:len(EMOTIONS)]
@@ -75,7 +70,7 @@ def _decode_pixels(text: str, where: str) -> np.ndarray:
 
 
 @DATASETS.register_module()
-class FERPlus(BaseDataset):
+class FERPlus(FERDataset):
     """FERPlus, from the FER2013 csv or the official generator's folders.
 
     ``layout='csv'``::
@@ -88,8 +83,8 @@ class FERPlus(BaseDataset):
     Row *i* of ``fer2013new.csv`` holds the votes (out of 10) for row *i* of
     ``fer2013.csv``, whose ``pixels`` are a 48x48 gray image and ``Usage``
     the split (Training / PublicTest / PrivateTest). Rows with an empty
-    ``Image name`` are skipped; for a repeated name the later row wins (as
-    in the official generator). The pixels of the split's kept rows are
+    ``Image name`` are skipped (the count is logged); a name listed twice
+    (in any split) is refused, naming both lines. The pixels of the split's kept rows are
     decoded (and checked) once and kept as one uint8 array per image; each
     data info carries ``img`` (48x48x3 uint8), so pipelines must start with
     :class:`LoadFERImage`, not ``LoadImageFromFile``.
@@ -120,9 +115,16 @@ class FERPlus(BaseDataset):
             ``data_root``; default the first of ``fer2013.csv``,
             ``icml_face_data.csv`` that exists.
         label_file (str): csv layout vote file, relative to ``data_root``.
-        **kwargs: other :class:`mmpretrain.datasets.BaseDataset` arguments.
+        **kwargs: other :class:`FERDataset` arguments (``backend_args``,
+            ``pipeline``…).
+
+    Layouts, duplicate names and image files are checked by
+    :class:`FERDataset`.
     """
 
+    NAME = 'FERPlus'
+    SPLITS = tuple(USAGES)
+    LAYOUTS = ('csv', 'folder')
     METAINFO = dict(classes=tuple(e.capitalize() for e in EMOTIONS))
 
     def __init__(self,
@@ -133,20 +135,12 @@ class FERPlus(BaseDataset):
                  fer_file: Optional[str] = None,
                  label_file: str = 'fer2013new.csv',
                  **kwargs):
-        if split not in USAGES:
-            raise ValueError(f'split must be one of {sorted(USAGES)}, got '
-                             f'{split!r}.')
-        if layout not in LAYOUTS:
-            raise ValueError(f'layout must be one of {LAYOUTS}, got '
-                             f'{layout!r}.')
-        if label_mode not in LABEL_MODES:
-            raise ValueError(f'label_mode must be one of {LABEL_MODES}, got '
-                             f'{label_mode!r}.')
-        self.split = split
-        self.layout = layout
+        check_choice('label_mode', label_mode, LABEL_MODES)
         self.label_mode = label_mode
         self.fer_file = fer_file
-        super().__init__(ann_file=label_file, data_root=data_root, **kwargs)
+        self._unnamed = 0
+        super().__init__(data_root=data_root, split=split, layout=layout,
+                         ann_file=label_file, **kwargs)
 
     def get_data_info(self, idx: int) -> dict:
         """The data info; a decoded gray image becomes ``img`` HxWx3."""
@@ -156,70 +150,59 @@ class FERPlus(BaseDataset):
             info['img_shape'] = info['ori_shape'] = info['img'].shape[:2]
         return info
 
-    def load_data_list(self) -> List[dict]:
-        """Read the split in the layout found (or asked for), label it."""
-        fer_file = self._find_fer_file()
-        folder = osp.join(self.data_root, FOLDERS[self.split])
-        layout = self.layout
-        if layout == 'auto':
-            if fer_file is not None:
-                layout = 'csv'
-            elif osp.isdir(folder):
-                layout = 'folder'
-            else:
-                raise FileNotFoundError(
-                    f'No FERPlus {self.split} split found: looked for '
-                    f'{" or ".join(self._fer_candidates())} (csv layout) '
-                    f'and the folder {folder} (folder layout).')
-        if layout == 'csv':
-            if fer_file is None:
-                raise FileNotFoundError(
-                    f'FER2013 image file not found: looked for '
-                    f'{" or ".join(self._fer_candidates())}.')
-            entries, skipped = self._read_csv(fer_file)
-            source = f'{fer_file} + {self.ann_file}'
-        else:
-            entries, skipped = self._read_folder(folder)
-            source = osp.join(folder, 'label.csv')
-        data_list = [dict(gt_label=label, **image)
-                     for image, label in entries.values() if label is not None]
-        MMLogger.get_current_instance().info(
-            f'FERPlus {self.split} ({layout} layout, {self.label_mode}): '
-            f'{len(data_list)} images; dropped {len(entries) - len(data_list)}'
-            f' by the label rule, {skipped["unnamed"]} rows without a name, '
-            f'{skipped["repeated"]} rows repeating a later name.')
-        if not data_list:
-            raise ValueError(f'{source}: no {self.split} images are left '
-                             f'under label_mode={self.label_mode!r}.')
+    def layout_candidates(self) -> List[Tuple[str, str, str]]:
+        return [('csv', path, 'file') for path in self._fer_candidates()] + [
+            ('folder', self._folder(), 'folder')]
+
+    def read_layout(self, layout: str) -> Tuple[List[dict], str]:
+        self._unnamed = 0
         if layout == 'folder':
-            check_images_exist(data_list, self.split, source)
-        return data_list
+            label_csv = self.file_backend.join_path(self._folder(),
+                                                    'label.csv')
+            return self._read_folder(label_csv), label_csv
+        fer_file = next((path for path in self._fer_candidates()
+                         if self.file_backend.isfile(path)), None)
+        if fer_file is None:
+            raise FileNotFoundError(
+                f'FER2013 image file not found: looked for '
+                f'{" or ".join(self._fer_candidates())}.')
+        return self._read_csv(fer_file), f'{fer_file} + {self.ann_file}'
+
+    def select(self, rows: List[dict]) -> Tuple[List[dict], str]:
+        """Keep the images the label rule labels."""
+        kept = [row for row in rows if row['gt_label'] is not None]
+        return kept, (f' under label_mode={self.label_mode!r} ('
+                      f'{len(rows) - len(kept)} dropped by the label rule, '
+                      f'{self._unnamed} rows without a name)')
+
+    def _folder(self) -> str:
+        return self.file_backend.join_path(self.data_root,
+                                           FOLDERS[self.split])
 
     def _fer_candidates(self) -> List[str]:
         names = FER_FILES if self.fer_file is None else (self.fer_file, )
-        return [osp.join(self.data_root, name) for name in names]
+        return [self.file_backend.join_path(self.data_root, name)
+                for name in names]
 
-    def _find_fer_file(self) -> Optional[str]:
-        return next((path for path in self._fer_candidates()
-                     if osp.isfile(path)), None)
+    def _named(self, name: str, split: str) -> bool:
+        """Whether a row has an image name; an unnamed row of the split is
+        counted."""
+        if not name:
+            self._unnamed += split == self.split
+        return bool(name)
 
-    def _read_csv(self, fer_file: str) -> Tuple[Dict, Dict]:
-        """The split's ``{name: ({'img': gray} or None, label or None)}``
-        (only kept images are decoded) and skip counts."""
-        labels = _read_vote_rows(self.ann_file)
-        latest = {}  # name -> index of its last label row
-        for i, (_, row) in enumerate(labels):
-            name = row[1].strip() if len(row) > 1 else ''
-            if name:
-                latest[name] = i
-        images = read_csv_rows(fer_file)
+    def _read_csv(self, fer_file: str) -> List[dict]:
+        """Rows of every split; the pixels of the split's labelled images
+        are decoded (``img``)."""
+        labels = _read_vote_rows(self.file_backend, self.ann_file)
+        images = read_csv_rows(self.file_backend, fer_file)
         header = [name.strip() for name in next(images, (0, []))[1]]
         if sorted(header) != ['Usage', 'emotion', 'pixels']:
             raise ValueError(f'{fer_file}: expected the columns emotion, '
                              f'pixels, Usage (any order), got {header}.')
         pixels_col, usage_col = header.index('pixels'), header.index('Usage')
-        entries, skipped = {}, dict(unnamed=0, repeated=0)
-        num_images = 0
+        splits = {usage: split for split, usage in USAGES.items()}
+        rows, num_images = [], 0
         for i, (lineno, row) in enumerate(images):
             num_images = i + 1
             if i == len(labels):
@@ -236,34 +219,31 @@ class FERPlus(BaseDataset):
                                  f'{len(label_row)}.')
             label = vote_label(_parse_votes(label_row[2:], label_where),
                                self.label_mode)
-            usage = row[usage_col].strip()
-            if usage not in USAGES.values():
-                raise ValueError(f'{where}: Usage {usage!r} is not one of '
-                                 f'{sorted(USAGES.values())}.')
-            if usage != USAGES[self.split]:
-                continue
+            split = splits.get(row[usage_col].strip())
+            if split is None:
+                raise ValueError(f'{where}: Usage {row[usage_col].strip()!r} '
+                                 f'is not one of {sorted(splits)}.')
             name = label_row[1].strip()
-            if not name:
-                skipped['unnamed'] += 1
-            elif latest[name] != i:
-                skipped['repeated'] += 1
-            else:
-                entries[name] = (None if label is None else dict(
-                    img=_decode_pixels(row[pixels_col], where)), label)
+            if not self._named(name, split):
+                continue
+            info = dict(gt_label=label, _id=name, _where=label_where,
+                        _split=split)
+            if split == self.split and label is not None:
+                info['img'] = _decode_pixels(row[pixels_col], where)
+            rows.append(info)
         if num_images != len(labels):
             more = 'at least ' if num_images > len(labels) else ''
             raise ValueError(
                 f'{fer_file} has {more}{num_images} image rows but '
                 f'{self.ann_file} has {len(labels)} vote rows: they must '
                 f'match row by row.')
-        return entries, skipped
+        return rows
 
-    def _read_folder(self, folder: str) -> Tuple[Dict, Dict]:
-        """The split's ``{name: ({'img_path': path}, label or None)}`` and
-        skip counts, from ``<folder>/label.csv``."""
-        label_csv = osp.join(folder, 'label.csv')
-        entries, skipped = {}, dict(unnamed=0, repeated=0)
-        for lineno, row in read_csv_rows(label_csv):
+    def _read_folder(self, label_csv: str) -> List[dict]:
+        """The rows of ``<folder>/label.csv``."""
+        folder = self._folder()
+        rows = []
+        for lineno, row in read_csv_rows(self.file_backend, label_csv):
             where = f'{label_csv}:{lineno}'
             if len(row) != 2 + len(VOTE_COLUMNS):
                 raise ValueError(f'{where}: expected {2 + len(VOTE_COLUMNS)} '
@@ -272,18 +252,17 @@ class FERPlus(BaseDataset):
             label = vote_label(_parse_votes(row[2:], where),
                                self.label_mode)
             name = row[0].strip()
-            if not name:
-                skipped['unnamed'] += 1
-                continue
-            skipped['repeated'] += name in entries
-            entries[name] = (dict(img_path=osp.join(folder, name)), label)
-        return entries, skipped
+            if self._named(name, self.split):
+                rows.append(dict(
+                    img_path=self.file_backend.join_path(folder, name),
+                    gt_label=label, _id=name, _where=where))
+        return rows
 
 
-def _read_vote_rows(path: str) -> List[Tuple[int, List[str]]]:
+def _read_vote_rows(backend, path: str) -> List[Tuple[int, List[str]]]:
     """The ``(line number, fields)`` rows of ``fer2013new.csv`` after its
     header, which is checked."""
-    rows = list(read_csv_rows(path))
+    rows = list(read_csv_rows(backend, path))
     expected = ('Usage', 'Image name') + VOTE_COLUMNS
     header = tuple(name.strip() for name in rows[0][1]) if rows else ()
     if header != expected:

@@ -1,17 +1,14 @@
 """RAF-DB (basic emotions) in its official layout or a mirror's folders."""
-import os
 import os.path as osp
-from typing import List
+from typing import List, Tuple
 
-from mmengine.logging import MMLogger
-from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
-from .utils import check_images_exist
+from .fer_dataset import FERDataset
+from .image_files import is_image_name
+from .utils import list_names, read_lines
 
 SPLIT_PREFIXES = {'train': 'train_', 'test': 'test_'}
-LAYOUTS = ('auto', 'official', 'folder')
-IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png')
 # Class folder names of mirror copies (lower case) -> gt_label, in the
 # official order; never the alphabetical order ImageFolder would use.
 FOLDER_LABELS = {
@@ -27,7 +24,7 @@ FOLDER_LABELS = {
 
 
 @DATASETS.register_module()
-class RAFDB(BaseDataset):
+class RAFDB(FERDataset):
     """RAF-DB basic, as the owners distribute it (``layout='official'``)::
 
         basic/                                  <- data_root
@@ -41,13 +38,15 @@ class RAFDB(BaseDataset):
 
     ``layout='folder'`` reads a mirror copy's class folders::
 
-        <data_root>/{train,test}/<class>/*.jpg|*.jpeg|*.png
+        <data_root>/{train,test}/<class>/<image>
 
     where ``<class>`` is the label number ``1``..``7`` or an emotion name
     (any case; also surprised, fearful, disgusted, happy, sad, angry),
-    mapped to the official order above. ``layout='auto'`` takes the official
-    layout if its label file exists, else the folder layout if
-    ``<data_root>/train`` or ``<data_root>/test`` exists.
+    mapped to the official order above; images are the files with an
+    extension of :data:`~mpafer_plugin.datasets.image_files.IMG_EXTENSIONS`
+    (macOS ``._*`` files and other dot files are not images).
+    ``layout='auto'`` takes the official layout if its label file exists,
+    else the folder layout if ``<data_root>/<split>`` exists.
 
     Args:
         data_root (str): the ``basic`` folder (or the mirror's root).
@@ -59,10 +58,16 @@ class RAFDB(BaseDataset):
             (``'_aligned'``; ``''`` for the original images).
         layout (str): ``'auto'``, ``'official'`` or ``'folder'``; the three
             arguments above only apply to the official layout.
-        **kwargs: other :class:`mmpretrain.datasets.BaseDataset` arguments
-            (``pipeline``, ``test_mode``, ``indices``…).
+        **kwargs: other :class:`FERDataset` arguments (``backend_args``,
+            ``pipeline``, ``test_mode``, ``indices``…).
+
+    Layouts, duplicate lines and image files are checked by
+    :class:`FERDataset`.
     """
 
+    NAME = 'RAF-DB'
+    SPLITS = tuple(SPLIT_PREFIXES)
+    LAYOUTS = ('official', 'folder')
     METAINFO = dict(classes=('Surprise', 'Fear', 'Disgust', 'Happiness',
                              'Sadness', 'Anger', 'Neutral'))
 
@@ -74,113 +79,84 @@ class RAFDB(BaseDataset):
                  img_suffix: str = '_aligned',
                  layout: str = 'auto',
                  **kwargs):
-        if split not in SPLIT_PREFIXES:
-            raise ValueError(f'split must be one of {sorted(SPLIT_PREFIXES)}'
-                             f', got {split!r}.')
-        if layout not in LAYOUTS:
-            raise ValueError(f'layout must be one of {LAYOUTS}, got '
-                             f'{layout!r}.')
-        self.split = split
-        self.layout = layout
         self.img_suffix = img_suffix
         super().__init__(
-            ann_file=ann_file,
             data_root=data_root,
+            split=split,
+            layout=layout,
+            ann_file=ann_file,
             data_prefix=dict(img_path=img_dir),
             **kwargs)
 
-    def load_data_list(self) -> List[dict]:
-        """Read the split in the layout found (or asked for)."""
-        layout = self.layout
-        if layout == 'auto':
-            layout = self._detect_layout()
-        if layout == 'official':
-            data_list = self._read_label_file()
-        else:
-            data_list = self._read_class_folders()
-        MMLogger.get_current_instance().info(
-            f'RAF-DB {self.split} ({layout} layout): {len(data_list)} '
-            f'images.')
-        return data_list
+    def layout_candidates(self) -> List[Tuple[str, str, str]]:
+        return [('official', self.ann_file, 'file'),
+                ('folder', self._split_dir(), 'folder')]
 
-    def _detect_layout(self) -> str:
-        if osp.isfile(self.ann_file):
-            return 'official'
-        folders = [osp.join(self.data_root, split)
-                   for split in SPLIT_PREFIXES]
-        if any(osp.isdir(folder) for folder in folders):
-            return 'folder'
-        raise FileNotFoundError(
-            f'No RAF-DB found: looked for the label file {self.ann_file} '
-            f'(official layout) and the folders {" or ".join(folders)} '
-            f'(folder layout).')
+    def read_layout(self, layout: str) -> Tuple[List[dict], str]:
+        if layout == 'official':
+            return self._read_label_file(), self.ann_file
+        return self._read_class_folders(), self._split_dir()
+
+    def _split_dir(self) -> str:
+        return self.file_backend.join_path(self.data_root, self.split)
 
     def _read_class_folders(self) -> List[dict]:
         """List ``<data_root>/<split>/<class>/`` images, class by class."""
-        split_dir = osp.join(self.data_root, self.split)
-        if not osp.isdir(split_dir):
+        backend, split_dir = self.file_backend, self._split_dir()
+        if not backend.isdir(split_dir):
             raise FileNotFoundError(f'RAF-DB folder {split_dir} does not '
                                     f'exist.')
-        folders = {}  # gt_label -> folder name
-        for name in sorted(os.listdir(split_dir)):
-            if name.startswith('.') or not osp.isdir(
-                    osp.join(split_dir, name)):
+        folders = {}  # gt_label -> folder
+        for name in list_names(backend, split_dir):
+            folder = backend.join_path(split_dir, name)
+            if name.startswith('.') or not backend.isdir(folder):
                 continue
             label = FOLDER_LABELS.get(name.lower())
             if label is None:
                 raise ValueError(
-                    f'{osp.join(split_dir, name)}: class folder {name!r} is '
+                    f'{folder}: class folder {name!r} is '
                     f'neither a label 1..7 nor one of the emotion names '
                     f'{sorted(k for k in FOLDER_LABELS if not k.isdigit())}.')
             if label in folders:
                 raise ValueError(
-                    f'{split_dir}: class folders {folders[label]!r} and '
-                    f'{name!r} both stand for '
-                    f'{self.METAINFO["classes"][label]}.')
-            folders[label] = name
-        data_list = [
-            dict(img_path=osp.join(split_dir, name, file), gt_label=label)
-            for label, name in sorted(folders.items())
-            for file in sorted(os.listdir(osp.join(split_dir, name)))
-            if file.lower().endswith(IMG_EXTENSIONS)
-        ]
-        if not data_list:
-            raise ValueError(f'{split_dir}: no images in class folders.')
-        return data_list
+                    f'{split_dir}: class folders '
+                    f'{folders[label].rsplit("/", 1)[-1]!r} and {name!r} '
+                    f'both stand for {self.METAINFO["classes"][label]}.')
+            folders[label] = folder
+        rows = []
+        for label, folder in sorted(folders.items()):
+            for name in list_names(backend, folder):
+                if is_image_name(name):
+                    path = backend.join_path(folder, name)
+                    rows.append(dict(img_path=path, gt_label=label, _id=path,
+                                     _where=None))
+        return rows
 
     def _read_label_file(self) -> List[dict]:
-        """Parse the label file: one ``<name> <label>`` per line."""
-        if not osp.isfile(self.ann_file):
-            raise FileNotFoundError(
-                f'RAF-DB label file {self.ann_file} does not exist.')
+        """Parse the label file: one ``<name> <label>`` per line, both
+        splits."""
         num_classes = len(self.METAINFO['classes'])
-        prefix = SPLIT_PREFIXES[self.split]
         img_dir = self.data_prefix['img_path']
-        data_list = []
-        with open(self.ann_file, encoding='utf-8') as f:
-            for lineno, line in enumerate(f, start=1):
-                fields = line.split()
-                if not fields:
-                    continue
-                where = f'{self.ann_file}:{lineno}'
-                if len(fields) != 2:
-                    raise ValueError(f'{where}: expected "<image name> '
-                                     f'<label>", got {line.strip()!r}.')
-                name, label = fields
-                if not (label.isdigit() and 1 <= int(label) <= num_classes):
-                    raise ValueError(f'{where}: label {label!r} is not an '
-                                     f'integer in 1..{num_classes}.')
-                if not name.startswith(tuple(SPLIT_PREFIXES.values())):
-                    raise ValueError(f'{where}: image name {name!r} starts '
-                                     f'with neither "train_" nor "test_".')
-                if name.startswith(prefix):
-                    stem, ext = osp.splitext(name)
-                    data_list.append(dict(
-                        img_path=osp.join(img_dir,
-                                          stem + self.img_suffix + ext),
-                        gt_label=int(label) - 1))
-        if not data_list:
-            raise ValueError(f'{self.ann_file}: no {self.split!r} images '
-                             f'(names starting with {prefix!r}).')
-        check_images_exist(data_list, self.split, self.ann_file)
-        return data_list
+        splits = {prefix: split for split, prefix in SPLIT_PREFIXES.items()}
+        rows = []
+        for lineno, fields in read_lines(self.file_backend, self.ann_file):
+            where = f'{self.ann_file}:{lineno}'
+            if len(fields) != 2:
+                raise ValueError(f'{where}: expected "<image name> '
+                                 f'<label>", got {" ".join(fields)!r}.')
+            name, label = fields
+            if not (label.isdigit() and 1 <= int(label) <= num_classes):
+                raise ValueError(f'{where}: label {label!r} is not an '
+                                 f'integer in 1..{num_classes}.')
+            split = next((split for prefix, split in splits.items()
+                          if name.startswith(prefix)), None)
+            if split is None:
+                raise ValueError(f'{where}: image name {name!r} starts '
+                                 f'with neither "train_" nor "test_".')
+            stem, ext = osp.splitext(name)
+            rows.append(dict(
+                img_path=self.file_backend.join_path(
+                    img_dir, stem + self.img_suffix + ext),
+                gt_label=int(label) - 1, _id=name, _where=where,
+                _split=split))
+        return rows

@@ -1,32 +1,82 @@
-"""Helpers shared by the FER dataset readers."""
+"""Annotation and image files read through MMEngine's file backends.
+
+Every reader of this package reads its files through these functions, so a
+dataset may sit on any :mod:`mmengine.fileio` backend (local disk, HTTP,
+object storage) and every failure names the file, and the line where there
+is one.
+"""
 import csv
+import io
+import os
 import os.path as osp
-from typing import Iterator, List, Tuple
+from typing import Iterator, List, Optional, Tuple
+
+from mmengine.fileio import BaseStorageBackend, LocalBackend
 
 
-def read_csv_rows(path: str) -> Iterator[Tuple[int, List[str]]]:
+def read_text(backend: BaseStorageBackend, path: str) -> str:
+    """The text of an annotation file, which must be UTF-8 (a byte-order
+    mark is dropped).
+
+    Raises:
+        FileNotFoundError: naming ``path`` when it is not a file.
+        ValueError: ``path:line`` of the first byte that is not UTF-8 (a
+            file saved as Latin-1, UTF-16 or GBK, say).
+    """
+    if not backend.isfile(path):
+        raise FileNotFoundError(f'{path} does not exist.')
+    raw = backend.get(path)
+    try:
+        return raw.decode('utf-8-sig')
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b'\n') + 1
+        raise ValueError(
+            f'{path}:{line}: not UTF-8 text (byte 0x{raw[err.start]:02x} at '
+            f'offset {err.start}); save the file as UTF-8.') from None
+
+
+def read_lines(backend: BaseStorageBackend,
+               path: str) -> Iterator[Tuple[int, List[str]]]:
+    """Yield ``(line number, whitespace-separated fields)`` for each
+    non-blank line of a text file (1-based line numbers)."""
+    for lineno, line in enumerate(read_text(backend, path).splitlines(), 1):
+        fields = line.split()
+        if fields:
+            yield lineno, fields
+
+
+def read_csv_rows(backend: BaseStorageBackend,
+                  path: str) -> Iterator[Tuple[int, List[str]]]:
     """Yield ``(line number, fields)`` for each non-blank row of a csv file.
 
     The line number is the physical line the row ends on (1-based), so
-    quoted fields spanning lines still point at the right place. A UTF-8
-    byte-order mark is ignored.
+    quoted fields spanning lines still point at the right place.
     """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'{path} does not exist.')
-    with open(path, newline='', encoding='utf-8-sig') as f:
-        reader = csv.reader(f)
-        for row in reader:
-            if any(field.strip() for field in row):
-                yield reader.line_num, row
+    reader = csv.reader(io.StringIO(read_text(backend, path), newline=''))
+    for row in reader:
+        if any(field.strip() for field in row):
+            yield reader.line_num, row
 
 
-def check_images_exist(data_list: List[dict], what: str, source: str):
-    """Raise ``FileNotFoundError`` with a count and examples if any
-    ``img_path`` of ``data_list`` (``what`` images listed in ``source``) is
-    not a file."""
-    missing = [d['img_path'] for d in data_list
-               if not osp.isfile(d['img_path'])]
-    if missing:
-        raise FileNotFoundError(
-            f'{len(missing)} of {len(data_list)} {what} images listed in '
-            f'{source} are missing, e.g. {missing[:3]}.')
+def list_names(backend: BaseStorageBackend, folder: str) -> List[str]:
+    """Every entry of ``folder`` (files, folders and links, dangling ones
+    too), sorted."""
+    if isinstance(backend, LocalBackend):
+        return sorted(os.listdir(folder))
+    return sorted(backend.list_dir_or_file(folder, list_dir=True))
+
+
+def why_not_a_file(backend: BaseStorageBackend, path: str) -> Optional[str]:
+    """``None`` if ``path`` is a readable file, else why it is not: missing,
+    a dangling link (and to what), a folder."""
+    if isinstance(backend, LocalBackend):
+        if osp.islink(path) and not osp.exists(path):
+            return f'a dangling link to {os.readlink(path)}'
+        if osp.isdir(path):
+            return 'a folder, not a file'
+        if not osp.exists(path):
+            return 'missing'
+        if not osp.isfile(path):
+            return 'not a regular file'
+        return None if os.access(path, os.R_OK) else 'not readable'
+    return None if backend.isfile(path) else 'missing'

@@ -113,7 +113,7 @@ FERPLUS_ROWS = (
     ('PrivateTest', '', (0, 10, 0, 0, 0, 0, 0, 0, 0, 0)),
     ('PrivateTest', 'fer0000012.png', (0, 0, 0, 0, 8, 2, 0, 0, 0, 0)),
     ('PrivateTest', 'fer0000013.png', (0, 0, 0, 0, 0, 0, 7, 0, 0, 3)),
-    ('PrivateTest', 'fer0000012.png', (0, 0, 0, 0, 2, 8, 0, 0, 0, 0)),
+    ('PrivateTest', 'fer0000014.png', (0, 0, 0, 0, 2, 8, 0, 0, 0, 0)),
     ('PrivateTest', 'fer0000015.png', (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
 )
 
@@ -144,14 +144,14 @@ def write_ferplus_csv(root, rows=FERPLUS_ROWS, variant='fer2013'):
     return root
 
 
-# Per folder: (name, votes); the repeated name's later row wins.
+# Per folder: (name, votes).
 FERPLUS_FOLDER_ROWS = {
     'FER2013Train': (
         ('fer0000000.png', (0, 0, 0, 0, 0, 0, 0, 10, 0, 0)),
         ('fer0000001.png', (3, 3, 0, 0, 0, 0, 0, 0, 4, 0)),
         ('', (10, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
         ('fer0000003.png', (1, 9, 0, 0, 0, 0, 0, 0, 0, 0)),
-        ('fer0000000.png', (0, 0, 0, 0, 0, 0, 2, 8, 0, 0)),
+        ('fer0000007.png', (0, 0, 0, 0, 0, 0, 2, 8, 0, 0)),
     ),
     'FER2013Valid': (('fer0000004.png', (0, 0, 0, 6, 4, 0, 0, 0, 0, 0)), ),
     'FER2013Test': (

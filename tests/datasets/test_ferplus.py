@@ -13,13 +13,13 @@ from .fixtures import (FERPLUS_ROWS, captured_log, ferplus_pixels,
 CLASSES = ('Neutral', 'Happiness', 'Surprise', 'Sadness', 'Anger', 'Disgust',
            'Fear', 'Contempt')
 # FERPLUS_ROWS' PrivateTest rows, by hand: (fer2013.csv row, label) in
-# dataset order. Row 11 has no name; row 12's name repeats at row 14,
-# which wins (and takes its place in the order).
+# dataset order. Row 11 has no name.
 TEST_SPLIT = {
-    'majority': [(4, 0), (5, 1), (9, 0), (13, 6), (14, 5)],
-    'argmax': [(4, 0), (5, 1), (6, 0), (9, 0), (10, 2), (13, 6), (14, 5)],
-    'argmax8': [(4, 0), (5, 1), (6, 0), (7, 0), (9, 0), (10, 2), (13, 6),
-                (14, 5)],
+    'majority': [(4, 0), (5, 1), (9, 0), (12, 4), (13, 6), (14, 5)],
+    'argmax': [(4, 0), (5, 1), (6, 0), (9, 0), (10, 2), (12, 4), (13, 6),
+               (14, 5)],
+    'argmax8': [(4, 0), (5, 1), (6, 0), (7, 0), (9, 0), (10, 2), (12, 4),
+                (13, 6), (14, 5)],
 }
 
 
@@ -87,9 +87,9 @@ def test_csv_layout_keeps_uint8_pixels_per_row(csv_root):
 def test_split_sizes_are_logged(csv_root):
     with captured_log() as log:
         FERPlus(csv_root, split='test', label_mode='argmax')
-    assert ('FERPlus test (csv layout, argmax): 7 images; dropped 3 by the '
-            'label rule, 1 rows without a name, 1 rows repeating a later '
-            'name.') in log.getvalue()
+    assert ("fer2013new.csv): 8 images under label_mode='argmax' (3 "
+            "dropped by the label rule, 1 rows without a name).") in \
+        log.getvalue()
 
 
 def test_csv_pipeline_with_load_fer_image(csv_root):
@@ -121,12 +121,12 @@ def test_load_fer_image_passes_arrays_and_makes_gray_3_channel(tmp_path):
 def test_folder_layout(tmp_path):
     root = write_ferplus_folders(tmp_path)
     train = FERPlus(root, layout='folder')
-    # fer0000000.png's later row (contempt) wins; fer0000001 is a tie.
-    assert list(train.get_gt_labels()) == [7, 1]
+    # fer0000001 is a tie.
+    assert list(train.get_gt_labels()) == [7, 1, 7]
     assert train.get_data_info(0)['img_path'] == osp.join(
         root, 'FER2013Train', 'fer0000000.png')
     assert list(FERPlus(root, label_mode='argmax8').get_gt_labels()) == [
-        7, 0, 1]
+        7, 0, 1, 7]
     assert list(FERPlus(root, 'val').get_gt_labels()) == [3]
     test = FERPlus(root, 'test', pipeline=[
         dict(type='LoadFERImage'), dict(type='PackInputs')])
@@ -137,7 +137,8 @@ def test_folder_layout(tmp_path):
 def test_folder_layout_errors(tmp_path):
     root = write_ferplus_folders(tmp_path, skip_images=('fer0000003.png', ))
     with pytest.raises(FileNotFoundError,
-                       match=r'1 of 2 train images .*fer0000003.png'):
+                       match=r'1 of 3 train images .*label.csv:4: '
+                       r'.*fer0000003.png \(missing\)'):
         FERPlus(root)
     label_csv = osp.join(root, 'FER2013Valid', 'label.csv')
     replace_line(label_csv, 1, 'fer0000004.png,"(0, 0, 48, 48)",0,0,0,6,4')
@@ -190,9 +191,9 @@ def test_malformed_csv_rows_name_file_and_line(csv_root, file, lineno, text,
 
 def test_layout_detection_and_bad_arguments(tmp_path):
     root = str(tmp_path)
-    with pytest.raises(FileNotFoundError, match=r'fer2013.csv or .*'
-                       r'icml_face_data.csv \(csv layout\) and the folder '
-                       r'.*FER2013Test'):
+    with pytest.raises(FileNotFoundError, match=r'fer2013.csv \(csv layout\)'
+                       r' and the file .*icml_face_data.csv \(csv layout\) '
+                       r'and the folder .*FER2013Test \(folder layout\)'):
         FERPlus(root, split='test')
     with pytest.raises(FileNotFoundError, match='FER2013 image file'):
         FERPlus(root, layout='csv')
@@ -212,6 +213,6 @@ def test_layout_detection_and_bad_arguments(tmp_path):
 def test_empty_split_is_an_error(tmp_path):
     rows = [r for r in FERPLUS_ROWS if r[0] != 'PublicTest']
     root = write_ferplus_csv(tmp_path, rows=rows)
-    with pytest.raises(ValueError, match=r"no val images are left under "
+    with pytest.raises(ValueError, match=r"no val images under "
                        r"label_mode='majority'"):
         FERPlus(root, split='val')

@@ -74,7 +74,7 @@ def test_missing_label_file_and_empty_split(tmp_path):
     with pytest.raises(FileNotFoundError, match='list_patition_label.txt'):
         RAFDB(str(tmp_path), split='train')
     root = write_tree(tmp_path, 'train_00001.jpg 1\n')
-    with pytest.raises(ValueError, match=r"no 'test' images"):
+    with pytest.raises(ValueError, match=r"list_patition_label.txt: no test images"):
         RAFDB(root, split='test')
     with pytest.raises(ValueError, match='split must be one of'):
         RAFDB(root, split='val')

@@ -67,22 +67,25 @@ def test_empty_split_is_an_error(tmp_path):
     root = write_rafdb_folders(tmp_path, {'train': {'1': 1},
                                           'test': {'1': 0, 'happy': 0}})
     assert len(RAFDB(root, split='train')) == 1
-    with pytest.raises(ValueError, match=r'test: no images in class '
-                       r'folders'):
+    with pytest.raises(ValueError, match=r'test: no test images\.'):
         RAFDB(root, split='test')
 
 
 def test_layout_detection(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r'list_patition_label.txt '
-                       r'\(official layout\) and the folders .*train or '
-                       r'.*test \(folder layout\)'):
+    with pytest.raises(FileNotFoundError, match=r'No RAF-DB train split '
+                       r'found: looked for the file .*list_patition_label.txt '
+                       r'\(official layout\) and the folder .*train '
+                       r'\(folder layout\)'):
         RAFDB(str(tmp_path))
     root = write_rafdb_folders(tmp_path, {'train': {'1': 1}})
+    with pytest.raises(FileNotFoundError, match=r'the folder .*test '
+                       r'\(folder layout\)'):
+        RAFDB(root, split='test')
     with pytest.raises(FileNotFoundError, match=r'RAF-DB folder .*test does '
                        r'not exist'):
-        RAFDB(root, split='test')
+        RAFDB(root, split='test', layout='folder')
     os.makedirs(osp.join(root, 'test', '2'))
-    with pytest.raises(ValueError, match=r'test: no images in class'):
+    with pytest.raises(ValueError, match=r'test: no test images'):
         RAFDB(root, split='test')
     write_tree(tmp_path)  # the official layout wins when both exist
     assert list(RAFDB(root, split='train').get_gt_labels()) == [4, 0, 6]
