@@ -1,52 +1,48 @@
-"""Compute the class prototypes of ``L_v`` once, before training."""
-import copy
-import hashlib
-import json
+"""Decide when the class prototypes of ``L_v`` are computed, and cache them."""
 import os
 import os.path as osp
 from typing import List, Optional, Sequence
 
 import numpy as np
-import torch
-from mmengine.dataset import pseudo_collate
-from mmengine.dist import (all_reduce, broadcast_object_list, get_rank,
-                           get_world_size, is_main_process)
+from mmengine.dataset import Compose
+from mmengine.dist import broadcast_object_list, is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
-from mmengine.utils import ProgressBar
-from mmpretrain.registry import DATASETS, HOOKS
-from torch.utils.data import DataLoader, Subset
+from mmengine.runner import Runner
+from mmpretrain.registry import HOOKS, TRANSFORMS
 
-from ...utils import atomic_torch_save
+from ..prototype_cache import PrototypeCache
 
+# The cache folder: $MPAFER_CACHE/prototypes, by default
+# ~/.cache/mpafer_plugin/prototypes (read when the plugin is imported).
 DEFAULT_CACHE_DIR = osp.join(
     os.environ.get('MPAFER_CACHE', osp.expanduser('~/.cache/mpafer_plugin')),
     'prototypes')
 
 
-def _weights_digest(module: torch.nn.Module) -> str:
-    """SHA-1 of a module's state dict (names and bytes)."""
-    digest = hashlib.sha1()
-    for name, tensor in module.state_dict().items():
-        digest.update(name.encode())
-        digest.update(tensor.detach().cpu().contiguous().view(-1).view(
-            torch.uint8).numpy().tobytes())
-    return digest.hexdigest()
-
-
 @HOOKS.register_module()
 class PrototypeHook(Hook):
-    """Set ``p_c`` = mean frozen, un-prompted CLIP global feature of class
-    ``c``'s training images (no augmentation), before the first epoch.
+    """Before the first epoch, make the head's prototypes those of the data
+    being trained on; :meth:`MPAFER.compute_prototypes` computes them.
 
-    The result is cached on disk under a key made of the training set (its
-    config, image list and labels), the evaluation pipeline and
-    preprocessor, the subset, and a digest of the image-encoder weights, so
-    it is computed once per dataset and backbone. Prototypes restored with a
-    checkpoint (resume) are kept as they are. Under distributed training
-    rank 0 looks the cache up and broadcasts what it found; on a miss each
-    rank encodes a disjoint shard, the sums are all-reduced (every rank ends
-    with the same prototypes) and rank 0 alone writes the cache.
+    The pass reads the training set the runner built (no second build, no
+    second check of its files) with the evaluation pipeline (no
+    augmentation), through a loader that :meth:`Runner.build_dataloader`
+    builds with a ``DefaultSampler`` (every rank a disjoint shard, no
+    padding).
+
+    Prototypes belong to their data: the key of :class:`PrototypeCache`
+    (image files by absolute path, size and mtime; labels; class list;
+    pipeline; preprocessor; frozen encoder weights) is stored in the meta
+    of every checkpoint. Prototypes loaded with a checkpoint (``load_from``,
+    ``resume``) are kept only when the checkpoint's key equals the key of
+    the current data; otherwise (other data, classes or encoder, or a
+    checkpoint without a key) they are replaced from the cache or computed.
+
+    The cache folder is ``cache_dir``, by default ``$MPAFER_CACHE/
+    prototypes`` (``~/.cache/mpafer_plugin/prototypes``). Under distributed
+    training rank 0 computes the key and reads the cache, and broadcasts
+    both; on a miss every rank encodes its shard, and rank 0 alone writes.
 
     Args:
         pipeline (list[dict], optional): pipeline of the pass; defaults to
@@ -57,8 +53,7 @@ class PrototypeHook(Hook):
         batch_size (int): batch size of the pass. Defaults to 64.
         num_workers (int, optional): loader workers; defaults to the train
             dataloader's.
-        cache_dir (str, optional): where prototypes are cached; defaults to
-            ``$MPAFER_CACHE/prototypes`` (``~/.cache/mpafer_plugin``).
+        cache_dir (str, optional): the cache folder (see above).
     """
 
     priority = 'VERY_HIGH'
@@ -77,7 +72,17 @@ class PrototypeHook(Hook):
         self.seed = seed
         self.batch_size = batch_size
         self.num_workers = num_workers
-        self.cache_dir = cache_dir or DEFAULT_CACHE_DIR
+        self.cache = PrototypeCache(cache_dir or DEFAULT_CACHE_DIR)
+        # The cache key of the head's prototypes: set by this hook, or read
+        # from the checkpoint they were loaded with; saved with checkpoints.
+        self.key = None
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        self.key = checkpoint.get('meta', {}).get('prototype_key')
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        if self.key is not None:
+            checkpoint.setdefault('meta', {})['prototype_key'] = self.key
 
     def before_train(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(
@@ -86,47 +91,67 @@ class PrototypeHook(Hook):
         if getattr(head, 'prototype_align_loss', None) is None:
             runner.logger.info('PrototypeHook: prototype alignment is off.')
             return
-        if bool(head.prototypes_ready):
-            runner.logger.info('PrototypeHook: prototypes restored from the '
-                               'checkpoint.')
-            return
-        dataset_cfg = self._dataset_cfg(runner)
-        dataset = DATASETS.build(dataset_cfg)
-        classes = dataset.metainfo.get('classes') or []
+        dataset, pipeline = self._dataset(runner)
+        classes = list(dataset.metainfo.get('classes') or [])
         if len(classes) != head.num_classes:
             raise ValueError(
                 f'The training set has {len(classes)} classes {classes} but '
                 f'the head has {head.num_classes} {head.classnames}.')
-        indices = self._subset(dataset)
-        # Rank 0 alone looks the cache up and sends what it found, so every
-        # rank takes the same branch (the same collectives: no deadlock) and
-        # other nodes need no shared disk.
-        path = cached = None
+        # Rank 0 alone computes the key and looks the cache up, and sends
+        # what it found, so every rank takes the same branch (the same
+        # collectives: no deadlock) and other nodes need no shared disk.
+        found = [None, False, None]
         if is_main_process():
-            key = self._cache_key(dataset_cfg, dataset, indices, runner,
-                                  model)
-            path = osp.join(self.cache_dir, f'{key}.pth')
-            cached = self._load(path, runner.logger)
-        found = [cached]
+            key = self.cache.key(dataset, pipeline,
+                                 runner.cfg.model.get('data_preprocessor'),
+                                 model.backbone.visual)
+            keep = self._keep_loaded(head, key, runner.logger)
+            found = [key, keep, None if keep else self.cache.load(
+                key, classes, head.prototypes.shape[1])]
         broadcast_object_list(found)
-        prototypes = found[0]
+        key, keep, prototypes = found
+        if keep:
+            return
         if prototypes is None:
-            prototypes = self._compute(model, dataset, indices, classes,
-                                       runner)
+            runner.logger.info(f'PrototypeHook: encoding {len(dataset)} '
+                               f'training images with the frozen CLIP')
+            prototypes = model.compute_prototypes(
+                self._dataloader(runner, dataset), classes)
             if is_main_process():
-                self._save(path, prototypes, classes)
-                runner.logger.info(f'PrototypeHook: cached prototypes in '
-                                   f'{path}')
+                self.cache.save(key, prototypes, classes)
         head.set_prototypes(prototypes.to(head.prototypes))
+        self.key = key
 
-    def _dataset_cfg(self, runner) -> dict:
-        cfg = copy.deepcopy(runner.cfg.train_dataloader.dataset)
-        while 'pipeline' not in cfg and 'dataset' in cfg:  # dataset wrappers
-            cfg = cfg['dataset']
+    def _keep_loaded(self, head, key: str, logger) -> bool:
+        """Whether the head's prototypes (from a checkpoint) are those of
+        the data keyed ``key``."""
+        if not bool(head.prototypes_ready):
+            return False
+        if self.key == key and head.prototypes.isfinite().all():
+            logger.info('PrototypeHook: the prototypes loaded with the '
+                        'checkpoint are those of this training data; kept.')
+            return True
+        why = ('has no prototype key (older checkpoint or export)'
+               if self.key is None else
+               'computed them on other data, classes or encoder weights'
+               if self.key != key else 'holds non-finite ones')
+        logger.warning(f'PrototypeHook: the checkpoint\'s prototypes are '
+                       f'replaced by those of this training data: the '
+                       f'checkpoint {why}.')
+        return False
+
+    def _dataset(self, runner):
+        """The training set as the runner built it, restricted to the
+        subset, with the pass's pipeline; and that pipeline."""
+        dataset = runner.train_dataloader.dataset
+        while not hasattr(dataset, 'pipeline') and hasattr(dataset,
+                                                           'dataset'):
+            dataset = dataset.dataset  # dataset wrappers
         pipeline = self.pipeline or runner.cfg.get('test_pipeline') or \
             runner.cfg.val_dataloader.dataset.pipeline
-        cfg['pipeline'] = copy.deepcopy(pipeline)
-        return cfg
+        subset = dataset.get_subset(self._subset(dataset))
+        subset.pipeline = Compose([TRANSFORMS.build(t) for t in pipeline])
+        return subset, pipeline
 
     def _subset(self, dataset) -> List[int]:
         labels = np.asarray(dataset.get_gt_labels())
@@ -139,77 +164,15 @@ class PrototypeHook(Hook):
             chosen.extend(rng.permutation(members)[:self.num_per_class])
         return sorted(int(i) for i in chosen)
 
-    def _cache_key(self, dataset_cfg, dataset, indices, runner, model) -> str:
-        entries = hashlib.sha1()
-        for i in indices:
-            info = dataset.get_data_info(i)
-            entries.update(f'{info["img_path"]}\t{info["gt_label"]}\n'.encode())
-        content = dict(
-            dataset=str(dataset_cfg),
-            entries=entries.hexdigest(),
-            preprocessor=str(runner.cfg.model.get('data_preprocessor')),
-            backbone=type(model.backbone).__name__,
-            weights=_weights_digest(model.backbone.visual))
-        blob = json.dumps(content, sort_keys=True).encode()
-        return hashlib.sha1(blob).hexdigest()[:20]
-
-    @torch.no_grad()
-    def _compute(self, model, dataset, indices, classes,
-                 runner) -> torch.Tensor:
-        shard = indices[get_rank()::get_world_size()]
+    def _dataloader(self, runner, dataset):
         workers = self.num_workers
         if workers is None:
             workers = runner.cfg.train_dataloader.get('num_workers', 0)
-        loader = DataLoader(Subset(dataset, shard), self.batch_size,
-                            num_workers=workers, collate_fn=pseudo_collate)
-        device = next(model.parameters()).device
-        dim = model.head.prototypes.shape[1]
-        sums = torch.zeros(len(classes), dim, device=device,
-                           dtype=torch.float64)
-        counts = torch.zeros(len(classes), device=device, dtype=torch.float64)
-        runner.logger.info(f'PrototypeHook: encoding {len(indices)} training '
-                           f'images with the frozen CLIP')
-        progress = ProgressBar(len(shard)) if is_main_process() else None
-        was_training = model.training
-        model.eval()
-        for batch in loader:
-            data = model.data_preprocessor(batch, False)
-            _, feats = model.backbone(data['inputs'], use_prompts=False)
-            labels = torch.cat([s.gt_label for s in data['data_samples']
-                                ]).to(device)
-            sums.index_add_(0, labels, feats.double())
-            counts.index_add_(0, labels,
-                              torch.ones_like(labels, dtype=sums.dtype))
-            if progress is not None:
-                progress.update(len(labels))
-        model.train(was_training)
-        all_reduce(sums, op='sum')
-        all_reduce(counts, op='sum')
-        empty = [classes[i] for i in torch.nonzero(counts == 0).flatten()]
-        if empty:
-            raise ValueError(f'PrototypeHook: no training image of class(es)'
-                             f' {empty}; cannot build their prototypes.')
-        return (sums / counts.unsqueeze(1)).float().cpu()
-
-    @staticmethod
-    def _load(path: str, logger) -> Optional[torch.Tensor]:
-        """The cached prototypes, or ``None`` when there is no readable cache
-        file (an unreadable one is recomputed and overwritten)."""
-        if not osp.isfile(path):
-            return None
-        try:
-            prototypes = torch.load(path, map_location='cpu',
-                                    weights_only=True)['prototypes']
-        except Exception as err:  # noqa: BLE001  any damage: recompute
-            logger.warning(f'PrototypeHook: cannot read the cached '
-                           f'prototypes {path} ({err!r}); computing them '
-                           f'again.')
-            return None
-        logger.info(f'PrototypeHook: loaded cached prototypes {path}')
-        return prototypes
-
-    @staticmethod
-    def _save(path: str, prototypes: torch.Tensor, classes) -> None:
-        """Write atomically, so an interrupted run leaves no half file."""
-        atomic_torch_save(
-            dict(prototypes=prototypes, classes=list(classes)), path)
+        return Runner.build_dataloader(
+            dict(dataset=dataset,
+                 sampler=dict(type='DefaultSampler', shuffle=False,
+                              round_up=False),
+                 batch_size=self.batch_size,
+                 num_workers=workers,
+                 collate_fn=dict(type='pseudo_collate')),
+            seed=runner.seed)

@@ -1,7 +1,8 @@
 """The MPA-FER classifier: one frozen CLIP shared by backbone and head."""
-from typing import Dict, Optional, Tuple
+from typing import Dict, Iterable, Optional, Sequence, Tuple
 
 import torch
+from mmengine.dist import all_reduce, is_main_process
 from mmengine.logging import MMLogger
 from mmpretrain.models.classifiers import ImageClassifier
 from mmpretrain.registry import MODELS
@@ -67,6 +68,71 @@ class MPAFER(ImageClassifier):
                 f'the work dir are intact. Resume from the last one with a '
                 f'lower learning rate, or fp32/bf16 instead of fp16.')
         return loss, log_vars
+
+    @torch.no_grad()
+    def compute_prototypes(self,
+                           dataloader: Iterable,
+                           classes: Optional[Sequence[str]] = None
+                           ) -> torch.Tensor:
+        """Class prototypes of ``L_v``: per-class means of the frozen,
+        un-prompted CLIP global feature (prototype-guided visual alignment),
+
+        .. math:: p_c = \\frac{1}{|X_c|} \\sum_{x \\in X_c} f_g(x),
+            \\quad f_g(x) \\in \\mathbb{R}^D,
+
+        over the labelled images ``X_c`` of class ``c`` that ``dataloader``
+        yields (a pipeline without augmentation). Under distributed
+        training each rank's loader holds its own shard; the sums and counts
+        are all-reduced, so every rank returns the same prototypes.
+
+        Args:
+            dataloader: yields batches ``dict(inputs, data_samples)`` for
+                :attr:`data_preprocessor` (``pseudo_collate``).
+            classes (sequence of str, optional): class names, ``C`` of
+                them; default the dataset's ``metainfo['classes']``.
+
+        Returns:
+            torch.Tensor: ``(C, D)`` float32 prototypes, on the CPU.
+
+        Raises:
+            ValueError: a class has no image (its prototype is undefined).
+            FloatingPointError: a prototype is not finite (the frozen CLIP
+                gives NaN/inf features).
+        """
+        if classes is None:
+            classes = dataloader.dataset.metainfo['classes']
+        device = next(self.parameters()).device
+        shape = (len(classes), self.backbone.embed_dim)
+        sums = torch.zeros(shape, device=device, dtype=torch.float64)
+        counts = torch.zeros(len(classes), device=device, dtype=torch.float64)
+        logger = MMLogger.get_current_instance()
+        total, done, was_training = len(dataloader), 0, self.training
+        self.eval()
+        for done, batch in enumerate(dataloader, 1):
+            data = self.data_preprocessor(batch, False)
+            _, feats = self.backbone(data['inputs'], use_prompts=False)
+            labels = torch.cat([s.gt_label for s in data['data_samples']])
+            labels = labels.to(device)
+            sums.index_add_(0, labels, feats.double())
+            counts.index_add_(0, labels, torch.ones_like(sums[labels, 0]))
+            if is_main_process() and done % max(total // 10, 1) == 0:
+                logger.info(f'Prototypes: {done}/{total} batches encoded.')
+        self.train(was_training)
+        all_reduce(sums, op='sum')
+        all_reduce(counts, op='sum')
+        empty = [classes[i] for i in torch.nonzero(counts == 0).flatten()]
+        if empty:
+            raise ValueError(f'No training image of class(es) {empty}; '
+                             f'their prototypes are undefined.')
+        prototypes = (sums / counts.unsqueeze(1)).float().cpu()
+        bad = [classes[i] for i in
+               torch.nonzero(~prototypes.isfinite().all(1)).flatten()]
+        if bad:
+            raise FloatingPointError(
+                f'The frozen CLIP gives non-finite features for the images '
+                f'of class(es) {bad}: check the CLIP weights and the images '
+                f'(not the learning rate: nothing is trained here).')
+        return prototypes
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         self._fill_frozen_weights(state_dict, prefix)
