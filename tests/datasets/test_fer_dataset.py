@@ -5,6 +5,7 @@ import os
 import os.path as osp
 
 import pytest
+from mmengine.fileio import BaseStorageBackend, LocalBackend, register_backend
 from PIL import Image
 
 from mpafer_plugin.datasets import RAFDB, AffectNet, FERPlus
@@ -130,8 +131,46 @@ def test_dangling_links_and_folders_named_like_images_are_refused(tmp_path):
         RAFDB(root)
 
 
+class PrefixBackend(BaseStorageBackend):
+    """``mem://<local path>``: a storage that is not the local disk."""
+
+    def __init__(self, **kwargs):
+        self.disk = LocalBackend()
+
+    def _local(self, uri):
+        return uri[len('mem://'):]
+
+    def get(self, uri):
+        return self.disk.get(self._local(uri))
+
+    def get_text(self, uri, encoding='utf-8'):
+        return self.disk.get_text(self._local(uri), encoding)
+
+    def isfile(self, uri):
+        return self.disk.isfile(self._local(uri))
+
+    def isdir(self, uri):
+        return self.disk.isdir(self._local(uri))
+
+    def join_path(self, uri, *parts):
+        return '/'.join([uri.rstrip('/'), *parts])
+
+    def list_dir_or_file(self, uri, list_dir=True, list_file=True, **kw):
+        return self.disk.list_dir_or_file(self._local(uri), list_dir,
+                                          list_file, **kw)
+
+
 def test_files_go_through_the_mmengine_backend(tmp_path):
-    root = write_tree(tmp_path)
-    ds = RAFDB(root, backend_args=dict(backend='local'))
-    assert type(ds.file_backend).__name__ == 'LocalBackend'
-    assert list(ds.get_gt_labels()) == [4, 0, 6]
+    register_backend('mem', PrefixBackend, force=True, prefixes='mem')
+    root = write_tree(tmp_path / 'official')
+    ds = RAFDB('mem://' + root, split='test')
+    assert isinstance(ds.file_backend, PrefixBackend)
+    assert list(ds.get_gt_labels()) == [6, 3]
+    assert ds.get_data_info(0)['img_path'] == (
+        f'mem://{root}/Image/aligned/test_0001_aligned.jpg')
+    os.remove(osp.join(root, 'Image', 'aligned', 'test_0002_aligned.jpg'))
+    with pytest.raises(FileNotFoundError, match=r'list_patition_label.txt:6'
+                       r': mem://.*test_0002_aligned.jpg \(missing\)'):
+        RAFDB('mem://' + root, split='test')
+    root = write_rafdb_folders(tmp_path / 'mirror')
+    assert len(RAFDB('mem://' + root)) == 6
