@@ -206,7 +206,8 @@ class AffectNet(FERDataset):
                 value = np.load(io.BytesIO(backend.get(path)),
                                 allow_pickle=False)
             except (OSError, ValueError) as err:
-                raise ValueError(f'{path}: not a numpy file ({err}).') from None
+                raise ValueError(f'{path}: not a numpy file ({err}).'
+                                 ) from None
             expression = _as_id(value.item()) if value.size == 1 else None
             if expression is None:
                 raise ValueError(f'{path}: expression {value!r} is not an '

@@ -84,10 +84,10 @@ class FERPlus(FERDataset):
     ``fer2013.csv``, whose ``pixels`` are a 48x48 gray image and ``Usage``
     the split (Training / PublicTest / PrivateTest). Rows with an empty
     ``Image name`` are skipped (the count is logged); a name listed twice
-    (in any split) is refused, naming both lines. The pixels of the split's kept rows are
-    decoded (and checked) once and kept as one uint8 array per image; each
-    data info carries ``img`` (48x48x3 uint8), so pipelines must start with
-    :class:`LoadFERImage`, not ``LoadImageFromFile``.
+    (in any split) is refused, naming both lines. The pixels of the split's
+    kept rows are decoded (and checked) once and kept as one uint8 array per
+    image; each data info carries ``img`` (48x48x3 uint8), so pipelines
+    must start with :class:`LoadFERImage`, not ``LoadImageFromFile``.
 
     ``layout='folder'``, written by the official generator::
 

@@ -62,7 +62,8 @@ def test_train_resume_and_test(tmp_path, synthetic_rafdb, env):
                    '--cfg-options', *options, 'train_cfg.max_epochs=3',
                    env=env)
     assert 'resumed epoch: 2' in log
-    assert 'prototypes restored from the checkpoint' in log
+    assert ('prototypes loaded with the checkpoint are those of this '
+            'training data; kept') in log
     assert 'Epoch(train) [1]' not in log and 'Epoch(train) [3]' in log
     third_epoch = val_accuracy(log, 3)
 

@@ -147,6 +147,11 @@ class PrototypeHook(Hook):
         while not hasattr(dataset, 'pipeline') and hasattr(dataset,
                                                            'dataset'):
             dataset = dataset.dataset  # dataset wrappers
+        if not hasattr(dataset, 'pipeline'):
+            raise TypeError(
+                f'PrototypeHook: the training set ({type(dataset).__name__}) '
+                f'has no pipeline of its own to replace by the evaluation '
+                f'pipeline; train on one dataset (or one wrapped dataset).')
         pipeline = self.pipeline or runner.cfg.get('test_pipeline') or \
             runner.cfg.val_dataloader.dataset.pipeline
         subset = dataset.get_subset(self._subset(dataset))
