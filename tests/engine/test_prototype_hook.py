@@ -259,3 +259,16 @@ def test_unreadable_cache_file_is_recomputed(tmp_path, synthetic_rafdb):
     torch.testing.assert_close(runner.model.head.prototypes, good)
     assert torch.equal(torch.load(path, weights_only=True)['prototypes'],
                        runner.model.head.prototypes)
+
+
+def test_training_set_without_its_own_pipeline_is_refused(
+        tmp_path, synthetic_rafdb):
+    cfg = quickstart_cfg(tmp_path / 'work', synthetic_rafdb)
+    one = cfg.train_dataloader.dataset
+    cfg.train_dataloader.dataset = dict(type='ConcatDataset',
+                                        datasets=[one, one])
+    runner = Runner.from_cfg(cfg)
+    with pytest.raises(TypeError, match=r'the training set \(ConcatDataset\)'
+                       r' has no pipeline of its own'):
+        HOOKS.build(dict(type='PrototypeHook', cache_dir=str(tmp_path))
+                    ).before_train(runner)
