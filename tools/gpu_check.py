@@ -32,6 +32,7 @@ import os
 import os.path as osp
 import platform
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -39,6 +40,8 @@ import time
 from typing import List, Optional
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+OUT_FILES = ('summary.json', 'gpu_check.log', 'pytest.log', 'benchmark.log',
+             'train.log')
 CONFIG = 'configs/mpafer_rafdb.py'
 RECIPE_EPOCHS = 120
 ARCHS = {'ViT-B/16': 'ViT-B-16-quickgelu', 'ViT-L/14': 'ViT-L-14-quickgelu'}
@@ -54,8 +57,8 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--out', required=True, help='results folder')
     parser.add_argument('--work', default=None,
-                        help='scratch folder (dataset, work dirs); default '
-                        '<out>/../gpu_check_work')
+                        help='scratch folder (dataset, work dirs, '
+                        'checkpoints); default work_dirs/gpu_check/work')
     parser.add_argument('--budget-s', type=float, default=480,
                         help='stop starting steps after this many seconds')
     parser.add_argument('--max-batch', type=int, default=None,
@@ -138,9 +141,15 @@ class Check:
                 args.max_batch
         self.out = osp.abspath(args.out)
         self.work = osp.abspath(args.work or osp.join(
-            osp.dirname(self.out), 'gpu_check_work'))
+            ROOT, 'work_dirs', 'gpu_check', 'work'))
         os.makedirs(self.out, exist_ok=True)
-        os.makedirs(self.work, exist_ok=True)
+        # a fresh start: no logs, prototype cache or work dir of an earlier
+        # run
+        for name in OUT_FILES:
+            if osp.exists(osp.join(self.out, name)):
+                os.remove(osp.join(self.out, name))
+        shutil.rmtree(self.work, ignore_errors=True)
+        os.makedirs(self.work)
         self.data_root = osp.join(self.work, 'rafdb')
         self.summary = dict(dry_run=args.dry_run, budget_s=args.budget_s,
                             steps={}, benchmark={}, train={})
@@ -295,33 +304,45 @@ class Check:
             options += [f'model.clip.model_name={TINY_ARCH}',
                         'train_dataloader.num_workers=1',
                         'val_dataloader.num_workers=1']
-        cmd = ['bash', 'tools/dist_train.sh', CONFIG, '1', '--work-dir',
-               work_dir, '--cfg-options', *options]
+        args = ['--work-dir', work_dir, '--cfg-options', *options]
         if auto_scale_lr:
-            cmd.append('--auto-scale-lr')
+            args.append('--auto-scale-lr')
         with socket.socket() as sock:  # a free port for the rendezvous
             sock.bind(('127.0.0.1', 0))
             port = sock.getsockname()[1]
         env = dict(PYTHON=sys.executable, PORT=str(port),
                    MPAFER_CACHE=osp.join(self.work, 'cache'))
-        began = time.monotonic()
-        done = self.run(f'train {key}', cmd, 'train.log',
-                        20 if self.args.dry_run else 90, env=env)
-        wall = time.monotonic() - began
+        estimate = 20 if self.args.dry_run else 90
+        launches = (
+            ('tools/dist_train.sh CONFIG 1',
+             ['bash', 'tools/dist_train.sh', CONFIG, '1', *args]),
+            # if the distributed launch fails (NCCL?), still time the recipe
+            ('none (tools/train.py)',
+             [sys.executable, 'tools/train.py', CONFIG, *args]))
+        for launcher, cmd in launches:
+            name = f'train {key}' + ('' if launcher == launches[0][0]
+                                     else ' without launcher')
+            began = time.monotonic()
+            done = self.run(name, cmd, 'train.log', estimate, env=env)
+            wall = time.monotonic() - began
+            if done is not None or self.summary['steps'][name].get(
+                    'rc') in (None, 'timeout'):  # done, skipped, timed out
+                break
         if done is None:
             return
-        timing_files = sorted(
-            osp.join(root, 'timing.json')
-            for root, _, files in os.walk(work_dir) if 'timing.json' in files)
-        with open(timing_files[-1]) as f:
+        newest = max((osp.join(root, 'timing.json')
+                      for root, _, files in os.walk(work_dir)
+                      if 'timing.json' in files), key=osp.getmtime)
+        with open(newest) as f:
             timing = json.load(f)
-        lr = re.search(r'LR has been automatically scaled to ([\d.e-]+)',
+        lr = re.search(r'Scaling the original LR by ([\d.e-]+)',
                        done.stdout + done.stderr)
         self.summary['train'][key] = dict(
-            batch=batch, auto_scale_lr=auto_scale_lr,
-            scaled_lr=lr and float(lr.group(1)), wall_s=wall,
+            batch=batch, auto_scale_lr=auto_scale_lr, launcher=launcher,
+            lr_scale=lr and float(lr.group(1)), wall_s=wall,
             backend=('gloo' if 'gloo backend' in done.stdout + done.stderr
-                     else 'nccl' if self.mode['device'] == 'cuda' else None),
+                     else 'nccl' if launcher == launches[0][0]
+                     and self.mode['device'] == 'cuda' else None),
             timing=timing, projection=projection(timing, wall))
         self.save()
 
@@ -338,14 +359,14 @@ def main(argv=None) -> int:
     if data_ok:
         check.train(mode['batch'], auto_scale_lr=False)
     check.benchmark('ViT-B/16', mode['batch'], amp=False)
-    if data_ok:
-        fp32 = check.summary['benchmark'].get(
-            f'ViT-B/16 fp32 b{mode["batch"]}') or {}
-        peak = fp32.get('train_peak_mib')
-        check.train(largest_batch(
-            peak and peak * 2**20, mode['batch'],
-            check.summary['env'].get('free_memory_bytes'),
-            mode['train_max_batch']), auto_scale_lr=True)
+    fp32 = check.summary['benchmark'].get(
+        f'ViT-B/16 fp32 b{mode["batch"]}') or {}
+    peak = fp32.get('train_peak_mib')
+    largest = largest_batch(peak and peak * 2**20, mode['batch'],
+                            check.summary['env'].get('free_memory_bytes'),
+                            mode['train_max_batch'])
+    if data_ok and largest > mode['batch']:
+        check.train(largest, auto_scale_lr=True)
     for amp in (True, False):
         check.benchmark('ViT-L/14', mode['batch'], amp=amp)
     for name in ARCHS:
@@ -353,11 +374,12 @@ def main(argv=None) -> int:
             check.benchmark_largest(name, amp)
     check.summary['seconds'] = time.monotonic() - check.start
     check.save()
-    failed = [name for name, step in check.summary['steps'].items()
+    steps = check.summary['steps']
+    failed = [n for n, step in steps.items()
               if step.get('rc') not in (0, None)]
-    check.log(f'done in {check.summary["seconds"]:.0f} s; failed steps: '
-              f'{failed or "none"}; skipped: '
-              f'{[n for n, s in check.summary["steps"].items() if "skipped" in s] or "none"}')
+    skipped = [n for n, step in steps.items() if 'skipped' in step]
+    check.log(f'done in {check.summary["seconds"]:.0f} s; failed: '
+              f'{failed or "none"}; skipped: {skipped or "none"}')
     return 1 if failed else 0
 
 

@@ -22,6 +22,10 @@ PACKAGES=(
     importlib-metadata==10.2.0 lazy-importer==0.1.0
     modelindex==0.0.2 model-index==0.1.11 ordered-set==4.1.0 mat4py==0.6.0
 )
+if [ "$(uname -m)" != x86_64 ]; then  # wheels for the GPU machine's CPU
+    echo "prepare_gpu_check: run it on x86-64, as the GPU machine" >&2
+    exit 1
+fi
 rm -rf "$TARGET"
 # mmcv-lite is an sdist whose setup.py imports pkg_resources: build it with
 # this interpreter's setuptools (--no-build-isolation).
@@ -30,9 +34,8 @@ rm -rf "$TARGET"
 # Scripts, and test suites installed as top-level packages (model-index's
 # `tests` would shadow this repository's).
 rm -rf "$TARGET/bin" "$TARGET/tests" "$TARGET/yapftests"
-# Extensions other than the stable ABI (abi3, any CPython 3) would be built
-# for this interpreter only. This machine must be x86-64, as the GPU one.
-[ "$(uname -m)" = x86_64 ] || { echo "prepare_gpu_check: run on x86-64" >&2; exit 1; }
+# Extensions other than the stable ABI (abi3: any CPython 3) would be built
+# for this interpreter only.
 compiled=$(find "$TARGET" \( -name '*.so' -o -name '*.pyd' \) \
     ! -name '*.abi3.so' | head -5)
 if [ -n "$compiled" ]; then

@@ -38,8 +38,8 @@ class EpochTimingHook(Hook):
     * ``max_memory_mib``: the peak of CUDA memory allocated (``None`` on
       CPU).
 
-    Add it with ``default_hooks.timing=dict(type='EpochTimingHook')``
-    (``tools/train.py --cfg-options default_hooks.timing.type=EpochTimingHook``).
+    Add it with ``default_hooks.timing=dict(type='EpochTimingHook')``, or
+    ``--cfg-options default_hooks.timing.type=EpochTimingHook``.
     """
 
     priority = 'LOWEST'
