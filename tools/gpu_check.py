@@ -33,6 +33,7 @@ import os.path as osp
 import platform
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -168,10 +169,10 @@ class Check:
             json.dump(self.summary, f, indent=2)
 
     def run(self, name: str, cmd: List[str], log: str, estimate_s: float,
-            env: Optional[dict] = None) -> Optional[subprocess.
-                                                   CompletedProcess]:
-        """Run ``cmd`` if ``estimate_s`` fits in the time left, stopped at
-        the time left; its output appended to ``<out>/<log>``."""
+            env: Optional[dict] = None) -> Optional[str]:
+        """Run ``cmd`` if ``estimate_s`` fits in the time left, stopped (with
+        every process it started) at the time left; its output, appended
+        to ``<out>/<log>``, is returned when it succeeded."""
         step = self.summary['steps'][name] = dict(cmd=' '.join(cmd))
         if self.left() < estimate_s:
             step['skipped'] = (f'{self.left():.0f} s left, estimate '
@@ -181,22 +182,22 @@ class Check:
             return None
         self.log(f'{name}: {step["cmd"]}')
         began = time.monotonic()
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True,
+                                env=dict(os.environ, **(env or {})),
+                                start_new_session=True)
         try:
-            done = subprocess.run(cmd, cwd=ROOT, capture_output=True,
-                                  text=True, timeout=max(self.left(), 1),
-                                  env=dict(os.environ, **(env or {})))
-            output, step['rc'] = done.stdout + done.stderr, done.returncode
-        except subprocess.TimeoutExpired as err:
-            done = None
-            output = ((err.stdout or b'').decode(errors='replace') +
-                      (err.stderr or b'').decode(errors='replace'))
-            step['rc'] = 'timeout'
+            output = proc.communicate(timeout=max(self.left(), 1))[0]
+            step['rc'] = proc.returncode
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # torchrun's workers too
+            output, step['rc'] = proc.communicate()[0], 'timeout'
         step['seconds'] = time.monotonic() - began
         with open(osp.join(self.out, log), 'a') as f:
             f.write(f'\n===== {name}: {step["cmd"]}\n{output}\n')
         self.log(f'{name}: rc={step["rc"]} in {step["seconds"]:.1f} s')
         self.save()
-        return done if done is not None and done.returncode == 0 else None
+        return output if step['rc'] == 0 else None
 
     # -------------------------------------------------------------- steps
     def environment(self) -> None:
@@ -238,13 +239,12 @@ class Check:
         return proc.returncode == 0
 
     def pytest(self) -> None:
-        done = self.run('pytest_cuda', [
+        self.run('pytest_cuda', [
             sys.executable, '-m', 'pytest', '-m', 'cuda', 'tests', '-q',
             '-rs', '-p', 'no:cacheprovider'], 'pytest.log', 30)
         log = open(osp.join(self.out, 'pytest.log')).read()
         self.summary['steps']['pytest_cuda']['counts'] = pytest_counts(log)
         self.save()
-        return done
 
     def benchmark(self, name: str, batch: int, amp: bool,
                   big: bool = False) -> Optional[dict]:
@@ -335,12 +335,11 @@ class Check:
                       if 'timing.json' in files), key=osp.getmtime)
         with open(newest) as f:
             timing = json.load(f)
-        lr = re.search(r'Scaling the original LR by ([\d.e-]+)',
-                       done.stdout + done.stderr)
+        lr = re.search(r'Scaling the original LR by ([\d.e-]+)', done)
         self.summary['train'][key] = dict(
             batch=batch, auto_scale_lr=auto_scale_lr, launcher=launcher,
             lr_scale=lr and float(lr.group(1)), wall_s=wall,
-            backend=('gloo' if 'gloo backend' in done.stdout + done.stderr
+            backend=('gloo' if 'gloo backend' in done
                      else 'nccl' if launcher == launches[0][0]
                      and self.mode['device'] == 'cuda' else None),
             timing=timing, projection=projection(timing, wall))
