@@ -38,6 +38,7 @@ import socket
 import subprocess
 import sys
 import time
+import traceback
 from typing import List, Optional
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -114,6 +115,12 @@ def pytest_counts(log: str) -> dict:
                        tail)}
 
 
+def lr_scale(log: str) -> Optional[float]:
+    """The factor ``--auto-scale-lr`` applied, from the Runner's log."""
+    found = re.search(r'Scaling the original LR by ([\d.]*\d)', log)
+    return float(found.group(1)) if found else None
+
+
 def benchmark_figures(result: dict) -> dict:
     """The figures docs/gpu.md reports, from tools/benchmark.py's JSON."""
     batch = result['batch_size']
@@ -154,6 +161,18 @@ class Check:
         self.data_root = osp.join(self.work, 'rafdb')
         self.summary = dict(dry_run=args.dry_run, budget_s=args.budget_s,
                             steps={}, benchmark={}, train={})
+
+    def guarded(self, step, *args, **kwargs) -> None:
+        """Run one step; an error of this script (not of the command it
+        runs, which is recorded as its return code) is logged and the
+        next step runs."""
+        try:
+            step(*args, **kwargs)
+        except Exception:  # noqa: BLE001  one step, not the whole check
+            error = traceback.format_exc()
+            self.summary.setdefault('errors', []).append(error)
+            self.log(f'ERROR in {step.__name__}: {error}')
+            self.save()
 
     def left(self) -> float:
         return self.args.budget_s - (time.monotonic() - self.start)
@@ -288,6 +307,19 @@ class Check:
             if 'OutOfMemoryError' in log.rsplit('=====', 1)[-1]:
                 self.benchmark(name, batch // 2, amp, big=True)
 
+    def train_largest(self) -> None:
+        """:meth:`train` at the largest batch, estimated from the fp32
+        benchmark's peak memory at batch 32, with ``--auto-scale-lr``."""
+        mode = self.mode
+        fp32 = self.summary['benchmark'].get(
+            f'ViT-B/16 fp32 b{mode["batch"]}') or {}
+        peak = fp32.get('train_peak_mib')
+        batch = largest_batch(peak and peak * 2**20, mode['batch'],
+                              self.summary['env'].get('free_memory_bytes'),
+                              mode['train_max_batch'])
+        if batch > mode['batch']:
+            self.train(batch, auto_scale_lr=True)
+
     def train(self, batch: int, auto_scale_lr: bool) -> None:
         """One epoch and its validation of the paper's config, through
         tools/dist_train.sh CONFIG 1, timed by EpochTimingHook."""
@@ -335,10 +367,9 @@ class Check:
                       if 'timing.json' in files), key=osp.getmtime)
         with open(newest) as f:
             timing = json.load(f)
-        lr = re.search(r'Scaling the original LR by ([\d.e-]+)', done)
         self.summary['train'][key] = dict(
             batch=batch, auto_scale_lr=auto_scale_lr, launcher=launcher,
-            lr_scale=lr and float(lr.group(1)), wall_s=wall,
+            lr_scale=lr_scale(done), wall_s=wall,
             backend=('gloo' if 'gloo backend' in done
                      else 'nccl' if launcher == launches[0][0]
                      and self.mode['device'] == 'cuda' else None),
@@ -349,37 +380,32 @@ class Check:
 def main(argv=None) -> int:
     args = parse_args(argv)
     check = Check(args)
-    mode = check.mode
-    check.environment()
+    batch, step = check.mode['batch'], check.guarded
+    step(check.environment)
     dataset = check.start_dataset()
-    check.pytest()
+    step(check.pytest)
     data_ok = check.wait_dataset(dataset)
-    check.benchmark('ViT-B/16', mode['batch'], amp=True)
+    step(check.benchmark, 'ViT-B/16', batch, amp=True)
     if data_ok:
-        check.train(mode['batch'], auto_scale_lr=False)
-    check.benchmark('ViT-B/16', mode['batch'], amp=False)
-    fp32 = check.summary['benchmark'].get(
-        f'ViT-B/16 fp32 b{mode["batch"]}') or {}
-    peak = fp32.get('train_peak_mib')
-    largest = largest_batch(peak and peak * 2**20, mode['batch'],
-                            check.summary['env'].get('free_memory_bytes'),
-                            mode['train_max_batch'])
-    if data_ok and largest > mode['batch']:
-        check.train(largest, auto_scale_lr=True)
+        step(check.train, batch, auto_scale_lr=False)
+    step(check.benchmark, 'ViT-B/16', batch, amp=False)
+    if data_ok:
+        step(check.train_largest)
     for amp in (True, False):
-        check.benchmark('ViT-L/14', mode['batch'], amp=amp)
+        step(check.benchmark, 'ViT-L/14', batch, amp=amp)
     for name in ARCHS:
         for amp in (True, False):
-            check.benchmark_largest(name, amp)
+            step(check.benchmark_largest, name, amp)
     check.summary['seconds'] = time.monotonic() - check.start
     check.save()
     steps = check.summary['steps']
-    failed = [n for n, step in steps.items()
-              if step.get('rc') not in (0, None)]
-    skipped = [n for n, step in steps.items() if 'skipped' in step]
+    failed = [n for n, s in steps.items() if s.get('rc') not in (0, None)]
+    skipped = [n for n, s in steps.items() if 'skipped' in s]
+    errors = check.summary.get('errors', [])
     check.log(f'done in {check.summary["seconds"]:.0f} s; failed: '
-              f'{failed or "none"}; skipped: {skipped or "none"}')
-    return 1 if failed else 0
+              f'{failed or "none"}; skipped: {skipped or "none"}; errors '
+              f'of this script: {len(errors)}')
+    return 1 if failed or errors else 0
 
 
 if __name__ == '__main__':

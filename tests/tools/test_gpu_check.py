@@ -53,6 +53,15 @@ def test_pytest_counts():
     assert gpu_check.pytest_counts('') == {}
 
 
+def test_lr_scale_from_the_runner_log():
+    log = ('11/30 03:59:35 - mmengine - INFO - LR is set based on batch size '
+           'of 32 and the current batch size is 512. Scaling the original LR '
+           'by 16.0.\n')
+    assert gpu_check.lr_scale(log) == 16.0
+    assert gpu_check.lr_scale(log.replace('16.0.', '0.5.')) == 0.5
+    assert gpu_check.lr_scale('no scaling') is None
+
+
 def test_figures_from_a_real_benchmark_report(tmp_path):
     threads = torch.get_num_threads()
     try:
