@@ -50,9 +50,11 @@ ARCHS = {'ViT-B/16': 'ViT-B-16-quickgelu', 'ViT-L/14': 'ViT-L-14-quickgelu'}
 TINY_ARCH = 'mpafer-tiny-vit'  # --dry-run: every tower is the test one
 # The run's sizes: a GPU run, and --dry-run's on CPU
 GPU = dict(device='cuda', scale=1.0, batch=32, max_batch=512,
-           train_max_batch=512, repeats=5, big_repeats=3, threads=None)
+           train_max_batch=512, repeats=5, big_repeats=3, threads=None,
+           budget_s=480)
 DRY = dict(device='cpu', scale=0.01, batch=4, max_batch=8,
-           train_max_batch=16, repeats=2, big_repeats=1, threads=1)
+           train_max_batch=16, repeats=2, big_repeats=1, threads=1,
+           budget_s=1500)
 
 
 def parse_args(argv=None):
@@ -61,8 +63,9 @@ def parse_args(argv=None):
     parser.add_argument('--work', default=None,
                         help='scratch folder (dataset, work dirs, '
                         'checkpoints); default work_dirs/gpu_check/work')
-    parser.add_argument('--budget-s', type=float, default=480,
-                        help='stop starting steps after this many seconds')
+    parser.add_argument('--budget-s', type=float, default=None,
+                        help='skip the steps that no longer fit in this '
+                        'many seconds (default 480; --dry-run 1500)')
     parser.add_argument('--max-batch', type=int, default=None,
                         help='cap of the largest batch (default 512; '
                         '--dry-run 8)')
@@ -144,6 +147,8 @@ class Check:
     def __init__(self, args):
         self.args, self.start = args, time.monotonic()
         self.mode = dict(DRY if args.dry_run else GPU)
+        if args.budget_s:
+            self.mode['budget_s'] = args.budget_s
         if args.max_batch:
             self.mode['max_batch'] = self.mode['train_max_batch'] = \
                 args.max_batch
@@ -159,7 +164,8 @@ class Check:
         shutil.rmtree(self.work, ignore_errors=True)
         os.makedirs(self.work)
         self.data_root = osp.join(self.work, 'rafdb')
-        self.summary = dict(dry_run=args.dry_run, budget_s=args.budget_s,
+        self.summary = dict(dry_run=args.dry_run,
+                            budget_s=self.mode['budget_s'],
                             steps={}, benchmark={}, train={})
 
     def guarded(self, step, *args, **kwargs) -> None:
@@ -175,7 +181,7 @@ class Check:
             self.save()
 
     def left(self) -> float:
-        return self.args.budget_s - (time.monotonic() - self.start)
+        return self.mode['budget_s'] - (time.monotonic() - self.start)
 
     def log(self, text: str) -> None:
         line = f'[{time.monotonic() - self.start:7.1f} s] {text}'
