@@ -17,7 +17,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 if [ -d "$ROOT/.device_pkgs" ]; then
     PYTHONPATH="$ROOT/.device_pkgs${PYTHONPATH:+:$PYTHONPATH}"
 fi
-export PYTHONPATH="$ROOT:$PYTHONPATH" PYTHONUNBUFFERED=1
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 OUT=${OUT:-$ROOT/work_dirs/gpu_check/out}
 cd "$ROOT"
 exec "${PYTHON:-python3}" tools/gpu_check.py --out "$OUT" "$@"
