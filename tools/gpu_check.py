@@ -124,6 +124,11 @@ def lr_scale(log: str) -> Optional[float]:
     return float(found.group(1)) if found else None
 
 
+def bench_key(name: str, amp: bool, batch: int) -> str:
+    """``'ViT-B/16 bf16 b32'``: a benchmark's key in the summary."""
+    return f'{name} {"bf16" if amp else "fp32"} b{batch}'
+
+
 def benchmark_figures(result: dict) -> dict:
     """The figures docs/gpu.md reports, from tools/benchmark.py's JSON."""
     batch = result['batch_size']
@@ -238,7 +243,7 @@ class Check:
                        free_memory_bytes=free,
                        cudnn=torch.backends.cudnn.version(),
                        tf32_matmul=torch.backends.cuda.matmul.allow_tf32,
-                       nccl='.'.join(map(str, torch.cuda.nccl.version())))
+                       nccl=str(torch.cuda.nccl.version()))
         self.summary['env'] = env
         self.log(f'environment: {env}')
         self.save()
@@ -274,7 +279,7 @@ class Check:
     def benchmark(self, name: str, batch: int, amp: bool,
                   big: bool = False) -> Optional[dict]:
         """tools/benchmark.py's CLI, the one place it is called."""
-        mode, key = self.mode, f'{name} {"bf16" if amp else "fp32"} b{batch}'
+        mode, key = self.mode, bench_key(name, amp, batch)
         arch = TINY_ARCH if self.args.dry_run else ARCHS[name]
         json_out = osp.join(self.work, re.sub(r'\W+', '_', key) + '.json')
         cmd = [sys.executable, 'tools/benchmark.py', CONFIG, '--device',
@@ -296,17 +301,21 @@ class Check:
         self.save()
         return figures
 
-    def benchmark_largest(self, name: str, amp: bool) -> None:
-        """The largest batch estimated from the batch-32 peak, halved once
-        if it does not fit after all."""
-        mode = self.mode
+    def largest(self, name: str, amp: bool, cap: int) -> int:
+        """:func:`largest_batch` from the batch-32 benchmark of ``name`` in
+        that precision and the free GPU memory."""
         small = self.summary['benchmark'].get(
-            f'{name} {"bf16" if amp else "fp32"} b{mode["batch"]}') or {}
+            bench_key(name, amp, self.mode['batch'])) or {}
         peak = small.get('train_peak_mib')
-        batch = largest_batch(peak and peak * 2**20, mode['batch'],
-                              self.summary['env'].get('free_memory_bytes'),
-                              mode['max_batch'])
-        if batch <= mode['batch']:
+        return largest_batch(
+            peak and peak * 2**20, self.mode['batch'],
+            self.summary.get('env', {}).get('free_memory_bytes'), cap)
+
+    def benchmark_largest(self, name: str, amp: bool) -> None:
+        """The benchmark at the largest batch, halved once if it does not
+        fit after all."""
+        batch = self.largest(name, amp, self.mode['max_batch'])
+        if batch <= self.mode['batch']:
             return
         if self.benchmark(name, batch, amp, big=True) is None:
             log = open(osp.join(self.out, 'benchmark.log')).read()
@@ -314,16 +323,10 @@ class Check:
                 self.benchmark(name, batch // 2, amp, big=True)
 
     def train_largest(self) -> None:
-        """:meth:`train` at the largest batch, estimated from the fp32
-        benchmark's peak memory at batch 32, with ``--auto-scale-lr``."""
-        mode = self.mode
-        fp32 = self.summary['benchmark'].get(
-            f'ViT-B/16 fp32 b{mode["batch"]}') or {}
-        peak = fp32.get('train_peak_mib')
-        batch = largest_batch(peak and peak * 2**20, mode['batch'],
-                              self.summary['env'].get('free_memory_bytes'),
-                              mode['train_max_batch'])
-        if batch > mode['batch']:
+        """:meth:`train` at the largest batch (estimated from the ViT-B/16
+        fp32 benchmark), with ``--auto-scale-lr``."""
+        batch = self.largest('ViT-B/16', False, self.mode['train_max_batch'])
+        if batch > self.mode['batch']:
             self.train(batch, auto_scale_lr=True)
 
     def train(self, batch: int, auto_scale_lr: bool) -> None:
