@@ -1,8 +1,7 @@
 """A train step and an eval step of the paper's model and optimizer, on the
 tiny CLIP, in every precision a config or ``tools/train.py --amp`` can ask
-for, on CPU and on CUDA (`pytest -m cuda`). The same body runs everywhere;
-the cases a device cannot run are not generated for it (fp16 compute needs
-a GPU)."""
+for, on CUDA (`pytest -m cuda`; skipped without a GPU). The same body runs
+on CPU in fp32 and bf16 (fp16 compute needs a GPU)."""
 import math
 
 import pytest
@@ -15,8 +14,8 @@ from mmpretrain.structures import DataSample
 
 from ..conftest import CUDA, REPO_ROOT, TINY_CLIP_64
 
-# precision -> (config, CLIP storage, optim wrapper dtype or None for a
-# plain OptimWrapper, the blocks' compute dtype)
+# precision -> (config, CLIP storage, the optim wrapper's dtype: None for a
+# plain OptimWrapper, 'default' for --amp's; what frozen layers compute in)
 PRECISIONS = {
     'fp32': ('mpafer_rafdb.py', 'fp32', None, torch.float32),
     # tools/train.py --amp --cfg-options optim_wrapper.dtype=bfloat16
