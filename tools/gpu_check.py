@@ -131,15 +131,16 @@ def bench_key(name: str, amp: bool, batch: int) -> str:
 
 def benchmark_figures(result: dict) -> dict:
     """The figures docs/gpu.md reports, from tools/benchmark.py's JSON."""
-    batch = result['batch_size']
+    batch, targets = result['batch_size'], result['targets']
     train, infer = result['train'], result['infer']
+    floor = targets['train'].get('over', 'floor')  # the one it compared to
     peak = train['train_step'].get('peak_bytes')
     return dict(
         batch=batch, amp=result['amp'],
-        train_over_floor=result['targets']['train']['ratio'],
-        infer_over_floor=result['targets']['infer']['ratio'],
+        train_over_floor=targets['train']['ratio'],
+        infer_over_floor=targets['infer']['ratio'], train_floor=floor,
         train_images_per_s=batch / train['train_step']['median_s'],
-        floor_images_per_s=batch / train['floor']['median_s'],
+        floor_images_per_s=batch / train[floor]['median_s'],
         infer_images_per_s=1 / infer['predict']['per_image_median_s'],
         train_peak_mib=None if peak is None else peak / 2**20,
         memory_kind=result['memory']['kind'])
