@@ -13,6 +13,17 @@ TINY_CLIP_64 = dict(model_name='mpafer-tiny-vit-64', pretrained=None)
 CLASSNAMES = ['surprise', 'fear', 'disgust', 'happiness', 'sadness',
               'anger', 'neutral']
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# A test parametrised over devices runs its 'cuda' case only with a GPU;
+# `pytest -m cuda` selects those cases (tools/gpu_check.sh runs them).
+CUDA = pytest.param('cuda', marks=[
+    pytest.mark.cuda,
+    pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')])
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        'markers', 'cuda: runs on a CUDA GPU (skipped without one); select '
+        'with `pytest -m cuda`')
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,9 @@ real faces.
 """
 import os
 import os.path as osp
-from typing import Dict, Iterator, Tuple
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+from typing import Dict, Iterator, List, Sequence, Tuple, Union
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -162,18 +164,69 @@ def synthetic_captioned_faces(num: int, image_size: int = 100,
         yield face, describe_face(shape, rng)
 
 
+# RAF-DB (basic)'s images per class, in label order (docs/datasets.md):
+# 12,271 train and 3,068 test images.
+RAFDB_SPLIT_COUNTS = dict(train=(1290, 281, 717, 4772, 1982, 705, 2524),
+                          test=(329, 74, 160, 1185, 478, 162, 680))
+
+
+def rafdb_split_counts(scale: float = 1.0) -> Dict[str, List[int]]:
+    """RAF-DB's per-class split sizes times ``scale`` (rounded, at least
+    one image per class): ``{'train': [7 counts], 'test': [7 counts]}``."""
+    if scale <= 0:
+        raise ValueError(f'scale={scale} must be > 0.')
+    return {split: [max(1, round(n * scale)) for n in counts]
+            for split, counts in RAFDB_SPLIT_COUNTS.items()}
+
+
+def _class_counts(per_class: Union[int, Sequence[int]], split: str,
+                  num_classes: int) -> List[int]:
+    """``per_class`` as one count per class."""
+    counts = ([per_class] * num_classes if isinstance(per_class, int)
+              else [int(n) for n in per_class])
+    if len(counts) != num_classes or min(counts) < 0:
+        raise ValueError(
+            f'{split}_per_class={per_class!r}: expected one count >= 0 for '
+            f'all classes or one per class ({num_classes} classes).')
+    return counts
+
+
+def _write_face(root: str, image_size: int, seed: int, with_original: bool,
+                job: Tuple[str, int, int]) -> None:
+    """Draw face number ``index`` (its own random stream ``[seed, index]``,
+    so the files do not depend on the number of workers) and write it."""
+    stem, label, index = job
+    face, _ = _draw_face(np.random.default_rng([seed, index]), label,
+                         image_size)
+    face.save(osp.join(root, 'Image', 'aligned', f'{stem}_aligned.jpg'),
+              quality=92)
+    if with_original:
+        wide = Image.new('RGB', (image_size * 3 // 2, ) * 2,
+                         face.getpixel((0, 0)))
+        wide.paste(face, (image_size // 4, image_size // 4))
+        wide.save(osp.join(root, 'Image', 'original', f'{stem}.jpg'),
+                  quality=92)
+
+
 def make_synthetic_rafdb(root: str,
-                         train_per_class: int = 40,
-                         test_per_class: int = 10,
+                         train_per_class: Union[int, Sequence[int]] = 40,
+                         test_per_class: Union[int, Sequence[int]] = 10,
                          image_size: int = 100,
                          seed: int = 0,
-                         with_original: bool = False) -> Dict[str, list]:
+                         with_original: bool = False,
+                         workers: int = 1) -> Dict[str, list]:
     """Write a synthetic dataset in RAF-DB's layout under ``root``.
 
     Writes ``EmoLabel/list_patition_label.txt`` (train lines, then test
     lines, classes shuffled), ``Image/aligned/<name>_aligned.jpg`` and, with
     ``with_original``, ``Image/original/<name>`` (the face on a wider
-    background). Deterministic in ``seed``.
+    background). Deterministic in ``seed``, whatever ``workers``.
+
+    Args:
+        train_per_class, test_per_class: images of each class, one number
+            for all or one per class (RAF-DB's own sizes:
+            :func:`rafdb_split_counts`).
+        workers: processes drawing the faces.
 
     Returns:
         ``{'train': [count per class], 'test': [count per class]}``.
@@ -184,25 +237,24 @@ def make_synthetic_rafdb(root: str,
     os.makedirs(osp.join(root, 'Image', 'aligned'), exist_ok=True)
     if with_original:
         os.makedirs(osp.join(root, 'Image', 'original'), exist_ok=True)
-    lines, summary = [], {}
+    jobs, summary = [], {}  # jobs: (stem, label, index of the face)
     for split, per_class, pattern in (('train', train_per_class, 'train_%05d'),
                                       ('test', test_per_class, 'test_%04d')):
-        labels = rng.permutation(np.repeat(np.arange(num_classes), per_class))
+        counts = _class_counts(per_class, split, num_classes)
+        labels = rng.permutation(np.repeat(np.arange(num_classes), counts))
         summary[split] = np.bincount(labels, minlength=num_classes).tolist()
-        for index, label in enumerate(labels, start=1):
-            stem = pattern % index
-            face_rng = np.random.default_rng([seed, len(lines)])
-            face, _ = _draw_face(face_rng, int(label), image_size)
-            face.save(osp.join(root, 'Image', 'aligned',
-                               f'{stem}_aligned.jpg'), quality=92)
-            if with_original:
-                wide = Image.new('RGB', (image_size * 3 // 2, ) * 2,
-                                 face.getpixel((0, 0)))
-                wide.paste(face, (image_size // 4, image_size // 4))
-                wide.save(osp.join(root, 'Image', 'original', f'{stem}.jpg'),
-                          quality=92)
-            lines.append(f'{stem}.jpg {label + 1}\n')
+        start = len(jobs)
+        jobs.extend((pattern % index, int(label), start + index - 1)
+                    for index, label in enumerate(labels, start=1))
+    write = partial(_write_face, root, image_size, seed, with_original)
+    if workers > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            for _ in pool.map(write, jobs, chunksize=64):
+                pass
+    else:
+        for job in jobs:
+            write(job)
     with open(osp.join(root, 'EmoLabel', 'list_patition_label.txt'), 'w',
               newline='\n') as f:
-        f.writelines(lines)
+        f.writelines(f'{stem}.jpg {label + 1}\n' for stem, label, _ in jobs)
     return summary

@@ -1,7 +1,10 @@
 import numpy as np
 from PIL import Image, ImageFilter
 
-from mpafer_plugin.datasets import RAFDB, make_synthetic_rafdb
+import pytest
+
+from mpafer_plugin.datasets import (RAFDB, make_synthetic_rafdb,
+                                    rafdb_split_counts)
 
 
 def read(root, split, size=24, edges=False):
@@ -27,6 +30,38 @@ def test_deterministic_in_seed(tmp_path):
     b, _ = read(tmp_path / 'b', 'train')
     c, _ = read(tmp_path / 'c', 'train')
     assert np.array_equal(a, b) and not np.array_equal(a, c)
+
+
+def test_per_class_counts_and_workers_give_the_same_tree(tmp_path):
+    counts = [3, 1, 0, 2, 1, 1, 2]
+    one = make_synthetic_rafdb(str(tmp_path / 'one'), counts, 1,
+                               image_size=16, seed=2)
+    two = make_synthetic_rafdb(str(tmp_path / 'two'), counts, 1,
+                               image_size=16, seed=2, workers=2)
+    assert one == two == {'train': counts, 'test': [1] * 7}
+    files = sorted(p.relative_to(tmp_path / 'one')
+                   for p in (tmp_path / 'one').rglob('*') if p.is_file())
+    assert len(files) == 1 + sum(counts) + 7
+    for name in files:
+        assert (tmp_path / 'one' / name).read_bytes() == (
+            tmp_path / 'two' / name).read_bytes(), name
+    assert np.bincount(RAFDB(str(tmp_path / 'two'), split='train')
+                       .get_gt_labels(), minlength=7).tolist() == counts
+
+
+def test_rafdb_split_counts():
+    full = rafdb_split_counts()
+    assert (sum(full['train']), sum(full['test'])) == (12271, 3068)
+    assert full['test'][3] == 1185  # Happiness
+    small = rafdb_split_counts(0.01)
+    assert small['train'] == [13, 3, 7, 48, 20, 7, 25]
+    assert small['test'] == [3, 1, 2, 12, 5, 2, 7]  # Fear: at least 1
+
+
+@pytest.mark.parametrize('counts', [[1, 2], [1, 1, 1, 1, 1, 1, -1]])
+def test_bad_class_counts_are_named(tmp_path, counts):
+    with pytest.raises(ValueError, match=r'train_per_class=.*7 classes'):
+        make_synthetic_rafdb(str(tmp_path), counts, 1)
 
 
 def test_original_layout(tmp_path):
