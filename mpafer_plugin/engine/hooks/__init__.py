@@ -1,5 +1,9 @@
+from .checkpoint_contract_hook import CheckpointContractHook
 from .class_names_check_hook import ClassNamesCheckHook
 from .epoch_seed_hook import EpochSeedHook
 from .prototype_hook import PrototypeHook
 
-__all__ = ['ClassNamesCheckHook', 'EpochSeedHook', 'PrototypeHook']
+__all__ = [
+    'CheckpointContractHook', 'ClassNamesCheckHook', 'EpochSeedHook',
+    'PrototypeHook'
+]
