@@ -82,7 +82,8 @@ def stamp_checkpoint(model, checkpoint: dict, optim_wrapper=None,
     :meth:`MPAFER.frozen_fingerprint`."""
     model = _unwrap(model)
     state = checkpoint['state_dict']
-    trainable = {name: state[name] for name in trainable_parameter_names(model)}
+    trainable = {name: state[name]
+                 for name in trainable_parameter_names(model)}
     spec = dict(clip_spec or getattr(model, 'clip_spec', None) or {})
     rebuildable = bool(spec.get('pretrained'))
     if rebuildable:

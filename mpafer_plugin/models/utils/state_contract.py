@@ -64,7 +64,8 @@ def state_dict_mismatches(model: nn.Module, state_dict: Mapping,
         required += frozen_parameter_names(model)
     problems = [f'{name}: missing from the checkpoint (model: '
                 f'{tuple(expected[name].shape)})'
-                for name in sorted(required) if prefix + name not in state_dict]
+                for name in sorted(required)
+                if prefix + name not in state_dict]
     for name, tensor in expected.items():
         found = state_dict.get(prefix + name)
         if isinstance(found, torch.Tensor) and found.shape != tensor.shape:
