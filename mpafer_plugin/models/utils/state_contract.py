@@ -77,6 +77,11 @@ def state_dict_mismatches(model: nn.Module, state_dict: Mapping,
         if unexpected:
             problems.append(f'and {len(unexpected)} tensors the model does '
                             f'not have (e.g. {", ".join(unexpected[:3])})')
+        if not any(prefix + name in state_dict
+                   for name in trainable_parameter_names(model)):
+            problems.append('none of the trainable tensors is there: this '
+                            'is no checkpoint of this model (CLIP weights '
+                            'go to model.clip.pretrained)')
     return problems
 
 
