@@ -1,13 +1,9 @@
-"""Every place this plugin relies on a private or version-specific detail
-of its dependencies, each documented and tested on its own
-(``tests/test_compat.py``). When a dependency changes, this is the one
-file to read.
+"""MMEngine 0.10.7 ``Runner``: the checkpoint it will load.
 
-MMEngine 0.10.7 ``Runner``:
-    :func:`runner_checkpoint_request` / :func:`set_runner_checkpoint` read
-    and set the checkpoint the Runner will load (``Runner._load_from``,
-    ``Runner._resume``; no public accessor exists). Used by
-    :class:`~mpafer_plugin.engine.hooks.CheckpointContractHook`.
+``Runner`` keeps the file to load and whether to resume in private
+attributes (``_load_from``, ``_resume``) with no public accessor; its
+``load_or_resume`` reads them after the hooks' ``before_run``, so a hook
+can redirect it there. Used by ``CheckpointContractHook``.
 """
 from typing import Optional, Tuple
 
