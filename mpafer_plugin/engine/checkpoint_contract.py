@@ -155,19 +155,28 @@ def _check_resumable(checkpoint: dict, source: str, optim_wrapper) -> None:
             f'would execute; refusing it.')
     saved = (meta.get(META_KEY) or {}).get('optimizer')
     current = describe_optimizer(optim_wrapper)
-    if saved and current and saved != current:
+    if not current:
+        return
+    if not saved:  # written before meta['mpafer']: read the optimizer state
+        groups = checkpoint['optimizer'].get('param_groups', [])
+        saved = dict(current, param_groups=[len(group.get('params', []))
+                                            for group in groups])
+        # Another optimizer has other hyper-parameters both ways (AdamW:
+        # betas, eps; SGD: momentum, dampening); a newer torch adds some.
+        settings = set(groups[0]) if groups else set()
+        now = set(optim_wrapper.optimizer.param_groups[0])
+        if settings - now and now - settings:
+            saved['optimizer'] = (f'one with settings '
+                                  f'{sorted(settings - now)}')
+            current = dict(current, optimizer=f'{current["optimizer"]} '
+                           f'with settings {sorted(now - settings)}')
+    mine = {key: current[key] for key in ('optimizer', 'param_groups')}
+    if {key: saved[key] for key in mine} != mine:
         raise CheckpointMismatchError(
             f'{source} was saved by another optimizer than the config '
             f'builds: checkpoint {saved}, config {current}. Resume with the '
             f'optimizer it was trained with, or start a new training from '
             f'its weights with --cfg-options load_from={source}.')
-    if current and not saved:  # written before meta['mpafer'] existed
-        groups = checkpoint['optimizer'].get('param_groups', [])
-        sizes = [len(group.get('params', [])) for group in groups]
-        if sizes != current['param_groups']:
-            raise CheckpointMismatchError(
-                f'{source}: its optimizer state has param groups of sizes '
-                f'{sizes}, the config\'s optimizer {current["param_groups"]}.')
 
 
 def verify_checkpoint(model, checkpoint: dict, source: str,

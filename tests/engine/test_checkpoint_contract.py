@@ -241,3 +241,21 @@ def test_full_checkpoint_of_the_old_format_still_loads(run, tmp_path):
     runner_for(run, tmp_path, load_from=old).test()
     again = init_model(cfg, old)
     torch.testing.assert_close(again.head.context, model.head.context)
+
+
+def test_resume_of_an_old_checkpoint_with_another_optimizer_names_both(
+        run, tmp_path):
+    _, work = run
+    old = torch.load(work / 'epoch_1.pth', weights_only=True)
+    del old['meta']['mpafer']  # as written before the contract existed
+    path = str(tmp_path / 'old.pth')
+    torch.save(old, path)
+    runner = runner_for(
+        run, tmp_path, resume=True, load_from=path,
+        **{'train_cfg.max_epochs': 2,
+           'optim_wrapper.optimizer': dict(_delete_=True, type='SGD',
+                                           lr=0.01, momentum=0.9)})
+    with pytest.raises(CheckpointMismatchError,
+                       match=r"another optimizer(.|\n)*'amsgrad', 'betas'"
+                       r"(.|\n)*SGD with settings \['dampening'"):
+        runner.train()
