@@ -77,20 +77,8 @@ def build_model(cfg):
     """``cfg.model`` and the open_clip model it loaded (shared by backbone
     and head; the sweep's heads are built on it too)."""
     from mmpretrain.registry import MODELS
-
-    import mpafer_plugin.models.classifiers.mpafer as mpafer_module
-    load_clip, loaded = mpafer_module.load_clip, []
-
-    def keeping_load_clip(*args, **kwargs):
-        loaded.append(load_clip(*args, **kwargs))
-        return loaded[-1]
-
-    mpafer_module.load_clip = keeping_load_clip
-    try:
-        model = MODELS.build(cfg.model)
-    finally:
-        mpafer_module.load_clip = load_clip
-    return model, loaded[0]
+    model = MODELS.build(cfg.model)
+    return model, model.clip_model
 
 
 def random_batch(num_classes, visual, batch_size, device, generator):

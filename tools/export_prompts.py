@@ -24,11 +24,15 @@ def main(argv=None):
     parser.add_argument('--out', required=True, help='the export to write')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
+    if osp.exists(args.out) and osp.exists(args.checkpoint) and \
+            osp.samefile(args.out, args.checkpoint):
+        parser.error(f'--out {args.out} is the input checkpoint '
+                     f'{args.checkpoint}: write the export to another file.')
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    # The checkpoint holds every weight: CLIP is built with random weights
-    # of the same shapes instead of fetching the pretrained ones.
+    # A full checkpoint holds every weight (CLIP is built with random
+    # weights, nothing fetched); a lean one gets CLIP from the config's spec.
     model = init_model(cfg, args.checkpoint)
     written = export_prompts(model, cfg, args.out)
     numel = sum(t.numel() for t in written['state_dict'].values())

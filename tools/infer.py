@@ -61,6 +61,10 @@ def parse_args(argv=None):
     parser.add_argument('--no-vis', action='store_true',
                         help='do not write annotated images')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--trust-export-code', action='store_true',
+                        help='UNSAFE: read a --prompts export of the old '
+                        'format by EXECUTING the Python text it holds as '
+                        'its config; only for exports from a trusted source')
     args = parser.parse_args(argv)
     if args.checkpoint and not args.config:
         parser.error('--checkpoint needs --config (only a prompts-only '
@@ -89,7 +93,8 @@ def main(argv=None):
     inferencer = FERInferencer(
         args.config, args.checkpoint or args.prompts, device=args.device,
         detector=build_detector(args), margin=args.margin,
-        cfg_options=args.cfg_options)
+        cfg_options=args.cfg_options,
+        trust_export_code=args.trust_export_code)
     items = expand_inputs(args.input)
     root = args.input if osp.isdir(args.input) else None
     progress = None

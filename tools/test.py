@@ -15,6 +15,7 @@ from mmengine.runner import Runner
 
 import mpafer_plugin  # noqa: F401  registers components, safe globals
 from mpafer_plugin.engine.cpu_distributed import distributed_session
+from mpafer_plugin.models.utils import CheckpointMismatchError
 
 
 def parse_args():
@@ -88,7 +89,10 @@ def main():
         runner = Runner.from_cfg(cfg)
         if args.checkpoint is None:
             check_needs_no_checkpoint(runner.model, args.config)
-        runner.test()
+        try:
+            runner.test()
+        except CheckpointMismatchError as err:  # file named, nothing to add
+            raise SystemExit(f'error: {err}') from err
 
 
 if __name__ == '__main__':

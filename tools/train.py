@@ -12,6 +12,7 @@ from mmengine.runner import Runner
 
 import mpafer_plugin  # noqa: F401  registers components, safe globals
 from mpafer_plugin.engine.cpu_distributed import distributed_session
+from mpafer_plugin.models.utils import CheckpointMismatchError
 
 
 def parse_args():
@@ -102,7 +103,10 @@ def main():
     cfg = merge_args(Config.fromfile(args.config), args)
     with distributed_session(cfg):  # Gloo on CPU, MMEngine's NCCL on GPU
         runner = Runner.from_cfg(cfg)
-        runner.train()
+        try:
+            runner.train()
+        except CheckpointMismatchError as err:  # file named, nothing to add
+            raise SystemExit(f'error: {err}') from err
 
 
 if __name__ == '__main__':

@@ -15,6 +15,10 @@ default_hooks = dict(
     epoch_seed=dict(type='EpochSeedHook'),
     # The datasets' classes must be model.head.classnames (count and order).
     class_names_check=dict(type='ClassNamesCheckHook'),
+    # Checkpoints hold what training changes (CLIP rebuilt from its spec,
+    # checked by fingerprint) and are refused, naming the file, when they
+    # are corrupt or do not fit the model, classes, CLIP or optimizer.
+    checkpoint_contract=dict(type='CheckpointContractHook'),
     visualization=dict(type='VisualizationHook', enable=False),
 )
 

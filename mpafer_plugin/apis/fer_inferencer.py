@@ -60,6 +60,9 @@ class FERInferencer(BaseInferencer):
             crops show some forehead and chin). Not applied with the whole
             image.
         cfg_options (dict, optional): merged into the config first.
+        trust_export_code (bool): read an export of the old format, whose
+            config is Python text, by executing that text (see
+            :func:`init_model`). Only for exports from a trusted source.
 
     Example::
 
@@ -76,12 +79,14 @@ class FERInferencer(BaseInferencer):
                  device: Union[str, torch.device, None] = None,
                  detector: FaceDetectorType = 'HaarCascadeFaceDetector',
                  margin: float = 0.2,
-                 cfg_options: Optional[dict] = None):
+                 cfg_options: Optional[dict] = None,
+                 trust_export_code: bool = False):
         if device is None:
             device = 'cuda' if torch.cuda.is_available() else 'cpu'
         if isinstance(model, (str, Config)) or model is None:
             model = init_model(model, pretrained, device=device,
-                               cfg_options=cfg_options)
+                               cfg_options=cfg_options,
+                               trust_export_code=trust_export_code)
             pretrained = None
         super().__init__(model=model, pretrained=pretrained or False,
                          device=device)

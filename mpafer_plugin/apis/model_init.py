@@ -12,6 +12,7 @@ from mmengine.runner.checkpoint import (_load_checkpoint,
                                         _load_checkpoint_to_model)
 from mmpretrain.registry import MODELS
 
+from ..engine.checkpoint_contract import META_KEY, verify_checkpoint
 from .prompts_export import config_from_checkpoint, is_prompts_export
 
 
@@ -26,25 +27,40 @@ def _load(checkpoint: str) -> dict:
     return loaded
 
 
+def _holds_clip(checkpoint: dict) -> bool:
+    """Whether a (non-export) checkpoint holds the frozen CLIP weights:
+    every one written before ``meta['mpafer']`` existed does."""
+    recorded = checkpoint.get('meta', {}).get(META_KEY) or {}
+    return recorded.get('frozen_weights', 'included') == 'included'
+
+
 def init_model(config: Union[str, Config, None] = None,
                checkpoint: Optional[str] = None,
                device: Union[str, torch.device] = 'cpu',
-               cfg_options: Optional[dict] = None):
+               cfg_options: Optional[dict] = None,
+               trust_export_code: bool = False):
     """An MPA-FER model in eval mode on ``device``, ``model._config`` set.
 
     - ``init_model(CONFIG, FULL_CHECKPOINT)``: CLIP is built with random
       weights of the right shapes (the checkpoint holds every weight, so
       nothing is fetched) and the checkpoint is loaded strictly.
+    - ``init_model(CONFIG, LEAN_CHECKPOINT)``: a training checkpoint
+      without the frozen weights; CLIP is built from the config's spec.
     - ``init_model(EXPORT)`` or ``init_model(None, EXPORT)``: a prompts-only
       export (:mod:`.prompts_export`) with its embedded config; the frozen
       CLIP weights come from the config's CLIP spec (tag or local file,
-      relative paths from the working directory).
+      relative paths from the working directory). An export of the old
+      format, whose config is Python text, is read only with
+      ``trust_export_code=True`` (reading it executes that text).
     - ``init_model(CONFIG, EXPORT)``: the export with the given config
       instead (e.g. to point ``model.clip.pretrained`` elsewhere).
     - ``init_model(CONFIG)``: untrained prompts, with a warning.
 
     ``cfg_options`` is merged into the config (``{'model.clip.pretrained':
-    PATH}``) before the model is built.
+    PATH}``) before the model is built. Every checkpoint is checked first
+    (:func:`~mpafer_plugin.engine.checkpoint_contract.verify_checkpoint`):
+    one that is corrupt or does not fit the model, its classes or its CLIP
+    is refused, naming the file.
     """
     if isinstance(config, (str, os.PathLike)) and checkpoint is None and \
             not os.fspath(config).endswith('.py'):
@@ -52,12 +68,7 @@ def init_model(config: Union[str, Config, None] = None,
     loaded = _load(checkpoint) if checkpoint is not None else None
     export = loaded is not None and is_prompts_export(loaded)
     if config is None:
-        if not export:
-            raise ValueError(
-                f'{checkpoint} is not a prompts-only export (made by '
-                f'tools/export_prompts.py), so it holds no config: give the '
-                f'config too.')
-        cfg = config_from_checkpoint(loaded)
+        cfg = config_from_checkpoint(loaded, trust_export_code, checkpoint)
     elif isinstance(config, Config):
         cfg = copy.deepcopy(config)
     else:
@@ -65,7 +76,7 @@ def init_model(config: Union[str, Config, None] = None,
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     model_cfg = copy.deepcopy(cfg.model)
-    if loaded is not None and not export:
+    if loaded is not None and not export and _holds_clip(loaded):
         model_cfg.clip.pretrained = None
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         model = MODELS.build(model_cfg)
@@ -73,6 +84,7 @@ def init_model(config: Union[str, Config, None] = None,
         MMLogger.get_current_instance().warning(
             'init_model: no checkpoint given, the prompts are untrained.')
     else:
+        verify_checkpoint(model, loaded, checkpoint)
         _load_checkpoint_to_model(model, loaded, strict=True)
     model._config = cfg
     return model.to(device).eval()

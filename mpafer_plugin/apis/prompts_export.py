@@ -3,29 +3,76 @@ hundred kilobytes, with the config and class names needed to rebuild it.
 
 An export is an ordinary MMEngine checkpoint (``{'meta', 'state_dict'}``)
 whose ``state_dict`` holds only the trainable tensors (visual prompts,
-context vectors). The frozen CLIP weights come from the config's CLIP spec
-when it is loaded (see :meth:`MPAFER._fill_frozen_weights`), so
-``tools/test.py CONFIG EXPORT`` and :func:`init_model` accept it like a
-full checkpoint. It loads with ``torch.load(weights_only=True)``.
+context vectors), stamped like a lean training checkpoint
+(:mod:`mpafer_plugin.engine.checkpoint_contract`: classes, CLIP spec and
+fingerprint, digest of the tensors). The frozen CLIP weights come from the
+config's CLIP spec when it is loaded, so ``tools/test.py CONFIG EXPORT`` and
+:func:`init_model` accept it like a full checkpoint. It loads with
+``torch.load(weights_only=True)``.
+
+The config is stored as data, ``meta['config_json']``: JSON of plain values
+(dicts, lists, strings, numbers, booleans, ``null``; tuples as
+``{"__tuple__": [...]}``), read back without executing anything. Exports
+written before this (``meta['config']``, Python text that MMEngine's config
+parser *executes*) are read only with ``trust_export_code=True``.
 """
-from typing import Optional, Union
+import json
+from typing import Union
 
 import torch
 import torch.nn as nn
 from mmengine.config import Config
 
+from ..engine.checkpoint_contract import (EXPORT_KIND, is_prompts_export,
+                                          stamp_checkpoint)
+from ..models.utils.state_contract import trainable_parameter_names
 from ..utils import atomic_torch_save
 from ..version import __version__
 
-EXPORT_KIND = 'mpafer_prompts'
+__all__ = ['EXPORT_KIND', 'UnsafeExportError', 'config_from_checkpoint',
+           'config_to_json', 'export_prompts', 'is_prompts_export',
+           'trainable_state_dict']
+
+_TUPLE = '__tuple__'
+
+
+class UnsafeExportError(ValueError):
+    """An export whose config could only be read by executing code."""
 
 
 def trainable_state_dict(model: nn.Module) -> dict:
     """``{name: tensor}`` of the parameters that train (``requires_grad``),
     detached, on CPU."""
-    return {name: param.detach().cpu().clone()
-            for name, param in model.named_parameters()
-            if param.requires_grad}
+    params = dict(model.named_parameters())
+    return {name: params[name].detach().cpu().clone()
+            for name in trainable_parameter_names(model)}
+
+
+def _plain(value, key: str):
+    """``value`` as JSON-able plain data; anything else is refused."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, tuple):
+        return {_TUPLE: [_plain(v, f'{key}[{i}]') for i, v in
+                         enumerate(value)]}
+    if isinstance(value, list):
+        return [_plain(v, f'{key}[{i}]') for i, v in enumerate(value)]
+    if isinstance(value, dict):
+        return {str(k): _plain(v, f'{key}.{k}' if key else str(k))
+                for k, v in value.items()}
+    raise TypeError(f'Config key {key!r} holds a {type(value).__name__} '
+                    f'({value!r}), which a prompts-only export cannot store '
+                    f'as plain data; use a string type name instead.')
+
+
+def config_to_json(cfg: Config) -> str:
+    return json.dumps(_plain(cfg.to_dict(), ''), sort_keys=True)
+
+
+def _from_json(text: str) -> Config:
+    def object_hook(obj):
+        return tuple(obj[_TUPLE]) if set(obj) == {_TUPLE} else obj
+    return Config(json.loads(text, object_hook=object_hook))
 
 
 def export_prompts(model: nn.Module, cfg: Config, out_file: str) -> dict:
@@ -34,22 +81,40 @@ def export_prompts(model: nn.Module, cfg: Config, out_file: str) -> dict:
     classes = list(getattr(getattr(model, 'head', None), 'classnames', []))
     checkpoint = dict(
         meta=dict(kind=EXPORT_KIND, mpafer_plugin=__version__,
-                  config=cfg.pretty_text, classes=classes),
+                  config_json=config_to_json(cfg), classes=classes),
         state_dict=trainable_state_dict(model))
+    stamp_checkpoint(model, checkpoint, clip_spec=cfg.model.get('clip'))
     atomic_torch_save(checkpoint, out_file)
     return checkpoint
 
 
-def is_prompts_export(checkpoint: dict) -> bool:
-    return checkpoint.get('meta', {}).get('kind') == EXPORT_KIND
-
-
-def config_from_checkpoint(checkpoint: Union[str, dict]) -> Optional[Config]:
-    """The config embedded in a prompts-only export, or ``None`` for any
-    other checkpoint."""
+def config_from_checkpoint(checkpoint: Union[str, dict],
+                           trust_export_code: bool = False,
+                           source: str = None) -> Config:
+    """The config embedded in a prompts-only export (a file or its loaded
+    dict). An export of the old format (Python text) is refused unless
+    ``trust_export_code``: parsing it runs any code it holds."""
     if isinstance(checkpoint, str):
+        source = source or checkpoint
         checkpoint = torch.load(checkpoint, map_location='cpu',
                                 weights_only=True)
+    source = source or 'the checkpoint'
     if not is_prompts_export(checkpoint):
-        return None
-    return Config.fromstring(checkpoint['meta']['config'], '.py')
+        raise ValueError(
+            f'{source} is not a prompts-only export (made by '
+            f'tools/export_prompts.py), so it holds no config: give the '
+            f'config too.')
+    meta = checkpoint['meta']
+    if 'config_json' in meta:
+        return _from_json(meta['config_json'])
+    if not trust_export_code:
+        raise UnsafeExportError(
+            f'{source} is a prompts-only export of an older format whose '
+            f'config is Python text: reading it EXECUTES that text, so an '
+            f'export from someone else can run any code on this machine. '
+            f'Either give the config yourself (tools/export_prompts.py '
+            f'CONFIG {source} --out NEW.pth rewrites it in the safe format '
+            f'without reading the embedded text), or, only if you trust its '
+            f'source, pass --trust-export-code (init_model(..., '
+            f'trust_export_code=True)).')
+    return Config.fromstring(meta['config'], '.py')

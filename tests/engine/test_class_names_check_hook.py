@@ -28,9 +28,17 @@ def test_same_names_any_case_pass_silently():
     assert not runner.logger.warning.called
 
 
-def test_reordered_names_are_warned_about():
+def test_reordered_names_stop_the_run_with_both_lists():
     names = list(CLASSNAMES)
     names[0], names[1] = names[1], names[0]
+    runner = fake_runner(names)
+    with pytest.raises(ValueError, match=r"The val dataset .*'Surprise', "
+                       r"'Fear'.*'fear', 'surprise'.*another order"):
+        HOOKS.build(dict(type='ClassNamesCheckHook')).before_val(runner)
+
+
+def test_renamed_names_are_warned_about():
+    names = ['happy' if n == 'happiness' else n for n in CLASSNAMES]
     runner = fake_runner(names)
     HOOKS.build(dict(type='ClassNamesCheckHook')).before_val(runner)
     message = runner.logger.warning.call_args[0][0]

@@ -47,6 +47,9 @@ def test_clip_loaded_once_and_stored_once(monkeypatch):
     assert not any('visual' in k for k in keys if k.startswith('head.'))
     assert not any('token_embedding' in k for k in keys
                    if k.startswith('backbone.'))
+    # the one open_clip model is exposed, not registered a second time
+    assert model.clip_model.visual is model.backbone.visual
+    assert not any(k.startswith('_clip_model') for k in keys)
 
 
 def test_only_prompts_are_trainable():

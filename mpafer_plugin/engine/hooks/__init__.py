@@ -1,8 +1,10 @@
+from .checkpoint_contract_hook import CheckpointContractHook
 from .class_names_check_hook import ClassNamesCheckHook
 from .epoch_seed_hook import EpochSeedHook
 from .epoch_timing_hook import EpochTimingHook
 from .prototype_hook import PrototypeHook
 
 __all__ = [
-    'ClassNamesCheckHook', 'EpochSeedHook', 'EpochTimingHook', 'PrototypeHook'
+    'CheckpointContractHook', 'ClassNamesCheckHook', 'EpochSeedHook',
+    'EpochTimingHook', 'PrototypeHook'
 ]

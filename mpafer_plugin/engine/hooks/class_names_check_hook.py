@@ -13,9 +13,12 @@ class ClassNamesCheckHook(Hook):
     * Different counts raise ``ValueError`` (labels past the head's classes
       would crash the loss anonymously; fewer labels would leave prompts
       that never match a label).
-    * Same count, different names (compared lower-case, in order) log a
-      warning that lists both: a renamed prompt class ("happy" for
-      "Happiness") is legitimate, a reordered list is a silent label swap.
+    * The same names (compared lower-case) in another order raise
+      ``ValueError``: a reordered list is a silent label swap.
+    * Other different names log a warning that lists both: a renamed
+      prompt class ("happy" for "Happiness") is legitimate. (Whether the
+      head's classes are those a checkpoint was trained with, in order and
+      wording, is checked when it loads: :class:`CheckpointContractHook`.)
 
     Models whose head has no ``classnames`` are not checked.
     """
@@ -49,7 +52,12 @@ class ClassNamesCheckHook(Hook):
         if len(classes) != len(names):
             raise ValueError(f'{what} Set model.head.classnames to the '
                              f'dataset\'s classes, in its label order.')
-        if [c.lower() for c in classes] != [n.lower() for n in names]:
+        lowered = ([c.lower() for c in classes], [n.lower() for n in names])
+        if lowered[0] != lowered[1] and sorted(lowered[0]) == sorted(
+                lowered[1]):
+            raise ValueError(f'{what} Same classes in another order: labels '
+                             f'would be swapped silently. Use one order.')
+        if lowered[0] != lowered[1]:
             runner.logger.warning(
                 f'{what} They are matched by position: check that the order '
                 f'is the same.')

@@ -6,6 +6,8 @@ from mmengine.device import get_device
 from mmengine.optim import AmpOptimWrapper, OptimWrapper
 from mmpretrain.registry import OPTIM_WRAPPERS
 
+from ...compat import setup_cpu_bf16_autocast
+
 
 @OPTIM_WRAPPERS.register_module()
 class MixedPrecisionOptimWrapper(AmpOptimWrapper):
@@ -43,6 +45,4 @@ class MixedPrecisionOptimWrapper(AmpOptimWrapper):
                 f'optim_wrapper.dtype={dtype!r}: CPU autocast supports only '
                 f"'bfloat16'; float16 mixed precision needs a GPU.")
         OptimWrapper.__init__(self, **kwargs)  # AmpOptimWrapper's is GPU-only
-        self._scale_update_param = None
-        self.loss_scaler = torch.amp.GradScaler('cpu', enabled=False)
-        self.cast_dtype = torch.bfloat16
+        setup_cpu_bf16_autocast(self)

@@ -6,6 +6,7 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
+from ...compat import vit_token_embeddings
 from ..utils.clip_loader import load_clip
 
 
@@ -123,7 +124,8 @@ class PromptedCLIPViT(BaseModule):
         """Encode images; ``use_prompts=False`` gives the frozen CLIP."""
         visual = self.visual
         # (B, 1 + N, W) after ln_pre; the inputs in CLIP's storage type
-        x = visual._embeds(inputs.to(visual.conv1.weight.dtype))
+        x = vit_token_embeddings(visual,
+                                 inputs.to(visual.conv1.weight.dtype))
         depth = self.prompt_depth if use_prompts else 0
         for layer, block in enumerate(visual.transformer.resblocks):
             if layer < depth:

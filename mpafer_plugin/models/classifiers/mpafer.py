@@ -8,6 +8,11 @@ from mmpretrain.models.classifiers import ImageClassifier
 from mmpretrain.registry import MODELS
 
 from ..utils.clip_loader import load_clip
+from ..utils.state_contract import (CheckpointMismatchError,
+                                    frozen_parameter_names,
+                                    holds_frozen_weights, mismatch_message,
+                                    state_dict_mismatches, tensor_digest,
+                                    trainable_parameter_names)
 
 
 @MODELS.register_module()
@@ -21,9 +26,14 @@ class MPAFER(ImageClassifier):
     with a :class:`FloatingPointError` naming the term, so the parameters
     and every checkpoint already written stay good.
 
-    A checkpoint that holds none of the frozen CLIP weights (a prompts-only
-    export, see :mod:`mpafer_plugin.apis.prompts_export`) loads too: the
-    frozen weights are kept as the CLIP spec loaded them.
+    Loading a state dict is strict about what training changes: a missing
+    trainable tensor, or any tensor of another shape, raises
+    :class:`CheckpointMismatchError` naming the tensors and both shapes
+    (:mod:`..utils.state_contract`), whatever ``strict`` the caller passed.
+    A checkpoint that holds none of the frozen CLIP weights (a lean training
+    checkpoint, a prompts-only export) loads too: the frozen weights are
+    kept as the CLIP spec loaded them (``clip_spec``; the caller checks
+    them against the checkpoint's :meth:`frozen_fingerprint`).
 
     Loss: ``L = CE + β (L_ta + L_pa) + γ L_v`` (METHOD.md §5), the terms
     being computed by the head.
@@ -44,6 +54,7 @@ class MPAFER(ImageClassifier):
                  train_cfg: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
+        self.clip_spec = dict(clip)
         clip_model = load_clip(**clip)
         super().__init__(
             backbone=dict(backbone, clip_model=clip_model),
@@ -52,6 +63,18 @@ class MPAFER(ImageClassifier):
             train_cfg=train_cfg,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
+        self._clip_model = [clip_model]  # a list: not a registered child
+
+    @property
+    def clip_model(self) -> torch.nn.Module:
+        """The open_clip model shared by the backbone and the head."""
+        return self._clip_model[0]
+
+    def frozen_fingerprint(self) -> str:
+        """:func:`tensor_digest` of the frozen (CLIP) parameters."""
+        params = dict(self.named_parameters())
+        return tensor_digest(
+            {name: params[name] for name in frozen_parameter_names(self)})
 
     def parse_losses(
         self, losses: Dict[str, torch.Tensor]
@@ -135,26 +158,27 @@ class MPAFER(ImageClassifier):
         return prototypes
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        problems = state_dict_mismatches(self, state_dict, prefix)
+        if problems:
+            raise CheckpointMismatchError(
+                mismatch_message('(state dict)', problems))
         self._fill_frozen_weights(state_dict, prefix)
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def _fill_frozen_weights(self, state_dict: dict, prefix: str) -> None:
         """If ``state_dict`` has no frozen parameter at all, add every
         missing non-trainable entry from the model as it is (CLIP as the
-        spec loaded it); a checkpoint with some frozen weights is left
-        alone so that a truncated one is still reported."""
-        frozen = [name for name, param in self.named_parameters()
-                  if not param.requires_grad]
-        if not frozen or any(prefix + name in state_dict for name in frozen):
+        spec loaded it)."""
+        if not frozen_parameter_names(self) or holds_frozen_weights(
+                self, state_dict, prefix):
             return
-        trainable = {name for name, param in self.named_parameters()
-                     if param.requires_grad}
+        trainable = set(trainable_parameter_names(self))
         filled = 0
         for name, value in self.state_dict().items():
             if name not in trainable and prefix + name not in state_dict:
                 state_dict[prefix + name] = value
                 filled += 1
         MMLogger.get_current_instance().info(
-            f'Checkpoint has no frozen CLIP weights (a prompts-only '
-            f'export): kept {filled} frozen tensors as loaded from the CLIP '
-            f'spec.')
+            f'Checkpoint has no frozen CLIP weights (lean checkpoint or '
+            f'prompts-only export): kept {filled} frozen tensors as loaded '
+            f'from the CLIP spec {self.clip_spec}.')

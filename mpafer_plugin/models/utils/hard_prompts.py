@@ -22,6 +22,8 @@ from typing import List, Optional, Sequence, Tuple
 import open_clip
 import torch
 
+from ...compat import bpe_token_count
+
 DEFAULT_DESCRIPTIONS = osp.join(
     osp.dirname(osp.dirname(osp.dirname(__file__))), 'resources',
     'fer_descriptions.json')
@@ -116,10 +118,9 @@ def tokenize(texts: Sequence[str],
     token, with a warning that quotes it and names ``source`` (where the
     text came from, e.g. the descriptions file), if given.
     """
-    encoder = open_clip.tokenizer._tokenizer
     origin = f' (from {source})' if source else ''
     for text in texts:
-        length = len(encoder.encode(text)) + 2  # start- and end-of-text
+        length = bpe_token_count(text) + 2  # start- and end-of-text
         if length > context_length:
             warnings.warn(f'Prompt has {length} tokens, more than CLIP\'s '
                           f'{context_length}; truncated{origin}: {text!r}')

@@ -109,3 +109,18 @@ def test_truncated_checkpoint_is_named(tmp_path):
     with pytest.raises(RuntimeError,
                        match=rf'Checkpoint {path} is truncated or corrupt'):
         _load_checkpoint(str(path))
+
+
+def test_installed_loader_wraps_mmengines_own(tmp_path):
+    """``force=True`` replaces MMEngine's local loader by ours, which
+    loads exactly what MMEngine's loads."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+
+    from mpafer_plugin.compat import torch_checkpoints
+    assert CheckpointLoader._get_checkpoint_loader('x.pth') is \
+        torch_checkpoints.load_from_local
+    path = tmp_path / 'plain.pth'
+    torch.save(dict(state_dict=dict(w=torch.arange(3.))), path)
+    ours = torch_checkpoints.load_from_local(str(path))
+    theirs = torch_checkpoints._MMENGINE_LOAD_FROM_LOCAL(str(path), None)
+    assert torch.equal(ours['state_dict']['w'], theirs['state_dict']['w'])

@@ -1,4 +1,4 @@
-"""Let MMEngine checkpoints load under ``torch.load(weights_only=True)``.
+"""torch >= 2.6 ``weights_only`` loading vs. MMEngine 0.10.7 checkpoints.
 
 Since torch 2.6 ``torch.load`` unpickles only allow-listed globals, and
 MMEngine 0.10.7 checkpoints hold, besides tensors, the message hub's
@@ -61,7 +61,7 @@ def load_from_local(filename: str, map_location=None):
             f'Refusing to load checkpoint {osp.abspath(filename)}: its pickle '
             f'calls {what}, which torch.load(weights_only=True) does not '
             f'allow (tensors, containers and the MMEngine types listed in '
-            f'mpafer_plugin/engine/checkpoint_safety.py only). A checkpoint '
+            f'mpafer_plugin/compat/torch_checkpoints.py only). A checkpoint '
             f'that runs code when loaded may be malicious: do not load it '
             f'unless you trust its source.') from err
     except RuntimeError as err:
@@ -87,7 +87,12 @@ def _numpy_globals() -> list:
 
 
 def register_local_checkpoint_loader() -> None:
-    """Make :func:`load_from_local` MMEngine's loader for local paths."""
+    """Make :func:`load_from_local` MMEngine's loader for local paths.
+
+    MMEngine registers its own loader for the empty prefix, so replacing it
+    needs ``force=True``; the replacement calls MMEngine's loader and only
+    rewords its errors (file named), so whatever else imports MMEngine in
+    the process loads exactly as before."""
     mmengine_checkpoint.CheckpointLoader.register_scheme(
         prefixes='', loader=load_from_local, force=True)
 

@@ -1,0 +1,46 @@
+"""Every place this plugin relies on a private or version-specific detail
+of a dependency, one module each, each tested on its own
+(``tests/compat/``). When a dependency changes, this package is the one to
+read.
+
+``torch_checkpoints``
+    torch >= 2.6 loads with ``weights_only=True``, which refuses MMEngine
+    0.10.7's message-hub objects: :func:`register_safe_globals` allow-lists
+    exactly those types (``torch.serialization.add_safe_globals``; no
+    global switch of ``weights_only``), and
+    :func:`register_local_checkpoint_loader` wraps MMEngine's local loader
+    (``force=True`` replaces MMEngine's registration) so that refused and
+    truncated files are named. Both run at ``import mpafer_plugin``
+    (:func:`install`).
+``mmengine_runner``
+    the Runner's private ``_load_from`` / ``_resume``.
+``open_clip_internals``
+    open_clip 3.3's private ``VisionTransformer._embeds`` and the CLIP BPE
+    tokenizer (public ``SimpleTokenizer`` instead of the private
+    ``open_clip.tokenizer._tokenizer``).
+``amp``
+    MMEngine's ``AmpOptimWrapper`` set up for CPU bf16 autocast, which its
+    constructor refuses (``MixedPrecisionOptimWrapper``).
+
+``MPAFER.clip_model`` exposes the open_clip model a classifier built, so
+tools need not intercept ``load_clip``.
+"""
+from .amp import setup_cpu_bf16_autocast
+from .mmengine_runner import runner_checkpoint_request, set_runner_checkpoint
+from .open_clip_internals import bpe_token_count, vit_token_embeddings
+from .torch_checkpoints import (UnsafeCheckpointError, load_from_local,
+                                register_local_checkpoint_loader,
+                                register_safe_globals)
+
+__all__ = [
+    'UnsafeCheckpointError', 'bpe_token_count', 'install', 'load_from_local',
+    'register_local_checkpoint_loader', 'register_safe_globals',
+    'runner_checkpoint_request', 'set_runner_checkpoint',
+    'setup_cpu_bf16_autocast', 'vit_token_embeddings'
+]
+
+
+def install() -> None:
+    """What ``import mpafer_plugin`` applies to the process (idempotent)."""
+    register_safe_globals()
+    register_local_checkpoint_loader()

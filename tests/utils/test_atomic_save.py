@@ -1,0 +1,56 @@
+"""atomic_write: all or nothing, with the mode a plain open would give."""
+import os
+import stat
+
+import pytest
+
+from mpafer_plugin.utils import atomic_write
+
+
+def mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def write_text(text):
+    def write(tmp):
+        with open(tmp, 'w') as f:
+            f.write(text)
+    return write
+
+
+@pytest.fixture
+def umask():
+    old = os.umask(0o022)
+    yield lambda value: os.umask(value)
+    os.umask(old)
+
+
+@pytest.mark.parametrize('value', [0o022, 0o002, 0o077])
+def test_new_file_gets_the_mode_open_would_give(tmp_path, umask, value):
+    umask(value)
+    plain, atomic = tmp_path / 'plain.txt', tmp_path / 'atomic.txt'
+    plain.write_text('x')
+    atomic_write(str(atomic), write_text('x'))
+    assert mode(atomic) == mode(plain) == 0o666 & ~value
+
+
+def test_replaced_file_keeps_its_mode(tmp_path, umask):
+    path = tmp_path / 'shared.json'
+    path.write_text('old')
+    os.chmod(path, 0o640)
+    atomic_write(str(path), write_text('new'))
+    assert path.read_text() == 'new' and mode(path) == 0o640
+
+
+def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
+    path = tmp_path / 'results.json'
+    path.write_text('complete')
+
+    def fail(tmp):
+        write_text('half')(tmp)
+        raise RuntimeError('killed')
+
+    with pytest.raises(RuntimeError):
+        atomic_write(str(path), fail)
+    assert path.read_text() == 'complete'
+    assert os.listdir(tmp_path) == ['results.json']
