@@ -33,6 +33,7 @@ import os.path as osp
 import re
 from typing import Optional
 
+import torch
 from mmengine.model import is_model_wrapper
 
 from ..models.utils.state_contract import (CheckpointMismatchError,
@@ -56,9 +57,10 @@ def _classes(model) -> Optional[list]:
 
 
 def describe_optimizer(optim_wrapper) -> Optional[dict]:
-    """Wrapper type, optimizer type and param-group sizes, or ``None``."""
+    """Wrapper type, optimizer type and param-group sizes, or ``None``
+    (also for a Runner's optimizer still a config, before it is built)."""
     optimizer = getattr(optim_wrapper, 'optimizer', None)
-    if optimizer is None:
+    if not isinstance(optimizer, torch.optim.Optimizer):
         return None
     return dict(
         wrapper=type(optim_wrapper).__name__,
