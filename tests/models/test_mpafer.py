@@ -167,6 +167,19 @@ def test_local_checkpoint_file_is_loaded(tmp_path, tiny_clip):
         assert torch.equal(value, loaded.state_dict()[key]), key
 
 
+def test_log_says_frozen_weights_come_from_a_full_checkpoint():
+    """A full checkpoint's CLIP replaces the random weights built from a
+    spec without ``pretrained``, and the log says so."""
+    from ..datasets.fixtures import captured_log
+    state = build_model().state_dict()
+    with captured_log() as log:
+        model = build_model()
+        model.load_state_dict(state)
+    text = log.getvalue()
+    assert 'random initialisation' in text
+    assert 'Frozen CLIP weights loaded from the checkpoint' in text
+
+
 def test_non_finite_loss_stops_before_the_update():
     model = build_model(prototype_align_loss=None)
     optim = build_optim_wrapper(

@@ -79,7 +79,12 @@ class MPAFER(ImageClassifier):
         alone so that a truncated one is still reported."""
         frozen = [name for name, param in self.named_parameters()
                   if not param.requires_grad]
-        if not frozen or any(prefix + name in state_dict for name in frozen):
+        if not frozen:
+            return
+        if any(prefix + name in state_dict for name in frozen):
+            MMLogger.get_current_instance().info(
+                'Frozen CLIP weights loaded from the checkpoint (they replace '
+                'those the CLIP spec built).')
             return
         trainable = {name for name, param in self.named_parameters()
                      if param.requires_grad}
