@@ -1,6 +1,6 @@
 # The paper's schedule: SGD lr 0.032, cosine, 120 epochs, batch 32.
 # Momentum 0.9, weight decay 5e-4 and 1 warm-up epoch are assumptions
-# (docs/method.md, "Training").
+# (docs/method.md §5).
 #
 # clip_grad: the L2 norm of the gradient of all prompts together is clipped
 # to 1.0 (MMEngine's OptimWrapper; the log shows it as grad_norm). With the

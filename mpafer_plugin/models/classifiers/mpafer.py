@@ -25,7 +25,7 @@ class MPAFER(ImageClassifier):
     export, see :mod:`mpafer_plugin.apis.prompts_export`) loads too: the
     frozen weights are kept as the CLIP spec loaded them.
 
-    Loss: ``L = CE + β (L_ta + L_pa) + γ L_v`` (METHOD.md §5), the terms
+    Loss: ``L = CE + β (L_ta + L_pa) + γ L_v`` (docs/method.md §5), the terms
     being computed by the head.
 
     Args:

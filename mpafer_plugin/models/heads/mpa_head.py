@@ -1,5 +1,5 @@
 """MPA-FER head: soft text prompts, hard-prompt alignment and the
-cross-modal global-local classifier (METHOD.md §2, §4, §5)."""
+cross-modal global-local classifier (docs/method.md §2, §4, §5)."""
 import functools
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
