@@ -1,5 +1,6 @@
 """The MPA-FER classifier: one frozen CLIP shared by backbone and head."""
-from typing import Dict, Iterable, Optional, Sequence, Tuple
+import math
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.dist import all_reduce, is_main_process
@@ -35,7 +36,7 @@ class MPAFER(ImageClassifier):
     kept as the CLIP spec loaded them (``clip_spec``; the caller checks
     them against the checkpoint's :meth:`frozen_fingerprint`).
 
-    Loss: ``L = CE + β (L_ta + L_pa) + γ L_v`` (METHOD.md §5), the terms
+    Loss: ``L = CE + β (L_ta + L_pa) + γ L_v`` (docs/method.md §5), the terms
     being computed by the head.
 
     Args:
@@ -85,11 +86,15 @@ class MPAFER(ImageClassifier):
                    if name != 'loss' and not torch.isfinite(value)]
             values = ', '.join(f'{name}={log_vars[name].item()}'
                                for name in bad)
+            causes = self.non_finite_causes()
+            advice = ('Cause: ' + '; '.join(causes) if causes else
+                      'No NaN/inf in the prototypes, the frozen weights or '
+                      'the settings: resume from the last checkpoint with a '
+                      'lower learning rate, or fp32/bf16 instead of fp16.')
             raise FloatingPointError(
                 f'MPA-FER: non-finite loss term(s) {values}. Training stopped '
                 f'before this update: the parameters and the checkpoints in '
-                f'the work dir are intact. Resume from the last one with a '
-                f'lower learning rate, or fp32/bf16 instead of fp16.')
+                f'the work dir are intact. {advice}')
         return loss, log_vars
 
     @torch.no_grad()
@@ -157,6 +162,44 @@ class MPAFER(ImageClassifier):
                 f'(not the learning rate: nothing is trained here).')
         return prototypes
 
+    def non_finite_causes(self) -> List[str]:
+        """What, other than the learning rate, makes a loss NaN or
+        infinite, where it can be seen: NaN/inf class prototypes, frozen
+        weights or trainable tensors, and a temperature or logit scale that
+        is not a positive finite number."""
+        causes = []
+        prototypes = getattr(self.head, 'prototypes', None)
+        if prototypes is not None and not torch.isfinite(prototypes).all():
+            classes = (~torch.isfinite(prototypes)).any(-1).nonzero()
+            causes.append(
+                f'the class prototypes of L_v hold NaN/inf (classes '
+                f'{classes.flatten().tolist()}): they came from a prototype '
+                f'cache or checkpoint; delete the cache file (PrototypeHook '
+                f'logs its path) and train again to recompute them')
+        for name, module in self.named_modules():
+            value = getattr(module, 'temperature', None)
+            if isinstance(value, (int, float)) and not (
+                    value > 0 and math.isfinite(value)):
+                causes.append(f'{name}.temperature={value} (must be > 0)')
+        scale = getattr(self.head, 'logit_scale', None)
+        if isinstance(scale, (int, float)) and not (
+                scale > 0 and math.isfinite(scale)):
+            causes.append(f'head.logit_scale={scale} (must be > 0)')
+        bad = {True: [], False: []}  # requires_grad -> names
+        for name, param in self.named_parameters():
+            if not torch.isfinite(param).all():
+                bad[param.requires_grad].append(name)
+        if bad[False]:
+            causes.append(f'frozen CLIP weights hold NaN/inf '
+                          f'({bad[False][:4]}): the CLIP weight file or the '
+                          f'checkpoint is damaged')
+        if bad[True]:
+            causes.append(f'trainable tensors already hold NaN/inf '
+                          f'({bad[True]}): an earlier update diverged; '
+                          f'resume from an earlier checkpoint with a lower '
+                          f'learning rate')
+        return causes
+
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         problems = state_dict_mismatches(self, state_dict, prefix)
         if problems:
@@ -168,9 +211,14 @@ class MPAFER(ImageClassifier):
     def _fill_frozen_weights(self, state_dict: dict, prefix: str) -> None:
         """If ``state_dict`` has no frozen parameter at all, add every
         missing non-trainable entry from the model as it is (CLIP as the
-        spec loaded it)."""
-        if not frozen_parameter_names(self) or holds_frozen_weights(
-                self, state_dict, prefix):
+        spec loaded it); a checkpoint with some frozen weights is left
+        alone so that a truncated one is still reported."""
+        if not frozen_parameter_names(self):
+            return
+        if holds_frozen_weights(self, state_dict, prefix):
+            MMLogger.get_current_instance().info(
+                'Frozen CLIP weights loaded from the checkpoint (they replace '
+                'those the CLIP spec built).')
             return
         trainable = set(trainable_parameter_names(self))
         filled = 0
