@@ -81,6 +81,11 @@ def parse_args(argv=None):
                         help='sizes of the text-side sweep, comma-'
                         'separated; empty to skip it')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--profile', type=int, default=None, metavar='TOP',
+                        help='instead of timing: profile one training step '
+                        '(after a warm-up) with torch.profiler in the '
+                        "model's layout and forced batch-first, and print "
+                        'the TOP operators by self time of each')
     parser.add_argument('--json-out', default=None)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys, key=value')
@@ -299,7 +304,8 @@ def run(args) -> dict:
     import mpafer_plugin  # noqa: F401  registers every component
     from mmengine.optim import build_optim_wrapper
 
-    from mpafer_plugin.utils.benchmarking import (MemoryMeter, ratio,
+    from mpafer_plugin.utils.benchmarking import (MemoryMeter,
+                                                  profile_top_ops, ratio,
                                                   time_interleaved)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -342,9 +348,17 @@ def run(args) -> dict:
     memory = MemoryMeter(device)
 
     model.train()
-    train = measure(training_fns(model, visual, optim_wrapper, inputs,
-                                 samples, autocast),
-                    memory=memory, flops=True)
+    fns = training_fns(model, visual, optim_wrapper, inputs, samples,
+                       autocast)
+    header = dict(config=args.config, arch=cfg.model.clip.model_name,
+                  device=str(device), threads=torch.get_num_threads(),
+                  batch_size=args.batch_size, amp=amp, loadavg=loadavg)
+    if args.profile:
+        return dict(header, profile={
+            name: profile_top_ops(fns[name], args.profile, device)
+            for name in ('train_step_batch_first', 'train_step')},
+                    attention_layout=layout_choices())
+    train = measure(fns, memory=memory, flops=True)
     optim_wrapper.zero_grad()
     model.eval()
     infer = measure(inference_fns(model, visual, inputs, autocast),
@@ -509,10 +523,26 @@ def print_report(r: dict) -> None:
               'the hard prompts, once')
 
 
+def print_profile(r: dict) -> None:
+    print(f"\n== torch.profiler, one training step: {r['config']} "
+          f"arch={r['arch']} (random weights) device={r['device']} "
+          f"threads={r['threads']} batch={r['batch_size']} amp={r['amp']} "
+          f"load average {r['loadavg'][0]}")
+    for name, rows in r['profile'].items():
+        total = sum(row['self_s'] for row in rows)
+        print(f"\n{name} (top {len(rows)} operators by self time, "
+              f"{total:.3f} s of self time together)")
+        print(f"{'operator':48s} {'calls':>6s} {'self s':>8s} "
+              f"{'total s':>8s}")
+        for row in rows:
+            print(f"{row['name'][:48]:48s} {row['calls']:6d} "
+                  f"{row['self_s']:8.3f} {row['total_s']:8.3f}")
+
+
 def main(argv=None) -> dict:
     args = parse_args(argv)
     result = run(args)
-    print_report(result)
+    (print_profile if args.profile else print_report)(result)
     if args.json_out:
         with open(args.json_out, 'w') as f:
             json.dump(result, f, indent=2)
