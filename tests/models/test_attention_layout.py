@@ -6,6 +6,7 @@ import torch
 from mpafer_plugin.models import CLIPTextEncoder, PromptedCLIPViT
 from mpafer_plugin.models.utils import attention_layout as layouts
 from mpafer_plugin.models.utils.hard_prompts import tokenize
+from mpafer_plugin.utils.benchmarking import profile_top_ops
 
 LAYOUTS = layouts.LAYOUTS
 
@@ -168,3 +169,22 @@ def test_bad_layout_is_refused_naming_the_owner(tiny_clip):
         PromptedCLIPViT(clip_model=tiny_clip, attention_layout='columns')
     with pytest.raises(ValueError, match="CLIPTextEncoder.*'columns'"):
         CLIPTextEncoder(tiny_clip, attention_layout='columns')
+
+
+@pytest.mark.parametrize('layout, expect_bmm', [('batch_first', True),
+                                                ('sequence_first', False)])
+def test_sequence_first_projections_are_plain_gemms(tiny_clip, images,
+                                                    layout, expect_bmm):
+    """The mechanism itself: batch-first, autograd-recorded attention runs
+    its projections as bmm on an expanded weight; sequence-first, none."""
+    backbone = PromptedCLIPViT(clip_model=tiny_clip, num_prompts=2,
+                               attention_layout=layout)
+
+    def step():
+        patches, glob = backbone(images)
+        (patches.sum() + glob.sum()).backward()
+
+    ops = {row['name']: row['calls']
+           for row in profile_top_ops(step, 1000, torch.device('cpu'))}
+    assert ('aten::bmm' in ops) == expect_bmm
+    assert ops['aten::addmm'] > 0
