@@ -36,9 +36,15 @@ time of a single-threaded run is not inflated by other processes.
 
 The last line printed is one JSON object (also written by ``--json-out``).
 
+``--profile TOP`` replaces the timing by a ``torch.profiler`` run of one
+training step in the model's layout and forced batch-first, printing the
+TOP operators by self time of each.
+
 Usage:
     python tools/benchmark.py configs/mpafer_rafdb.py --device cpu \
         --batch-size 8 --threads 1 --clock cpu [--arch mpafer-tiny-vit]
+    python tools/benchmark.py configs/mpafer_rafdb.py --device cpu \
+        --batch-size 8 --threads 1 --profile 15
 """
 import argparse
 import contextlib

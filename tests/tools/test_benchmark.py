@@ -142,3 +142,27 @@ def test_text_sweep(report):
                                                   min(medians))
     assert sweep['flat'] == (sweep['max_over_min'] <= 1.25)
     assert all(v > 0 for v in sweep['first_step_s'] + medians)
+
+
+def test_profile_lists_top_operators_of_each_layout():
+    tool = load_tool()
+    threads, stdout = torch.get_num_threads(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(stdout):
+            result = tool.main([
+                CONFIG, '--arch', 'mpafer-tiny-vit', '--device', 'cpu',
+                '--batch-size', '2', '--threads', '1', '--profile', '500'])
+    finally:
+        torch.set_num_threads(threads)
+    assert set(result['profile']) == {'train_step_batch_first', 'train_step'}
+    for rows in result['profile'].values():
+        assert 0 < len(rows) <= 500
+        selfs = [row['self_s'] for row in rows]
+        assert selfs == sorted(selfs, reverse=True)
+    # forced batch-first: the projections run as bmm
+    assert 'aten::bmm' in {row['name'] for row in
+                           result['profile']['train_step_batch_first']}
+    printed = stdout.getvalue()
+    assert '== torch.profiler, one training step' in printed
+    assert json.loads(printed.strip().splitlines()[-1]) == \
+        json.loads(json.dumps(result))
