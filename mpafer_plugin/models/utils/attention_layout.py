@@ -96,7 +96,9 @@ def transformer_layout(transformer: nn.Module, layout: str) -> Iterator:
     """Within the context, ``transformer`` (an open_clip ``Transformer``)
     and each of its blocks' attention take ``layout`` inputs: exactly the
     state open_clip builds for ``Transformer(batch_first=...)``. The flags
-    are restored on exit, also on error; no weight is touched."""
+    are restored on exit, also on error; no weight is touched. The flags
+    are module state: threads that run the same modules at once must use
+    one layout (``attention_layout`` forced alike)."""
     if layout not in LAYOUTS:
         raise ValueError(f'layout={layout!r} is not one of {LAYOUTS}.')
     batch_first = layout == BATCH_FIRST
