@@ -188,3 +188,22 @@ def test_sequence_first_projections_are_plain_gemms(tiny_clip, images,
            for row in profile_top_ops(step, 1000, torch.device('cpu'))}
     assert ('aten::bmm' in ops) == expect_bmm
     assert ops['aten::addmm'] > 0
+
+
+def test_grad_checkpointing_keeps_the_built_layout(tiny_clip):
+    """open_clip's checkpointing recomputes the blocks during backward,
+    outside the layout context: only batch-first is safe there."""
+    tiny_clip.transformer.grad_checkpointing = True
+    encoder = CLIPTextEncoder(tiny_clip)
+    ids = tokenize(['a photo of a happy face.', 'fear', 'a sad face'])
+    embeddings = encoder.embed(ids).requires_grad_(True)
+    encoder(embeddings, ids).square().sum().backward()  # no shape error
+    reference = embeddings.grad.clone()
+    tiny_clip.transformer.grad_checkpointing = False
+    embeddings.grad = None
+    encoder(embeddings, ids).square().sum().backward()
+    torch.testing.assert_close(embeddings.grad, reference)
+    tiny_clip.transformer.grad_checkpointing = True
+    encoder.attention_layout = 'sequence_first'
+    with pytest.raises(ValueError, match='grad_checkpointing'):
+        encoder(embeddings, ids)

@@ -29,7 +29,9 @@ Nothing is measured (the preferred layout is used, uncached) under
 ``torch.use_deterministic_algorithms(True)``, while tracing or compiling,
 inside a ``TorchDispatchMode`` (FLOP counters) or if the measurement
 fails: then the choice is deterministic. ``mode='batch_first'`` or
-``'sequence_first'`` forces a layout.
+``'sequence_first'`` forces a layout. A transformer with open_clip's
+``grad_checkpointing`` on runs batch-first: its backward recomputes the
+blocks after the layout context has exited.
 """
 import contextlib
 import math
@@ -210,8 +212,19 @@ def choose_layout(transformer: nn.Module,
     """The layout to run ``transformer``'s blocks in for ``(B, L, W)``
     input ``x`` (``backward``: a backward pass will follow): ``mode`` when
     it names a layout, ``'batch_first'`` for blocks that support nothing
-    else, else the cached or newly measured choice of the shape class (see
+    else or a transformer with ``grad_checkpointing`` on (whose backward
+    recomputes the blocks outside the layout context), else the cached or newly measured choice of the shape class (see
     the module docstring)."""
+    if getattr(transformer, 'grad_checkpointing', False):
+        # backward recomputes the blocks after the layout context has
+        # exited: only the layout they were built with is safe
+        if mode == SEQUENCE_FIRST:
+            raise ValueError(
+                "attention_layout='sequence_first' cannot run a transformer "
+                'with grad_checkpointing on (its backward recomputes the '
+                "blocks in open_clip's batch-first layout); use 'auto' or "
+                "'batch_first'.")
+        return BATCH_FIRST
     if mode != 'auto':
         return mode
     if not supports_sequence_first(transformer):
