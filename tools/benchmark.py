@@ -507,8 +507,8 @@ def print_report(r: dict) -> None:
           f"{t['target']:.2f}  {'MET' if t['met'] else 'NOT MET'}  "
           f"(inference {_ratio(r['memory']['infer'])})")
     s = r['step_over_floor']
-    print(f"step / true floor = visual side {s['visual_side']:.3f} + text side "
-          f"{s['text_side']:.3f} + rest {s['rest']:.3f} ({s['rest_note']})")
+    print(f"step / true floor = visual side {s['visual_side']:.3f} + text "
+          f"side {s['text_side']:.3f} + rest {s['rest']:.3f} ({s['rest_note']})")
     t = r['trainable']
     print(f"\n== trainable: {t['params']:,d} parameters, {t['bytes']:,d} "
           f"bytes; prompts-only export {t['prompts_export_bytes']:,d} "

@@ -213,8 +213,9 @@ def choose_layout(transformer: nn.Module,
     input ``x`` (``backward``: a backward pass will follow): ``mode`` when
     it names a layout, ``'batch_first'`` for blocks that support nothing
     else or a transformer with ``grad_checkpointing`` on (whose backward
-    recomputes the blocks outside the layout context), else the cached or newly measured choice of the shape class (see
-    the module docstring)."""
+    recomputes the blocks outside the layout context), else the cached or
+    newly measured choice of the shape class (see the module docstring).
+    """
     if getattr(transformer, 'grad_checkpointing', False):
         # backward recomputes the blocks after the layout context has
         # exited: only the layout they were built with is safe
