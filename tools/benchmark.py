@@ -4,14 +4,24 @@ In one process, with warm-up and interleaved repeats (median, IQR):
 
 * training step: ``model(inputs, samples, mode='loss')`` with every loss,
   ``parse_losses`` and the optimizer of the config's ``optim_wrapper``
-  (backward, step, zero_grad), data already on the device; against the
-  floor: the bare open_clip image tower (``clip.visual``, the very module
-  the backbone wraps) forward and backward to its input, weights frozen;
+  (backward, step, zero_grad), data already on the device, with the
+  frozen blocks in the layout the model chooses (``attention_layout``,
+  see ``mpafer_plugin.models.utils.attention_layout``) and, for the
+  before/after, forced to open_clip's batch-first layout (the step before
+  the layout choice existed);
+* the floor: the bare open_clip image tower (``clip.visual``, the very
+  module the backbone wraps) forward and backward to its input, weights
+  frozen, in *both* layouts: as built (batch-first) and sequence-first
+  (contiguous ``(L, B, W)``, same weights, same outputs to rounding). The
+  true floor is the faster of the two: the fastest exact implementation of
+  the frozen tower known here, so that a ratio cannot hide a slow kernel;
 * where the step goes: the prompted image tower alone (forward, backward to
   the visual prompts) and the soft prompts through the text tower alone
-  (forward, backward to the context), each over the floor;
-* inference per image: ``model(inputs, mode='predict')`` against bare
-  ``encode_image`` (``clip.visual(inputs)``);
+  (forward, backward to the context), each over the true floor;
+* inference per image: ``model(inputs, mode='predict')`` (chosen layout,
+  and forced batch-first) against bare ``encode_image``
+  (``clip.visual(inputs)``) in both layouts, the true floor the faster;
+* the layout the model chose per shape class, with the timings it chose on;
 * peak memory growth of one call of each (CUDA allocator, or the CPU
   resident-set high-water mark) and FLOPs (a load-independent check);
 * trainable parameters, bytes and the size of the prompts-only export;
@@ -26,9 +36,15 @@ time of a single-threaded run is not inflated by other processes.
 
 The last line printed is one JSON object (also written by ``--json-out``).
 
+``--profile TOP`` replaces the timing by a ``torch.profiler`` run of one
+training step in the model's layout and forced batch-first, printing the
+TOP operators by self time of each.
+
 Usage:
     python tools/benchmark.py configs/mpafer_rafdb.py --device cpu \
         --batch-size 8 --threads 1 --clock cpu [--arch mpafer-tiny-vit]
+    python tools/benchmark.py configs/mpafer_rafdb.py --device cpu \
+        --batch-size 8 --threads 1 --profile 15
 """
 import argparse
 import contextlib
@@ -41,7 +57,11 @@ import tempfile
 import torch
 from mmengine.config import Config, DictAction
 
-TARGETS = dict(train=1.15, infer=1.08)  # step / floor, predict / encode
+from mpafer_plugin.models.utils import attention_layout as layouts
+
+# step / true floor, predict / true floor, step / step before the layout
+# choice, step's peak memory / the true floor's
+TARGETS = dict(train=1.10, infer=1.05, speedup=0.75, memory=1.10)
 FLAT_TOLERANCE = 1.25  # text side: slowest / fastest sweep point
 
 
@@ -67,6 +87,11 @@ def parse_args(argv=None):
                         help='sizes of the text-side sweep, comma-'
                         'separated; empty to skip it')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--profile', type=int, default=None, metavar='TOP',
+                        help='instead of timing: profile one training step '
+                        '(after a warm-up) with torch.profiler in the '
+                        "model's layout and forced batch-first, and print "
+                        'the TOP operators by self time of each')
     parser.add_argument('--json-out', default=None)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys, key=value')
@@ -100,8 +125,20 @@ def random_prototypes(head, generator) -> None:
         head.set_prototypes(torch.nn.functional.normalize(protos, dim=-1))
 
 
+def within(context, fn):
+    """``fn`` run inside ``context()``, a fresh context manager per call."""
+
+    def run():
+        with context():
+            fn()
+
+    return run
+
+
 def training_fns(model, visual, optim_wrapper, inputs, samples, autocast):
-    """The training step, its floor, and the two sides of the step alone."""
+    """The training step (chosen layout, and batch-first as before the
+    choice), its floor in both layouts, and the two sides of the step
+    alone."""
     head, backbone = model.head, model.backbone
 
     def train_step():
@@ -127,11 +164,15 @@ def training_fns(model, visual, optim_wrapper, inputs, samples, autocast):
         text.float().sum().backward()
         head.context.grad = None
 
-    return dict(train_step=train_step, floor=floor,
-                visual_side=visual_side, text_side=text_side)
+    fns = dict(train_step=train_step)
+    fns.update(before_and_floors(model, visual, 'train_step', train_step,
+                                 'floor', floor))
+    return dict(fns, visual_side=visual_side, text_side=text_side)
 
 
 def inference_fns(model, visual, inputs, autocast):
+    """Prediction (chosen layout, and batch-first) and ``encode_image`` in
+    both layouts."""
 
     def predict():
         with torch.no_grad(), autocast():
@@ -141,7 +182,40 @@ def inference_fns(model, visual, inputs, autocast):
         with torch.no_grad(), autocast():
             visual(inputs)
 
-    return dict(predict=predict, encode_image=encode_image)
+    return dict(predict=predict, **before_and_floors(
+        model, visual, 'predict', predict, 'encode_image', encode_image))
+
+
+def before_and_floors(model, visual, step_name, step, floor_name,
+                      floor) -> dict:
+    """``step`` with the model forced to open_clip's batch-first layout
+    (``<step_name>_batch_first``: before the layout choice existed), and
+    ``floor`` (the bare tower) in each layout (``<floor_name>_<layout>``)."""
+    fns = {
+        f'{step_name}_batch_first':
+        within(lambda: layouts.forced_layout(model, layouts.BATCH_FIRST),
+               step)
+    }
+    for layout in layouts.LAYOUTS:
+        fns[f'{floor_name}_{layout}'] = within(
+            lambda layout=layout: layouts.transformer_layout(
+                visual.transformer, layout), floor)
+    return fns
+
+
+def true_floor(fns, prefix):
+    """The faster (by median) of ``prefix + '_batch_first'`` and
+    ``prefix + '_sequence_first'``: its name and stats."""
+    name = min((prefix + '_' + layout for layout in layouts.LAYOUTS),
+               key=lambda n: fns[n]['median_s'])
+    return name, fns[name]
+
+
+def layout_choices() -> list:
+    """The model's cached layout choices, one dict per shape class."""
+    return [dict(key._asdict(), layout=choice.layout,
+                 first_block_s=choice.seconds)
+            for key, choice in layouts.cached_choices().items()]
 
 
 def write_descriptions(path, classnames, per_class: int) -> None:
@@ -224,7 +298,8 @@ def run(args) -> dict:
     import mpafer_plugin  # noqa: F401  registers every component
     from mmengine.optim import build_optim_wrapper
 
-    from mpafer_plugin.utils.benchmarking import (MemoryMeter, ratio,
+    from mpafer_plugin.utils.benchmarking import (MemoryMeter,
+                                                  profile_top_ops, ratio,
                                                   time_interleaved)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -256,6 +331,7 @@ def run(args) -> dict:
     torch.manual_seed(args.seed)
     generator = torch.Generator().manual_seed(args.seed)
     loadavg = [round(x, 2) for x in os.getloadavg()]
+    layouts.clear_cache()  # report this run's choices only
     model, clip_model = build_model(cfg)
     model.to(device)
     visual = clip_model.visual
@@ -266,9 +342,17 @@ def run(args) -> dict:
     memory = MemoryMeter(device)
 
     model.train()
-    train = measure(training_fns(model, visual, optim_wrapper, inputs,
-                                 samples, autocast),
-                    memory=memory, flops=True)
+    fns = training_fns(model, visual, optim_wrapper, inputs, samples,
+                       autocast)
+    header = dict(config=args.config, arch=cfg.model.clip.model_name,
+                  device=str(device), threads=torch.get_num_threads(),
+                  batch_size=args.batch_size, amp=amp, loadavg=loadavg)
+    if args.profile:
+        return dict(header, profile={
+            name: profile_top_ops(fns[name], args.profile, device)
+            for name in ('train_step_batch_first', 'train_step')},
+                    attention_layout=layout_choices())
+    train = measure(fns, memory=memory, flops=True)
     optim_wrapper.zero_grad()
     model.eval()
     infer = measure(inference_fns(model, visual, inputs, autocast),
@@ -281,14 +365,22 @@ def run(args) -> dict:
         return fns[a][key] / fns[b][key] if fns[a][key] and fns[b][
             key] else None
 
+    floors = dict(train=true_floor(train, 'floor')[0],
+                  infer=true_floor(infer, 'encode_image')[0])
     targets = {}
-    for key, fns, a, b in (('train', train, 'train_step', 'floor'),
-                           ('infer', infer, 'predict', 'encode_image')):
+    for key, fns, a, b in (
+            ('train', train, 'train_step', floors['train']),
+            ('infer', infer, 'predict', floors['infer']),
+            ('speedup', train, 'train_step', 'train_step_batch_first')):
         medians, paired = ratio(fns[a], fns[b])
         targets[key] = dict(ratio=medians, ratio_paired_median=paired,
-                            target=TARGETS[key],
+                            over=b, target=TARGETS[key],
                             met=medians <= TARGETS[key])
-    floor = train['floor']['median_s']
+    memory_ratio = over(train, 'train_step', floors['train'], 'peak_bytes')
+    targets['memory'] = dict(
+        ratio=memory_ratio, over=floors['train'], target=TARGETS['memory'],
+        met=memory_ratio is not None and memory_ratio <= TARGETS['memory'])
+    floor = train[floors['train']]['median_s']
     rest = (train['train_step']['median_s'] - train['visual_side']
             ['median_s'] - train['text_side']['median_s'])
     return dict(
@@ -302,6 +394,10 @@ def run(args) -> dict:
         torch_version=torch.__version__,
         loadavg=dict(start=loadavg,
                      end=[round(x, 2) for x in os.getloadavg()]),
+        attention_layout=dict(
+            backbone=model.backbone.attention_layout,
+            text_encoder=model.head.text_encoder.attention_layout,
+            true_floor=floors, choices=layout_choices()),
         train=train,
         infer={name: dict(stats, per_image_median_s=stats['median_s'] /
                           args.batch_size)
@@ -313,13 +409,13 @@ def run(args) -> dict:
             rest=rest / floor,
             rest_note='step - visual side - text side: logits, losses, '
             'optimizer, and what the sides share'),
-        flops=dict(train=over(train, 'train_step', 'floor'),
-                   visual_side=over(train, 'visual_side', 'floor'),
-                   text_side=over(train, 'text_side', 'floor'),
-                   infer=over(infer, 'predict', 'encode_image')),
+        flops=dict(train=over(train, 'train_step', floors['train']),
+                   visual_side=over(train, 'visual_side', floors['train']),
+                   text_side=over(train, 'text_side', floors['train']),
+                   infer=over(infer, 'predict', floors['infer'])),
         memory=dict(kind=memory.kind,
-                    train=over(train, 'train_step', 'floor', 'peak_bytes'),
-                    infer=over(infer, 'predict', 'encode_image',
+                    train=memory_ratio,
+                    infer=over(infer, 'predict', floors['infer'],
                                'peak_bytes')),
         trainable=trainable(model, cfg),
         text_sweep=sweep)
@@ -340,44 +436,67 @@ def print_report(r: dict) -> None:
           f"clock={r['clock']} warmup={r['warmup']} repeats={r['repeats']} "
           f"load average {r['loadavg']['start'][0]} -> "
           f"{r['loadavg']['end'][0]}")
-    print(f"\n{'measurement':44s} {'median ms':>10s} {'IQR ms':>10s} "
+    print(f"\n{'measurement':46s} {'median ms':>10s} {'IQR ms':>10s} "
           f"{'/ floor':>8s} {'FLOPs /':>8s} {'peak MiB':>9s}")
     train, infer, size = r['train'], r['infer'], r['batch_size']
+    floors = r['attention_layout']['true_floor']
+    tf, inf = train[floors['train']], infer[floors['infer']]
     rows = (
-        ('train step (all losses, SGD), batch', train['train_step'],
-         train['floor'], 1),
-        ('  floor: image tower fwd + bwd to input', train['floor'],
-         train['floor'], 1),
-        ('  prompted image tower fwd + bwd', train['visual_side'],
-         train['floor'], 1),
-        ('  soft prompts, text tower fwd + bwd', train['text_side'],
-         train['floor'], 1),
-        ('inference per image (predict)', infer['predict'],
-         infer['encode_image'], size),
-        ('  floor: encode_image per image', infer['encode_image'],
-         infer['encode_image'], size))
+        ('train step (all losses, SGD), batch', train['train_step'], tf, 1),
+        ('  same, batch-first (before)', train['train_step_batch_first'],
+         tf, 1),
+        ('  floor: image tower fwd+bwd, batch-first',
+         train['floor_batch_first'], tf, 1),
+        ('  floor: image tower fwd+bwd, sequence-first',
+         train['floor_sequence_first'], tf, 1),
+        ('  prompted image tower fwd + bwd', train['visual_side'], tf, 1),
+        ('  soft prompts, text tower fwd + bwd', train['text_side'], tf, 1),
+        ('inference per image (predict)', infer['predict'], inf, size),
+        ('  same, batch-first (before)', infer['predict_batch_first'], inf,
+         size),
+        ('  floor: encode_image, batch-first',
+         infer['encode_image_batch_first'], inf, size),
+        ('  floor: encode_image, sequence-first',
+         infer['encode_image_sequence_first'], inf, size))
     for name, stats, base, per in rows:
         flops = (stats['flops'] / base['flops']
                  if stats['flops'] and base['flops'] else None)
         peak = ('-' if stats['peak_bytes'] is None
                 else f"{stats['peak_bytes'] / 2**20:9.1f}")
-        print(f"{name:44s} {_ms(stats['median_s'] / per)} "
+        print(f"{name:46s} {_ms(stats['median_s'] / per)} "
               f"{_ms(stats['iqr_s'] / per)} "
               f"{stats['median_s'] / base['median_s']:8.3f} "
               f'{_ratio(flops):>8s} {peak:>9s}')
-    print(f"   peak: {r['memory']['kind']} of one call of the batch")
+    print(f"   true floor (the faster layout): {floors['train']} "
+          f"(training), {floors['infer']} (inference); peak: "
+          f"{r['memory']['kind']} of one call of the batch")
+    layout = r['attention_layout']
+    print(f"\n== layouts the model ran in (backbone "
+          f"{layout['backbone']!r}, text encoder "
+          f"{layout['text_encoder']!r}; first block timed once per shape "
+          'class)')
+    for c in layout['choices']:
+        times = ', '.join(f'{k} {v * 1e3:.1f} ms'
+                          for k, v in c['first_block_s'].items())
+        print(f"  width {c['width']:4d} tokens {c['tokens']:3d} batch <= "
+              f"{c['batch_bucket']:3d} {'fwd+bwd' if c['backward'] else 'fwd'}"
+              f"{' masked' if c['masked'] else ''}: {c['layout']} ({times})")
     print('\n== targets (interleaved run: ratio of medians, median of '
           'per-repeat ratios)')
-    for key, label in (('train', 'train step / floor'),
-                       ('infer', 'inference / encode_image')):
+    for key, label in (('train', 'train step / true floor'),
+                       ('speedup', 'train step / before'),
+                       ('infer', 'inference / true floor')):
         t = r['targets'][key]
         print(f"{label:26s} {t['ratio']:.3f} (paired "
               f"{t['ratio_paired_median']:.3f})  target <= {t['target']:.2f}  "
-              f"{'MET' if t['met'] else 'NOT MET'}  memory ratio "
-              f"{_ratio(r['memory'][key])}")
+              f"{'MET' if t['met'] else 'NOT MET'}")
+    t = r['targets']['memory']
+    print(f"{'train peak / true floor':26s} {_ratio(t['ratio'])}  target <= "
+          f"{t['target']:.2f}  {'MET' if t['met'] else 'NOT MET'}  "
+          f"(inference {_ratio(r['memory']['infer'])})")
     s = r['step_over_floor']
-    print(f"step / floor = visual side {s['visual_side']:.3f} + text side "
-          f"{s['text_side']:.3f} + rest {s['rest']:.3f} ({s['rest_note']})")
+    print(f"step / true floor = visual side {s['visual_side']:.3f} + text "
+          f"side {s['text_side']:.3f} + rest {s['rest']:.3f} ({s['rest_note']})")
     t = r['trainable']
     print(f"\n== trainable: {t['params']:,d} parameters, {t['bytes']:,d} "
           f"bytes; prompts-only export {t['prompts_export_bytes']:,d} "
@@ -398,10 +517,26 @@ def print_report(r: dict) -> None:
               'the hard prompts, once')
 
 
+def print_profile(r: dict) -> None:
+    print(f"\n== torch.profiler, one training step: {r['config']} "
+          f"arch={r['arch']} (random weights) device={r['device']} "
+          f"threads={r['threads']} batch={r['batch_size']} amp={r['amp']} "
+          f"load average {r['loadavg'][0]}")
+    for name, rows in r['profile'].items():
+        total = sum(row['self_s'] for row in rows)
+        print(f"\n{name} (top {len(rows)} operators by self time, "
+              f"{total:.3f} s of self time together)")
+        print(f"{'operator':48s} {'calls':>6s} {'self s':>8s} "
+              f"{'total s':>8s}")
+        for row in rows:
+            print(f"{row['name'][:48]:48s} {row['calls']:6d} "
+                  f"{row['self_s']:8.3f} {row['total_s']:8.3f}")
+
+
 def main(argv=None) -> dict:
     args = parse_args(argv)
     result = run(args)
-    print_report(result)
+    (print_profile if args.profile else print_report)(result)
     if args.json_out:
         with open(args.json_out, 'w') as f:
             json.dump(result, f, indent=2)

@@ -166,3 +166,28 @@ def time_interleaved(fns: Dict[str, Callable[[], object]],
             peak = memory.stop()
         result[name].update(summarise(times[name]), peak_bytes=peak)
     return result
+
+
+def profile_top_ops(fn: Callable[[], object], top: int,
+                    device: torch.device) -> List[dict]:
+    """The ``top`` operators of one call of ``fn`` (after one warm-up
+    call) under ``torch.profiler``, by self time on the device (CPU time
+    on CPU, kernel time on CUDA): per operator ``name``, ``calls``,
+    ``self_s`` and ``total_s`` (including children)."""
+    from torch.profiler import ProfilerActivity, profile
+    cuda = torch.device(device).type == 'cuda'
+    fn()
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA]
+                                           if cuda else [])
+    with profile(activities=activities) as prof:
+        fn()
+        if cuda:
+            torch.cuda.synchronize(device)
+    self_key, total_key = (('self_device_time_total', 'device_time_total')
+                           if cuda else
+                           ('self_cpu_time_total', 'cpu_time_total'))
+    events = sorted(prof.key_averages(), key=lambda e: -getattr(e, self_key))
+    return [dict(name=e.key, calls=e.count,
+                 self_s=getattr(e, self_key) / 1e6,
+                 total_s=getattr(e, total_key) / 1e6)
+            for e in events[:top]]

@@ -48,7 +48,7 @@ def test_table_then_json_line_and_file(report):
     lines = printed.strip().splitlines()
     assert json.loads(lines[-1]) == json.loads(json_out.read_text()) == \
         json.loads(json.dumps(result))
-    assert any(line.startswith('train step / floor') for line in lines)
+    assert any(line.startswith('train step / true floor') for line in lines)
     assert result['arch'] == 'mpafer-tiny-vit' and result['pretrained'] is None
     assert (result['batch_size'], result['threads'], result['clock'],
             result['amp']) == (2, 1, 'cpu', False)
@@ -57,15 +57,28 @@ def test_table_then_json_line_and_file(report):
 def test_ratios_follow_the_medians(report):
     result = report[0]
     train, infer = result['train'], result['infer']
-    assert set(train) == {'train_step', 'floor', 'visual_side', 'text_side'}
-    assert set(infer) == {'predict', 'encode_image'}
+    assert set(train) == {'train_step', 'train_step_batch_first',
+                          'floor_batch_first', 'floor_sequence_first',
+                          'visual_side', 'text_side'}
+    assert set(infer) == {'predict', 'predict_batch_first',
+                          'encode_image_batch_first',
+                          'encode_image_sequence_first'}
     for stats in list(train.values()) + list(infer.values()):
         assert len(stats['samples_s']) == 3
         assert stats['median_s'] == statistics.median(stats['samples_s']) > 0
         assert stats['flops'] > 0 and stats['peak_bytes'] is not None
+    # the true floor is the faster layout of the bare tower
+    floors = result['attention_layout']['true_floor']
+    for fns, name, prefix in ((train, floors['train'], 'floor'),
+                              (infer, floors['infer'], 'encode_image')):
+        assert fns[name]['median_s'] == min(
+            fns[f'{prefix}_{layout}']['median_s']
+            for layout in ('batch_first', 'sequence_first'))
     for key, a, b, target in (
-            ('train', train['train_step'], train['floor'], 1.15),
-            ('infer', infer['predict'], infer['encode_image'], 1.08)):
+            ('train', train['train_step'], train[floors['train']], 1.10),
+            ('infer', infer['predict'], infer[floors['infer']], 1.05),
+            ('speedup', train['train_step'], train['train_step_batch_first'],
+             0.75)):
         entry = result['targets'][key]
         assert entry['ratio'] == pytest.approx(a['median_s'] / b['median_s'])
         assert entry['ratio_paired_median'] == pytest.approx(
@@ -73,6 +86,11 @@ def test_ratios_follow_the_medians(report):
                                                     b['samples_s'])))
         assert entry['target'] == target
         assert entry['met'] == (entry['ratio'] <= target)
+    memory = result['targets']['memory']
+    assert memory['ratio'] == pytest.approx(
+        train['train_step']['peak_bytes'] /
+        train[floors['train']]['peak_bytes'])
+    assert memory['met'] == (memory['ratio'] <= memory['target'] == 1.10)
     assert infer['predict']['per_image_median_s'] == pytest.approx(
         infer['predict']['median_s'] / 2)
     parts = result['step_over_floor']
@@ -82,6 +100,26 @@ def test_ratios_follow_the_medians(report):
     # and the soft prompts are a small fraction of the floor
     assert result['flops']['infer'] > 1
     assert 0 < result['flops']['text_side'] < 0.5
+    # both layouts do the same arithmetic
+    assert train['floor_batch_first']['flops'] == \
+        train['floor_sequence_first']['flops']
+
+
+def test_layout_choices_are_reported(report):
+    layout = report[0]['attention_layout']
+    assert layout['backbone'] == layout['text_encoder'] == 'auto'
+    choices = layout['choices']
+    # image tower with and without backward, text tower (soft prompts with
+    # backward, hard prompts without) at least
+    assert {(c['width'], c['tokens'], c['backward']) for c in choices} >= {
+        (64, 197, True), (64, 197, False)}
+    assert any(c['masked'] and c['backward'] for c in choices)
+    for c in choices:
+        assert c['layout'] in ('batch_first', 'sequence_first')
+        assert set(c['first_block_s']) == {'batch_first', 'sequence_first'}
+    printed = report[2]
+    assert '== layouts the model ran in' in printed
+    assert 'train step / before' in printed
 
 
 def test_trainable_and_export(report):
@@ -104,3 +142,27 @@ def test_text_sweep(report):
                                                   min(medians))
     assert sweep['flat'] == (sweep['max_over_min'] <= 1.25)
     assert all(v > 0 for v in sweep['first_step_s'] + medians)
+
+
+def test_profile_lists_top_operators_of_each_layout():
+    tool = load_tool()
+    threads, stdout = torch.get_num_threads(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(stdout):
+            result = tool.main([
+                CONFIG, '--arch', 'mpafer-tiny-vit', '--device', 'cpu',
+                '--batch-size', '2', '--threads', '1', '--profile', '500'])
+    finally:
+        torch.set_num_threads(threads)
+    assert set(result['profile']) == {'train_step_batch_first', 'train_step'}
+    for rows in result['profile'].values():
+        assert 0 < len(rows) <= 500
+        selfs = [row['self_s'] for row in rows]
+        assert selfs == sorted(selfs, reverse=True)
+    # forced batch-first: the projections run as bmm
+    assert 'aten::bmm' in {row['name'] for row in
+                           result['profile']['train_step_batch_first']}
+    printed = stdout.getvalue()
+    assert '== torch.profiler, one training step' in printed
+    assert json.loads(printed.strip().splitlines()[-1]) == \
+        json.loads(json.dumps(result))

@@ -5,7 +5,8 @@ import torch
 import torch.nn.functional as F
 
 from mpafer_plugin.utils.benchmarking import (MemoryMeter, count_flops,
-                                              flatness, ratio, summarise,
+                                              flatness, profile_top_ops,
+                                              ratio, summarise,
                                               time_interleaved)
 
 
@@ -62,3 +63,13 @@ def test_cpu_memory_meter_sees_a_large_allocation():
         warmup=0, repeats=1, memory=meter)
     assert result['big']['peak_bytes'] >= 60 * 2**20
     assert result['small']['peak_bytes'] < 16 * 2**20
+
+
+def test_profile_top_ops_sorted_by_self_time():
+    a, b = torch.randn(64, 64), torch.randn(64, 64)
+    rows = profile_top_ops(lambda: (a @ b).relu(), 3, torch.device('cpu'))
+    assert 0 < len(rows) <= 3
+    assert [r['self_s'] for r in rows] == sorted(
+        (r['self_s'] for r in rows), reverse=True)
+    assert any(r['name'] == 'aten::mm' and r['calls'] == 1 for r in rows)
+    assert all(r['total_s'] >= r['self_s'] >= 0 for r in rows)

@@ -14,6 +14,10 @@ model = dict(
         num_prompts=8,  # N_p
         prompt_depth=None,  # K: None = every layer
         prompt_init_std=0.02,
+        # frozen blocks: the faster exact memory layout, measured once per
+        # device and shape class ('batch_first' / 'sequence_first' force
+        # one); see docs/performance.md
+        attention_layout='auto',
     ),
     head=dict(
         type='MPAHead',

@@ -7,6 +7,7 @@ from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
 from ...compat import vit_token_embeddings
+from ..utils import attention_layout as layouts
 from ..utils.clip_loader import load_clip
 
 
@@ -34,6 +35,11 @@ class PromptedCLIPViT(BaseModule):
         prompt_depth (int, optional): ``K``, how many layers (from the first)
             receive prompts; ``None`` means all. Defaults to None.
         prompt_init_std (float): std of the normal init. Defaults to 0.02.
+        attention_layout (str): memory layout of the frozen blocks:
+            ``'auto'`` (the faster exact one, measured once per device and
+            shape class, see :mod:`..utils.attention_layout`),
+            ``'batch_first'`` (open_clip's) or ``'sequence_first'``.
+            Outputs agree to float rounding. Defaults to ``'auto'``.
 
     Forward:
         ``inputs`` ``(B, 3, H, W)`` normalised images → a tuple
@@ -43,6 +49,9 @@ class PromptedCLIPViT(BaseModule):
         mmpretrain heads, which read ``feats[-1]``, work unchanged. With a
         half-precision CLIP the inputs are cast to its type and the features
         come out in it; the prompts stay fp32 (cast where they are used).
+        The blocks run on ``(B, L, W)`` or, sequence-first, on a contiguous
+        ``(L, B, W)`` copy (prompts joined and dropped along ``L``); the
+        outputs are batch-first either way.
     """
 
     def __init__(self,
@@ -51,6 +60,7 @@ class PromptedCLIPViT(BaseModule):
                  num_prompts: int = 8,
                  prompt_depth: Optional[int] = None,
                  prompt_init_std: float = 0.02,
+                 attention_layout: str = 'auto',
                  init_cfg: Optional[dict] = None):
         if init_cfg is not None:
             raise ValueError('PromptedCLIPViT takes no init_cfg: an '
@@ -75,6 +85,8 @@ class PromptedCLIPViT(BaseModule):
         self.num_prompts = num_prompts if depth else 0
         self.prompt_depth = depth if num_prompts else 0
         self.prompt_init_std = prompt_init_std
+        self.attention_layout = layouts.check_mode(attention_layout,
+                                                   type(self).__name__)
         width = self.visual.transformer.width
         self.prompts = nn.Parameter(
             torch.empty(self.prompt_depth, self.num_prompts, width))
@@ -127,14 +139,26 @@ class PromptedCLIPViT(BaseModule):
         x = vit_token_embeddings(visual,
                                  inputs.to(visual.conv1.weight.dtype))
         depth = self.prompt_depth if use_prompts else 0
-        for layer, block in enumerate(visual.transformer.resblocks):
-            if layer < depth:
-                prompts = self.prompts[layer].to(x.dtype)
-                x = torch.cat([x, prompts.expand(x.shape[0], -1, -1)], dim=1)
-                x = block(x)[:, :-self.num_prompts]
-            else:
-                x = block(x)
-        x = visual.ln_post(x)
+        backward = torch.is_grad_enabled() and (
+            x.requires_grad or (depth > 0 and self.prompts.requires_grad))
+        layout = layouts.choose_layout(visual.transformer, x,
+                                       self.attention_layout,
+                                       backward=backward)
+        dim = layouts.sequence_dim(layout)
+        x = layouts.to_layout(x, layout)
+        with layouts.transformer_layout(visual.transformer, layout):
+            for layer, block in enumerate(visual.transformer.resblocks):
+                if layer < depth:
+                    shape = list(x.shape)
+                    shape[dim] = self.num_prompts
+                    prompts = self.prompts[layer].to(x.dtype)
+                    x = torch.cat(
+                        [x, prompts.unsqueeze(1 - dim).expand(shape)], dim)
+                    x = block(x).narrow(dim, 0, x.shape[dim] -
+                                        self.num_prompts)
+                else:
+                    x = block(x)
+        x = visual.ln_post(layouts.from_layout(x, layout))
         if visual.proj is not None:
             x = x @ visual.proj
         return x[:, 1:], x[:, 0]

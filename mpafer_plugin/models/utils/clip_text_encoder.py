@@ -4,6 +4,7 @@ from typing import Optional, Sequence
 import torch
 import torch.nn as nn
 
+from . import attention_layout as layouts
 from .hard_prompts import tokenize
 
 
@@ -22,12 +23,20 @@ class CLIPTextEncoder(nn.Module):
     positions gives what the full context gives (to float rounding) at a
     fraction of the cost. :meth:`tokenize` returns ids cut that way.
 
+    The blocks run in ``attention_layout`` (see
+    :mod:`.attention_layout`): ``'auto'`` measures once per shape class
+    whether open_clip's batch-first layout or a contiguous sequence-first
+    one is faster (the soft prompts, with a backward, and the hard prompts,
+    without, are separate classes); both agree to float rounding.
+
     Args:
         clip_model (nn.Module): an open_clip ``CLIP`` with the standard
             causal text transformer (OpenAI / LAION style).
+        attention_layout (str): ``'auto'``, ``'batch_first'`` or
+            ``'sequence_first'``. Defaults to ``'auto'``.
     """
 
-    def __init__(self, clip_model: nn.Module):
+    def __init__(self, clip_model: nn.Module, attention_layout: str = 'auto'):
         super().__init__()
         if (not hasattr(clip_model, 'token_embedding')
                 or getattr(clip_model, 'text_pool_type', None) != 'argmax'):
@@ -44,6 +53,8 @@ class CLIPTextEncoder(nn.Module):
         self.context_length = clip_model.context_length
         self.causal = mask is not None and torch.equal(
             mask, torch.full_like(mask, float('-inf')).triu(1))
+        self.attention_layout = layouts.check_mode(attention_layout,
+                                                   type(self).__name__)
         self.requires_grad_(False)
 
     @property
@@ -99,8 +110,12 @@ class CLIPTextEncoder(nn.Module):
         x = embeddings.to(cast_dtype) + self.positional_embedding[
             :length].to(cast_dtype)
         mask = self.attn_mask
-        x = self.transformer(
-            x, attn_mask=None if mask is None else mask[:length, :length])
+        mask = None if mask is None else mask[:length, :length]
+        layout = layouts.choose_layout(
+            self.transformer, x, self.attention_layout, attn_mask=mask,
+            backward=torch.is_grad_enabled() and x.requires_grad)
+        with layouts.transformer_layout(self.transformer, layout):
+            x = self.transformer(x, attn_mask=mask)
         x = self.ln_final(x)
         x = x[torch.arange(x.shape[0], device=x.device),
               self.eot_index(token_ids)]

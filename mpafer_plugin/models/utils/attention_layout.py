@@ -1,0 +1,273 @@
+"""The memory layout open_clip's frozen transformer blocks run in.
+
+open_clip builds its blocks with ``nn.MultiheadAttention(batch_first=True)``
+and feeds them ``(B, L, W)`` tensors. Outside PyTorch's fused inference
+path (i.e. whenever autograd records, as in prompt training),
+``nn.MultiheadAttention`` turns a batch-first input into a *non-contiguous*
+sequence-first view ``(L, B, W)``; its input and output projections then
+run as ``bmm`` against an expanded weight instead of one GEMM, about 40 %
+slower over a ViT-B/16 forward and backward on CPU. The same blocks fed a
+*contiguous* ``(L, B, W)`` tensor with ``batch_first=False`` (the layout
+open_clip itself uses for ``Transformer(batch_first=False)``) compute the
+same function, equal to float rounding.
+
+Two layouts, so:
+
+* ``'batch_first'``: ``(B, L, W)``, open_clip as built;
+* ``'sequence_first'``: ``(L, B, W)`` contiguous, every block's
+  ``attn.batch_first`` set to False for the call
+  (:func:`transformer_layout`); the weights are the very same tensors,
+  untouched.
+
+:func:`choose_layout` picks one per call site (``mode='auto'``) by timing
+both on the first block, once per *shape class* (device, dtypes, autocast,
+threads, whether a backward follows, tokens, width, heads, mask, batch
+rounded up to a power of two), and caches the answer for the process.
+The other layout displaces the preferred one (``'sequence_first'``) only
+when it is more than :data:`MARGIN` faster, so near-ties never flip.
+Nothing is measured (the preferred layout is used, uncached) under
+``torch.use_deterministic_algorithms(True)``, while tracing or compiling,
+inside a ``TorchDispatchMode`` (FLOP counters) or if the measurement
+fails: then the choice is deterministic. ``mode='batch_first'`` or
+``'sequence_first'`` forces a layout. A transformer with open_clip's
+``grad_checkpointing`` on runs batch-first: its backward recomputes the
+blocks after the layout context has exited.
+"""
+import contextlib
+import math
+import time
+from typing import Dict, Iterator, NamedTuple, Optional
+
+import torch
+import torch.nn as nn
+from torch.utils._python_dispatch import _get_current_dispatch_mode
+
+BATCH_FIRST = 'batch_first'
+SEQUENCE_FIRST = 'sequence_first'
+LAYOUTS = (BATCH_FIRST, SEQUENCE_FIRST)
+MODES = ('auto', ) + LAYOUTS
+PREFERRED = SEQUENCE_FIRST
+MARGIN = 0.05  # the other layout must be > 5 % faster to be chosen
+ROUNDS = 3  # interleaved timing rounds per layout; the first warms up
+
+
+class ShapeClass(NamedTuple):
+    """What a layout choice is cached under."""
+    device: str
+    dtype: str
+    autocast: Optional[str]
+    threads: int
+    backward: bool
+    batch_bucket: int  # batch size rounded up to a power of two
+    tokens: int
+    width: int
+    heads: int
+    masked: bool
+
+
+class LayoutChoice(NamedTuple):
+    """A cached choice, with the per-layout seconds it was made on (the
+    best timed round of the first block)."""
+    layout: str
+    seconds: Dict[str, float]
+
+
+_CACHE: Dict[ShapeClass, LayoutChoice] = {}
+
+
+def check_mode(mode: str, owner: str) -> str:
+    """``mode`` if it is one of :data:`MODES`, else a ValueError naming
+    ``owner``."""
+    if mode not in MODES:
+        raise ValueError(f'{owner}: attention_layout={mode!r} is not one of '
+                         f'{MODES}.')
+    return mode
+
+
+def supports_sequence_first(transformer: nn.Module) -> bool:
+    """Whether every block attends through ``nn.MultiheadAttention`` (whose
+    ``batch_first`` flag can be switched); open_clip's custom blocks are
+    batch-first only."""
+    return all(
+        isinstance(getattr(block, 'attn', None), nn.MultiheadAttention)
+        for block in transformer.resblocks)
+
+
+@contextlib.contextmanager
+def transformer_layout(transformer: nn.Module, layout: str) -> Iterator:
+    """Within the context, ``transformer`` (an open_clip ``Transformer``)
+    and each of its blocks' attention take ``layout`` inputs: exactly the
+    state open_clip builds for ``Transformer(batch_first=...)``. The flags
+    are restored on exit, also on error; no weight is touched. The flags
+    are module state: threads that run the same modules at once must use
+    one layout (``attention_layout`` forced alike)."""
+    if layout not in LAYOUTS:
+        raise ValueError(f'layout={layout!r} is not one of {LAYOUTS}.')
+    batch_first = layout == BATCH_FIRST
+    if not batch_first and not supports_sequence_first(transformer):
+        raise TypeError(f'{type(transformer).__name__} has blocks without '
+                        'nn.MultiheadAttention: batch-first only.')
+    modules = [transformer] + [block.attn for block in transformer.resblocks
+                               if isinstance(getattr(block, 'attn', None),
+                                             nn.MultiheadAttention)]
+    saved = [module.batch_first for module in modules]
+    try:
+        for module in modules:
+            module.batch_first = batch_first
+        yield
+    finally:
+        for module, flag in zip(modules, saved):
+            module.batch_first = flag
+
+
+def to_layout(x: torch.Tensor, layout: str) -> torch.Tensor:
+    """``(B, L, W)`` → the tensor the blocks take in ``layout``
+    (``(L, B, W)`` contiguous for ``'sequence_first'``)."""
+    return x if layout == BATCH_FIRST else x.transpose(0, 1).contiguous()
+
+
+def from_layout(x: torch.Tensor, layout: str) -> torch.Tensor:
+    """The blocks' ``layout`` output → ``(B, L, W)`` (a view)."""
+    return x if layout == BATCH_FIRST else x.transpose(0, 1)
+
+
+def sequence_dim(layout: str) -> int:
+    """The tokens' dimension in ``layout``."""
+    return 1 if layout == BATCH_FIRST else 0
+
+
+def shape_class(transformer: nn.Module, x: torch.Tensor,
+                attn_mask: Optional[torch.Tensor],
+                backward: bool) -> ShapeClass:
+    """The cache key of a call on ``(B, L, W)`` input ``x``."""
+    device = x.device.type
+    autocast = (str(torch.get_autocast_dtype(device))
+                if torch.is_autocast_enabled(device) else None)
+    batch, tokens, width = x.shape
+    return ShapeClass(
+        device=str(x.device), dtype=str(x.dtype), autocast=autocast,
+        threads=torch.get_num_threads(), backward=backward,
+        batch_bucket=2**math.ceil(math.log2(max(batch, 1))), tokens=tokens,
+        width=width, heads=transformer.resblocks[0].attn.num_heads,
+        masked=attn_mask is not None)
+
+
+def _measurable() -> bool:
+    return not (torch.are_deterministic_algorithms_enabled()
+                or torch.jit.is_tracing() or torch.jit.is_scripting()
+                or torch.compiler.is_compiling()
+                or _get_current_dispatch_mode() is not None)
+
+
+def _time_block(block: nn.Module, x: torch.Tensor,
+                attn_mask: Optional[torch.Tensor], backward: bool) -> float:
+    """Seconds of one call of ``block`` on ``x`` (forward, and backward to
+    the input when ``backward``): process CPU time on CPU (not inflated
+    by other processes), synchronised wall time on an accelerator."""
+    cpu = x.device.type == 'cpu'
+    clock = time.process_time if cpu else time.perf_counter
+    sync = (torch.cuda.synchronize if x.device.type == 'cuda' else
+            (lambda: None))
+    x = x.detach().requires_grad_(backward)
+    sync()
+    start = clock()
+    with torch.set_grad_enabled(backward):
+        out = block(x, attn_mask=attn_mask)
+        if backward:
+            torch.autograd.grad(out.float().sum(), x)
+    sync()
+    return clock() - start
+
+
+def measure(transformer: nn.Module, x: torch.Tensor,
+            attn_mask: Optional[torch.Tensor] = None,
+            backward: bool = False) -> Dict[str, float]:
+    """Best of ``ROUNDS - 1`` interleaved timed calls (after one warm-up
+    round) of the first block on ``(B, L, W)`` input ``x`` in each layout,
+    seconds per layout. Gradients go to a detached copy of ``x`` only."""
+    block = transformer.resblocks[0]
+    inputs = {layout: to_layout(x.detach(), layout) for layout in LAYOUTS}
+    times = {layout: [] for layout in LAYOUTS}
+    for _ in range(ROUNDS):
+        for layout in LAYOUTS:
+            with transformer_layout(transformer, layout):
+                times[layout].append(
+                    _time_block(block, inputs[layout], attn_mask, backward))
+    return {layout: min(t[1:]) for layout, t in times.items()}
+
+
+def pick(seconds: Dict[str, float], margin: float = MARGIN) -> str:
+    """:data:`PREFERRED` unless another layout is faster by more than
+    ``margin`` (relative)."""
+    best = min(seconds, key=seconds.get)
+    return (best if seconds[best] < (1 - margin) * seconds[PREFERRED] else
+            PREFERRED)
+
+
+def choose_layout(transformer: nn.Module,
+                  x: torch.Tensor,
+                  mode: str = 'auto',
+                  attn_mask: Optional[torch.Tensor] = None,
+                  backward: bool = False) -> str:
+    """The layout to run ``transformer``'s blocks in for ``(B, L, W)``
+    input ``x`` (``backward``: a backward pass will follow): ``mode`` when
+    it names a layout, ``'batch_first'`` for blocks that support nothing
+    else or a transformer with ``grad_checkpointing`` on (whose backward
+    recomputes the blocks outside the layout context), else the cached or
+    newly measured choice of the shape class (see the module docstring).
+    """
+    if getattr(transformer, 'grad_checkpointing', False):
+        # backward recomputes the blocks after the layout context has
+        # exited: only the layout they were built with is safe
+        if mode == SEQUENCE_FIRST:
+            raise ValueError(
+                "attention_layout='sequence_first' cannot run a transformer "
+                'with grad_checkpointing on (its backward recomputes the '
+                "blocks in open_clip's batch-first layout); use 'auto' or "
+                "'batch_first'.")
+        return BATCH_FIRST
+    if mode != 'auto':
+        return mode
+    if not supports_sequence_first(transformer):
+        return BATCH_FIRST
+    if not _measurable():
+        return PREFERRED
+    key = shape_class(transformer, x, attn_mask, backward)
+    if key not in _CACHE:
+        try:
+            seconds = measure(transformer, x, attn_mask=attn_mask,
+                              backward=backward)
+        except RuntimeError:
+            return PREFERRED
+        _CACHE[key] = LayoutChoice(pick(seconds), seconds)
+    return _CACHE[key].layout
+
+
+def cached_choices() -> Dict[ShapeClass, LayoutChoice]:
+    """A copy of the process-wide cache: what was chosen, and on which
+    timings."""
+    return dict(_CACHE)
+
+
+def clear_cache() -> None:
+    """Forget every cached choice (the next calls measure again)."""
+    _CACHE.clear()
+
+
+@contextlib.contextmanager
+def forced_layout(model: nn.Module, mode: str) -> Iterator:
+    """Within the context, every submodule of ``model`` with an
+    ``attention_layout`` attribute (:class:`PromptedCLIPViT`,
+    :class:`CLIPTextEncoder`) runs in ``mode``; restored on exit. E.g.
+    ``forced_layout(model, 'batch_first')`` is the layout before this
+    choice existed."""
+    check_mode(mode, 'forced_layout')
+    owners = [m for m in model.modules() if hasattr(m, 'attention_layout')]
+    saved = [m.attention_layout for m in owners]
+    try:
+        for owner in owners:
+            owner.attention_layout = mode
+        yield
+    finally:
+        for owner, value in zip(owners, saved):
+            owner.attention_layout = value
