@@ -9,7 +9,9 @@ Usage:
       [--no-detect] [--margin 0.2] [--video-stride 5] [--no-vis]
       [--cfg-options k=v ...]
 
-Writes DIR/results.json (or .csv; one row per face, written as it goes),
+Writes DIR/results.json (or .csv; one row per face, written as it goes to
+results.json.partial, which replaces results.json when the run ends or is
+interrupted with Ctrl-C; a crash leaves an earlier results.json as it was),
 DIR/summary.json (counts, images without a face, unreadable files) and
 DIR/vis/ (annotated images: box, class, probability). --no-detect treats
 every image as one aligned face crop.
@@ -26,6 +28,7 @@ from mmengine.utils import ProgressBar
 import mpafer_plugin  # noqa: F401  registers components, safe globals
 from mpafer_plugin.apis import (FaceResultsWriter, FERInferencer,
                                 expand_inputs, save_visualization)
+from mpafer_plugin.apis.fer_inferencer import MAX_MARGIN
 from mpafer_plugin.apis.media_inputs import count_frames, is_video
 from mpafer_plugin.utils import atomic_write
 
@@ -67,6 +70,9 @@ def parse_args(argv=None):
                      'export, --prompts, holds its config).')
     if args.batch_size < 1 or args.video_stride < 1:
         parser.error('--batch-size and --video-stride must be >= 1.')
+    if not 0 <= args.margin <= MAX_MARGIN:  # also refuses nan
+        parser.error(f'--margin must be in [0, {MAX_MARGIN}] (a fraction of '
+                     f'the box size added on each side), got {args.margin}.')
     return args
 
 
@@ -86,11 +92,14 @@ def write_summary(path, summary):
 
 def main(argv=None):
     args = parse_args(argv)
+    try:  # the output folder (and earlier runs' vis/) is never an input
+        items = expand_inputs(args.input, exclude=[args.out])
+    except (FileNotFoundError, ValueError) as error:
+        raise SystemExit(f'error: {error}')
     inferencer = FERInferencer(
         args.config, args.checkpoint or args.prompts, device=args.device,
         detector=build_detector(args), margin=args.margin,
         cfg_options=args.cfg_options)
-    items = expand_inputs(args.input)
     root = args.input if osp.isdir(args.input) else None
     progress = None
     if root or any(is_video(item) for item in items):
@@ -100,9 +109,9 @@ def main(argv=None):
     summary = dict(input=args.input, results=results, frames=0, faces=0,
                    no_face=[], unreadable=[], interrupted=False)
     start = time.time()
+    writer = FaceResultsWriter(results, inferencer.classes, args.format)
     try:
-        with FaceResultsWriter(results, inferencer.classes,
-                               args.format) as writer:
+        with writer:
             for record, image in inferencer.iter_results(
                     items, args.batch_size, args.video_stride):
                 writer.write(record)
@@ -121,6 +130,11 @@ def main(argv=None):
                     progress.update()
     except KeyboardInterrupt:
         summary['interrupted'] = True
+    except BaseException:
+        print(f'\nCrashed after {summary["frames"]} images/frames: '
+              f'{results} and summary.json are left as they were; the rows '
+              f'of this run are in {writer.partial_path}.', file=sys.stderr)
+        raise
     summary['seconds'] = round(time.time() - start, 2)
     write_summary(osp.join(args.out, 'summary.json'), summary)
     print(f'\n{summary["frames"]} images/frames, {summary["faces"]} faces '

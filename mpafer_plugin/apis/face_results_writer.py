@@ -8,10 +8,13 @@ probability of every class. CSV flattens the box into ``x1 … y2`` and the
 probabilities into ``prob_<class>`` columns; JSON is a list of objects with
 ``box`` and ``scores`` (``{class: probability}``).
 
-The file is written to ``<path>.partial`` and renamed to ``path`` when the
-writer closes, also on an exception (Ctrl-C included), so ``path`` is always
-complete, valid JSON / CSV. After a hard kill, ``<path>.partial`` holds every
-row written (CSV complete, JSON without its closing bracket).
+The rows go to a new file, ``<path>.partial``, which replaces ``path`` only
+when the run ends: normally, or by Ctrl-C (``KeyboardInterrupt``: the user
+ended it; every row so far is kept). On any other exception (a crash) the
+partial file is closed as valid JSON / CSV and left beside ``path``, and an
+earlier ``path`` (a complete run into the same folder) is kept as it was.
+After a hard kill, ``<path>.partial`` holds every row written (CSV complete,
+JSON without its closing bracket).
 """
 import csv
 import json
@@ -42,7 +45,7 @@ class FaceResultsWriter:
 
     def __enter__(self):
         os.makedirs(osp.dirname(osp.abspath(self.path)), exist_ok=True)
-        self._file = open(self.path + '.partial', 'w', newline='',
+        self._file = open(self.partial_path, 'w', newline='',
                           encoding='utf-8')
         if self.fmt == 'csv':
             self._csv = csv.writer(self._file)
@@ -76,9 +79,14 @@ class FaceResultsWriter:
             self.rows += 1
         self._file.flush()
 
-    def __exit__(self, *exc_info):
+    @property
+    def partial_path(self) -> str:
+        return self.path + '.partial'
+
+    def __exit__(self, exc_type, exc_value, traceback):
         if self.fmt == 'json':
             self._file.write('\n]\n')
         self._file.close()
-        os.replace(self.path + '.partial', self.path)
+        if exc_type is None or issubclass(exc_type, KeyboardInterrupt):
+            os.replace(self.partial_path, self.path)
         return False

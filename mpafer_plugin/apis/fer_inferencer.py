@@ -35,6 +35,8 @@ from .face_visualization import save_visualization
 from .media_inputs import Frame, InputType, expand_inputs, iter_frames
 from .model_init import init_model
 
+MAX_MARGIN = 2.0  # a box grown by more than twice its size is no face crop
+
 # Loaders the inferencer replaces: it hands the pipeline decoded crops.
 IMAGE_LOADERS = ('LoadImageFromFile', 'LoadFERImage')
 
@@ -57,8 +59,8 @@ class FERInferencer(BaseInferencer):
             is one face).
         margin (float): each detected box grows by this fraction of its
             width / height on every side before cropping (aligned training
-            crops show some forehead and chin). Not applied with the whole
-            image.
+            crops show some forehead and chin), in ``[0, MAX_MARGIN]``. Not
+            applied with the whole image.
         cfg_options (dict, optional): merged into the config first.
 
     Example::
@@ -77,6 +79,10 @@ class FERInferencer(BaseInferencer):
                  detector: FaceDetectorType = 'HaarCascadeFaceDetector',
                  margin: float = 0.2,
                  cfg_options: Optional[dict] = None):
+        if not 0 <= margin <= MAX_MARGIN:  # also refuses nan
+            raise ValueError(f'margin must be in [0, {MAX_MARGIN}] (a '
+                             f'fraction of the box size added on each '
+                             f'side), got {margin}.')
         if device is None:
             device = 'cuda' if torch.cuda.is_available() else 'cpu'
         if isinstance(model, (str, Config)) or model is None:

@@ -10,7 +10,8 @@ import math
 import os
 import os.path as osp
 from dataclasses import dataclass
-from typing import Iterable, Iterator, List, Optional, Tuple, Union
+from typing import (Iterable, Iterator, List, Optional, Sequence, Tuple,
+                    Union)
 
 import cv2
 import numpy as np
@@ -72,23 +73,53 @@ def read_image(path: str) -> Tuple[Optional[np.ndarray], Optional[str]]:
     return image, None
 
 
-def expand_inputs(inputs: InputType) -> List[Union[str, np.ndarray]]:
+def _inside(path: str, folder: str) -> bool:
+    path, folder = osp.realpath(path), osp.realpath(folder)
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+class ExpandedInputs(list):
+    """What :func:`expand_inputs` returns. Given back to it (as
+    :meth:`FERInferencer.iter_results` does with a caller's list), it is
+    returned as is: the file system is searched once per run, so a file
+    deleted after that is reported unreadable when its turn comes instead
+    of failing the whole run."""
+
+
+def expand_inputs(inputs: InputType,
+                  exclude: Sequence[str] = ()) -> ExpandedInputs:
     """A flat list of image paths, video paths and arrays. A folder is
     searched recursively for image files (sorted); a missing path raises
-    :class:`FileNotFoundError` naming it."""
+    :class:`FileNotFoundError` naming it.
+
+    ``exclude``: folders never read, e.g. the run's output folder when it
+    lies inside an input folder (its annotated images are not inputs). An
+    input inside an excluded folder raises :class:`ValueError` naming both.
+    """
+    if isinstance(inputs, ExpandedInputs):
+        return inputs
     if isinstance(inputs, (str, os.PathLike, np.ndarray)):
         inputs = [inputs]
-    expanded = []
+    expanded = ExpandedInputs()
     for item in inputs:
         if isinstance(item, np.ndarray):
             expanded.append(item)
             continue
         item = os.fspath(item)
+        for folder in exclude:
+            if _inside(item, folder):
+                raise ValueError(f'Input {item!r} lies inside the output '
+                                 f'folder {folder!r}: outputs are never '
+                                 f'read as inputs; write to another folder.')
         if osp.isdir(item):
-            expanded.extend(sorted(
-                osp.join(folder, name)
-                for folder, _, names in os.walk(item) for name in names
-                if name.lower().endswith(IMAGE_EXTENSIONS)))
+            found = []
+            for folder, subfolders, names in os.walk(item):
+                subfolders[:] = [name for name in subfolders if not any(
+                    _inside(osp.join(folder, name), skip)
+                    for skip in exclude)]
+                found.extend(osp.join(folder, name) for name in names
+                             if name.lower().endswith(IMAGE_EXTENSIONS))
+            expanded.extend(sorted(found))  # dangling links too: unreadable
         elif osp.isfile(item):
             expanded.append(item)
         else:

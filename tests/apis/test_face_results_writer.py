@@ -1,5 +1,5 @@
-"""Results writer: parseable JSON / CSV, and a complete file even when the
-run stops with an exception."""
+"""Results writer: parseable JSON / CSV, a complete file when the run is
+interrupted (Ctrl-C), and an earlier file kept when the run crashes."""
 import csv
 import json
 
@@ -47,3 +47,18 @@ def test_empty_run_writes_an_empty_valid_file(tmp_path):
     assert json.loads(open(path).read()) == []
     with pytest.raises(ValueError, match="'xml'"):
         FaceResultsWriter(path, CLASSES, 'xml')
+
+
+@pytest.mark.parametrize('fmt', ['json', 'csv'])
+def test_crash_keeps_the_earlier_file(tmp_path, fmt):
+    path = tmp_path / f'results.{fmt}'
+    path.write_text('earlier complete run')
+    with pytest.raises(RuntimeError):
+        with FaceResultsWriter(str(path), CLASSES, fmt) as writer:
+            writer.write(RECORD)
+            raise RuntimeError('crash')
+    assert path.read_text() == 'earlier complete run'
+    partial = open(writer.partial_path, newline='').read()
+    rows = json.loads(partial) if fmt == 'json' else \
+        list(csv.DictReader(partial.splitlines()))
+    assert len(rows) == 2

@@ -146,3 +146,9 @@ def test_paper_config_without_checkpoint():
         == ['Resize', 'PackInputs']
     [record] = inferencer(small_face())
     assert sum(record['faces'][0]['scores']) == pytest.approx(1, abs=1e-5)
+
+
+@pytest.mark.parametrize('margin', [-0.1, float('nan'), 2.5])
+def test_bad_margin_is_refused_before_the_model_loads(margin):
+    with pytest.raises(ValueError, match=r'margin must be in \[0, 2.0\]'):
+        FERInferencer('no/such/config.py', margin=margin)

@@ -133,3 +133,94 @@ def test_checkpoint_without_config_is_refused(model_files, tmp_path):
     _, _, full, _ = model_files
     with pytest.raises(SystemExit):
         main([FACE_PHOTO, '--checkpoint', full, '--out', str(tmp_path)])
+
+
+def _crash_after(n_records, monkeypatch):
+    """Make FERInferencer.iter_results raise RuntimeError after
+    ``n_records`` records, as a bug or a full disk would."""
+    from mpafer_plugin.apis import FERInferencer
+    iter_results = FERInferencer.iter_results
+
+    def crashing(self, *args):
+        for index, item in enumerate(iter_results(self, *args)):
+            if index == n_records:
+                raise RuntimeError('simulated crash')
+            yield item
+
+    monkeypatch.setattr(FERInferencer, 'iter_results', crashing)
+
+
+def test_crash_keeps_an_earlier_complete_result(model_files, photo_folder,
+                                                tmp_path, monkeypatch,
+                                                capsys):
+    _, config, full, _ = model_files
+    out = tmp_path / 'out'
+    command = [photo_folder, '--config', config, '--checkpoint', full,
+               '--out', str(out), '--device', 'cpu', '--no-vis']
+    assert main(command) == 0
+    complete = (out / 'results.json').read_text()
+    summary = (out / 'summary.json').read_text()
+    assert len(json.loads(complete)) == 5
+    _crash_after(1, monkeypatch)
+    with pytest.raises(RuntimeError, match='simulated crash'):
+        main(command)
+    # Before: results.json was replaced by the crashed run's rows ([] here).
+    assert (out / 'results.json').read_text() == complete
+    assert (out / 'summary.json').read_text() == summary
+    partial = json.loads((out / 'results.json.partial').read_text())
+    assert [row['source'] for row in partial] == [f'{photo_folder}/face.jpg']
+    assert 'results.json.partial' in capsys.readouterr().err
+
+
+def test_output_folder_inside_the_input_is_never_read(model_files,
+                                                     photo_folder):
+    _, config, full, _ = model_files
+    out = f'{photo_folder}/nested/out'
+    command = [photo_folder, '--config', config, '--checkpoint', full,
+               '--out', out, '--device', 'cpu']
+    for _ in range(2):  # the second run finds the first one's vis/ images
+        assert main(command) == 0
+        summary = json.loads(open(f'{out}/summary.json').read())
+        assert summary['frames'] == 6 and summary['faces'] == 5
+    rows = json.loads(open(f'{out}/results.json').read())
+    assert not [row for row in rows if row['source'].startswith(out)]
+    with pytest.raises(SystemExit, match='lies inside the output folder'):
+        main([f'{out}/vis', '--config', config, '--checkpoint', full,
+              '--out', out])
+
+
+def test_files_failing_mid_run_are_skipped_and_counted(
+        model_files, photo_folder, tmp_path, monkeypatch):
+    """A dangling link and a file deleted after the input list was made are
+    named in summary.json's ``unreadable`` (the documented skip policy) and
+    the run completes."""
+    import os
+
+    import tools.infer as infer
+    _, config, full, _ = model_files
+    os.symlink(f'{photo_folder}/gone.png', f'{photo_folder}/dangling.png')
+    expand_inputs = infer.expand_inputs
+
+    def expand_then_delete(*args, **kwargs):
+        items = expand_inputs(*args, **kwargs)
+        os.remove(f'{photo_folder}/nested/gray.png')
+        return items
+
+    monkeypatch.setattr(infer, 'expand_inputs', expand_then_delete)
+    out = tmp_path / 'out'
+    assert main([photo_folder, '--config', config, '--checkpoint', full,
+                 '--out', str(out), '--device', 'cpu']) == 0
+    summary = json.loads((out / 'summary.json').read_text())
+    assert summary['frames'] == 7 and summary['faces'] == 4
+    assert sorted(line.split(':')[0] for line in summary['unreadable']) == [
+        f'{photo_folder}/dangling.png', f'{photo_folder}/nested/broken.jpg',
+        f'{photo_folder}/nested/gray.png']
+
+
+@pytest.mark.parametrize('margin', ['-0.1', 'nan', '3'])
+def test_bad_margin_is_refused(model_files, tmp_path, margin, capsys):
+    _, config, full, _ = model_files
+    with pytest.raises(SystemExit):
+        main([FACE_PHOTO, '--config', config, '--checkpoint', full,
+              '--out', str(tmp_path), '--margin', margin])
+    assert '--margin must be in [0, 2.0]' in capsys.readouterr().err
