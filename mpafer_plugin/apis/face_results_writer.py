@@ -61,7 +61,7 @@ class FaceResultsWriter:
     def write(self, record: dict) -> None:
         """Write one row per face of ``record`` and flush."""
         for face in record['faces']:
-            scores = [float(p) for p in face['scores']]
+            scores = [float(face['scores'][name]) for name in self.classes]
             if self.fmt == 'csv':
                 frame = '' if record['frame'] is None else record['frame']
                 self._csv.writerow(

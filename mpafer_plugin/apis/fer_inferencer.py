@@ -15,8 +15,11 @@ Result of one image (``record``)::
          error=None,                                # why it is unreadable
          faces=[dict(face=0, box=[x1, y1, x2, y2],  # detector's box
                      pred_label=3, pred_class='happiness', pred_score=0.91,
-                     scores=[p_0, ..., p_{C-1}]),   # sums to 1
-                ...])
+                     scores={'surprise': 0.01, ...}),  # class -> p, sums
+                ...])                               # to 1, model's order
+
+``scores`` is keyed by class name in the model's class order, as in every
+output of ``tools/infer.py`` (JSON ``scores``, CSV ``prob_<class>``).
 """
 import os.path as osp
 from typing import Callable, Iterator, List, Optional, Tuple, Union
@@ -180,4 +183,4 @@ class FERInferencer(BaseInferencer):
             label = int(scores.argmax())
             face.update(pred_label=label, pred_class=self.classes[label],
                         pred_score=float(scores[label]),
-                        scores=scores.tolist())
+                        scores=dict(zip(self.classes, scores.tolist())))

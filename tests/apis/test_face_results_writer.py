@@ -10,9 +10,9 @@ from mpafer_plugin.apis import FaceResultsWriter
 CLASSES = ['happy', 'sad']
 RECORD = dict(source='a.jpg', frame=None, faces=[
     dict(face=0, box=[1, 2, 3, 4], pred_class='sad', pred_score=0.75,
-         scores=[0.25, 0.75]),
+         scores=dict(happy=0.25, sad=0.75)),
     dict(face=1, box=[5, 6, 7, 8], pred_class='happy', pred_score=0.5,
-         scores=[0.5, 0.5])])
+         scores=dict(happy=0.5, sad=0.5))])
 NO_FACE = dict(source='b.jpg', frame=3, faces=[])
 
 
