@@ -5,7 +5,8 @@ Usage:
   python tools/infer.py INPUT --config CFG --checkpoint CKPT --out DIR
   python tools/infer.py INPUT --prompts EXPORT --out DIR   # prompts-only
       [--config CFG]  [--format json|csv] [--device cuda:0] [--batch-size 16]
-      [--detector HaarCascadeFaceDetector] [--detector-options k=v ...]
+      [--detector auto|MTCNNFaceDetector|HaarCascadeFaceDetector]
+      [--detector-options k=v ...]
       [--no-detect] [--margin 0.2] [--video-stride 5] [--no-vis]
       [--cfg-options k=v ...]
 
@@ -50,8 +51,10 @@ def parse_args(argv=None):
                         help='default: cuda if available, else cpu')
     parser.add_argument('--batch-size', type=int, default=16,
                         help='faces per forward pass')
-    parser.add_argument('--detector', default='HaarCascadeFaceDetector',
-                        help='registered face detector type, or "none"')
+    parser.add_argument('--detector', default='auto',
+                        help='registered face detector type (MTCNNFaceDetector'
+                        ', HaarCascadeFaceDetector), "auto" (MTCNN when '
+                        'installed, else Haar) or "none"')
     parser.add_argument('--detector-options', nargs='+', action=DictAction,
                         default={}, help='detector arguments, k=v')
     parser.add_argument('--no-detect', action='store_true',

@@ -1,11 +1,13 @@
 """Facial expression recognition on photos, folders and videos, in
 MMPretrain's inferencer style.
 
-For each image (or sampled video frame): detect faces (a
-:mod:`face detector <.face_detectors>`, or the whole image when off) →
-grow each box by ``margin`` and crop → the config's test pipeline (its
-image loader removed) → batched ``model.test_step`` on the model's device →
-per-face class probabilities ``softmax(logits)`` over the model's classes.
+For each image (or sampled video frame): detect faces and their landmarks
+(a :mod:`face detector <.face_detectors>`, or the whole image when off) →
+crop each face with the geometry of the config's training data
+(:mod:`.face_crops`: aligned on the eyes for RAF-DB, the box grown by
+``margin`` otherwise) → the config's test pipeline (its image loader
+removed) → batched ``model.test_step`` on the model's device → per-face
+class probabilities ``softmax(logits)`` over the model's classes.
 
 Result of one image (``record``)::
 
@@ -14,6 +16,8 @@ Result of one image (``record``)::
          status='ok' | 'no_face' | 'unreadable',
          error=None,                                # why it is unreadable
          faces=[dict(face=0, box=[x1, y1, x2, y2],  # detector's box
+                     landmarks=[[x, y], ...] or None,  # 5, see LANDMARKS
+                     aligned=True,         # cropped from the landmarks
                      pred_label=3, pred_class='happiness', pred_score=0.91,
                      scores={'surprise': 0.01, ...}),  # class -> p, sums
                 ...])                               # to 1, model's order
@@ -32,10 +36,12 @@ from mmpretrain.apis.base import BaseInferencer
 from mmpretrain.datasets import remove_transform
 from mmpretrain.registry import TRANSFORMS
 
+from .face_crops import build_face_crop
 from .face_detectors import (FaceDetectorType, WholeImageFaceDetector,
-                             build_face_detector, expand_box)
+                             build_face_detector, detect_faces)
 from .face_visualization import save_visualization
-from .media_inputs import Frame, InputType, expand_inputs, iter_frames
+from .media_inputs import (Frame, InputType, expand_inputs, iter_frames,
+                           to_bgr)
 from .model_init import init_model
 
 MAX_MARGIN = 2.0  # a box grown by more than twice its size is no face crop
@@ -55,14 +61,18 @@ class FERInferencer(BaseInferencer):
             export) for a config.
         device (str, optional): e.g. ``'cuda:0'``; default CUDA if available,
             else CPU.
-        detector: ``'HaarCascadeFaceDetector'`` (default), a config dict
-            such as ``dict(type='HaarCascadeFaceDetector', min_neighbors=8)``,
-            a callable ``image -> (N, 4) boxes``, or ``None`` / ``'none'``
+        detector: ``'auto'`` (default: ``'MTCNNFaceDetector'``, with
+            landmarks, when installed, else ``'HaarCascadeFaceDetector'``),
+            a type name, a config dict such as
+            ``dict(type='HaarCascadeFaceDetector', min_neighbors=8)``, a
+            callable ``image -> (N, 4) boxes``, or ``None`` / ``'none'``
             for inputs that are already aligned face crops (the whole image
             is one face).
-        margin (float): each detected box grows by this fraction of its
-            width / height on every side before cropping (aligned training
-            crops show some forehead and chin), in ``[0, MAX_MARGIN]``. Not
+        margin (float): for box crops (the config's ``face_crop`` is
+            ``BoxFaceCrop`` or absent, or a face without landmarks) each
+            detected box grows by this fraction of its width / height on
+            every side (training crops show some forehead and chin), in
+            ``[0, MAX_MARGIN]``; a ``margin`` in ``face_crop`` wins. Not
             applied with the whole image.
         cfg_options (dict, optional): merged into the config first.
 
@@ -79,7 +89,7 @@ class FERInferencer(BaseInferencer):
                  model,
                  pretrained: Optional[str] = None,
                  device: Union[str, torch.device, None] = None,
-                 detector: FaceDetectorType = 'HaarCascadeFaceDetector',
+                 detector: FaceDetectorType = 'auto',
                  margin: float = 0.2,
                  cfg_options: Optional[dict] = None):
         if not 0 <= margin <= MAX_MARGIN:  # also refuses nan
@@ -97,7 +107,8 @@ class FERInferencer(BaseInferencer):
         self.classes = list(self.model.head.classnames)
         self.detector = build_face_detector(detector)
         self.whole_image = isinstance(self.detector, WholeImageFaceDetector)
-        self.margin = margin
+        self.face_crop = build_face_crop(self.config.get('face_crop'),
+                                         margin)
 
     def _init_pipeline(self, cfg: Config) -> Callable:
         pipeline = cfg.test_dataloader.dataset.pipeline
@@ -144,6 +155,11 @@ class FERInferencer(BaseInferencer):
         self._classify(pending, crops, batch_size)
         yield from pending
 
+    def crop_faces(self, image: np.ndarray) -> Tuple[dict, List[np.ndarray]]:
+        """``(record without predictions, BGR crops)`` of an image: the
+        faces found and the crops the classifier would see."""
+        return self._detect(Frame('array:0', None, to_bgr(image)))
+
     def _detect(self, frame: Frame) -> Tuple[dict, List[np.ndarray]]:
         record = dict(source=frame.source, frame=frame.frame,
                       image_shape=None, status='unreadable',
@@ -153,15 +169,22 @@ class FERInferencer(BaseInferencer):
         image = frame.image
         height, width = image.shape[:2]
         record['image_shape'] = [height, width]
-        boxes = self.detector(image)
-        record['status'] = 'ok' if len(boxes) else 'no_face'
+        faces = detect_faces(self.detector, image)
+        record['status'] = 'ok' if len(faces.boxes) else 'no_face'
         crops = []
-        for index, box in enumerate(boxes):
-            x1, y1, x2, y2 = box if self.whole_image else expand_box(
-                box, self.margin, width, height)
-            crops.append(image[y1:y2, x1:x2])
-            record['faces'].append(dict(face=index,
-                                        box=[int(v) for v in box]))
+        for index, box in enumerate(faces.boxes):
+            points = None if faces.landmarks is None else \
+                faces.landmarks[index]
+            if self.whole_image:
+                crop, aligned = image, False
+            else:
+                crop, aligned = self.face_crop(image, box, points)
+            crops.append(crop)
+            record['faces'].append(dict(
+                face=index, box=[int(v) for v in box],
+                landmarks=None if points is None else
+                [[round(float(x), 1), round(float(y), 1)] for x, y in points],
+                aligned=aligned))
         return record, crops
 
     def preprocess(self, crops: List[np.ndarray], batch_size: int = 1):

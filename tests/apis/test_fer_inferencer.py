@@ -11,7 +11,6 @@ from mmengine.dataset import Compose, default_collate
 from mmpretrain.registry import TRANSFORMS
 
 from mpafer_plugin.apis import FERInferencer
-from mpafer_plugin.apis.face_detectors import expand_box
 from ..conftest import CLASSNAMES, REPO_ROOT, TINY_CLIP
 from .face_fixtures import (FACE_PHOTO, face_photo, model_files,  # noqa: F401
                             no_face, small_face, trained, two_faces)
@@ -52,10 +51,9 @@ def test_probabilities_are_the_models_prediction_on_the_crop(model_files,
     assert scores.sum().item() == pytest.approx(1.0, abs=1e-5)
     assert inferencer.classes[int(scores.argmax())] == face['pred_class']
 
-    image = face_photo()
-    cx1, cy1, cx2, cy2 = expand_box(face['box'], 0.2, 512, 600)
+    _, [crop] = inferencer.crop_faces(face_photo())
     crop_file = str(tmp_path / 'crop.png')  # lossless
-    cv2.imwrite(crop_file, image[cy1:cy2, cx1:cx2])
+    cv2.imwrite(crop_file, crop)
     expected = predict_file(model, config, crop_file)
     torch.testing.assert_close(scores, expected, rtol=1e-4, atol=1e-6)
 
