@@ -65,10 +65,10 @@ class EyesSimilarityFaceCrop:
     black. Faces without landmarks get :class:`BoxFaceCrop` with
     ``margin``.
 
-    The default eye places are those of the 5-point face template used for
-    aligned face crops (eyes at 34 % and 66 % of the width, 46 % of the
-    height); fit them to a dataset's own aligned images with
-    ``tools/fit_eye_template.py`` and set them in its config.
+    The default eye places are those of the common 5-point template of
+    aligned face crops (112 px ArcFace crops: eyes at 34 % and 66 % of the
+    width, 46 % of the height), not measured on RAF-DB (not available
+    here); set a dataset's own in its config (docs/face_detection.md).
     """
 
     def __init__(self,

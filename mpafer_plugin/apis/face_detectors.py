@@ -176,11 +176,11 @@ def build_face_detector(detector: FaceDetectorType):
     if detector is None or (isinstance(detector, str)
                             and detector.lower() == 'none'):
         return WholeImageFaceDetector()
-    if isinstance(detector, str) and detector.lower() == 'auto':
-        detector = default_face_detector()
     if isinstance(detector, str):
         detector = dict(type=detector)
     if isinstance(detector, dict):
+        if str(detector.get('type')).lower() == 'auto':
+            detector = dict(detector, type=default_face_detector())
         return TASK_UTILS.build(detector)
     if callable(detector):
         return detector
