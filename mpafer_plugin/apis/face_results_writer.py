@@ -2,7 +2,9 @@
 they come: an interrupted run keeps every row written so far.
 
 Row: ``source``, ``frame`` (video frame index, empty for an image),
-``face`` (index in the image, left to right), ``box`` (``x1, y1, x2, y2``,
+``time`` (seconds into the video or since a live source opened, empty for
+an image), ``track`` (the face's track id across video frames with
+:class:`FaceTracker`, else empty), ``face`` (index in the image, left to right), ``box`` (``x1, y1, x2, y2``,
 pixels, ``x2``/``y2`` exclusive), ``pred_class``, ``pred_score`` and the
 probability of every class. CSV flattens the box into ``x1 … y2`` and the
 probabilities into ``prob_<class>`` columns; JSON is a list of objects with
@@ -21,6 +23,10 @@ import json
 import os
 import os.path as osp
 from typing import Sequence
+
+
+def _blank(value):
+    return '' if value is None else value
 
 
 class FaceResultsWriter:
@@ -50,7 +56,8 @@ class FaceResultsWriter:
         if self.fmt == 'csv':
             self._csv = csv.writer(self._file)
             self._csv.writerow(
-                ['source', 'frame', 'face', 'x1', 'y1', 'x2', 'y2',
+                ['source', 'frame', 'time', 'track', 'face',
+                 'x1', 'y1', 'x2', 'y2',
                  'pred_class', 'pred_score'] +
                 [f'prob_{name}' for name in self.classes])
         else:
@@ -63,13 +70,15 @@ class FaceResultsWriter:
         for face in record['faces']:
             scores = [float(face['scores'][name]) for name in self.classes]
             if self.fmt == 'csv':
-                frame = '' if record['frame'] is None else record['frame']
                 self._csv.writerow(
-                    [record['source'], frame, face['face'], *face['box'],
+                    [record['source'], _blank(record['frame']),
+                     _blank(record.get('time')), _blank(face.get('track')),
+                     face['face'], *face['box'],
                      face['pred_class'], f'{face["pred_score"]:.6f}'] +
                     [f'{p:.6f}' for p in scores])
             else:
                 row = dict(source=record['source'], frame=record['frame'],
+                           time=record.get('time'), track=face.get('track'),
                            face=face['face'], box=list(face['box']),
                            pred_class=face['pred_class'],
                            pred_score=float(face['pred_score']),

@@ -12,6 +12,7 @@ class probabilities ``softmax(logits)`` over the model's classes.
 Result of one image (``record``)::
 
     dict(source='photo.jpg', frame=None,          # video frame index
+         time=None, fps=None,         # video: seconds, frames/s yielded
          image_shape=[H, W],
          status='ok' | 'no_face' | 'unreadable',
          error=None,                                # why it is unreadable
@@ -40,8 +41,8 @@ from .face_crops import build_face_crop
 from .face_detectors import (FaceDetectorType, WholeImageFaceDetector,
                              build_face_detector, detect_faces)
 from .face_visualization import save_visualization
-from .media_inputs import (Frame, InputType, expand_inputs, iter_frames,
-                           to_bgr)
+from .media_inputs import (Frame, InputType, expand_inputs, is_stream,
+                           iter_frames, to_bgr)
 from .model_init import init_model
 
 MAX_MARGIN = 2.0  # a box grown by more than twice its size is no face crop
@@ -142,13 +143,14 @@ class FERInferencer(BaseInferencer):
     ) -> Iterator[Tuple[dict, Optional[np.ndarray]]]:
         """``(record, BGR image or None)`` for every image / sampled frame,
         in order, as soon as its batch has run: faces of consecutive images
-        share batches of ``batch_size`` crops."""
+        share batches of ``batch_size`` crops; a live source's frames are
+        classified one by one, as they come."""
         pending, crops = [], []
         for frame in iter_frames(expand_inputs(inputs), video_stride):
             record, frame_crops = self._detect(frame)
             pending.append((record, frame.image))
             crops.extend(frame_crops)
-            if len(crops) >= batch_size:
+            if len(crops) >= batch_size or is_stream(frame.source):
                 self._classify(pending, crops, batch_size)
                 yield from pending
                 pending, crops = [], []
@@ -162,7 +164,7 @@ class FERInferencer(BaseInferencer):
 
     def _detect(self, frame: Frame) -> Tuple[dict, List[np.ndarray]]:
         record = dict(source=frame.source, frame=frame.frame,
-                      image_shape=None, status='unreadable',
+                      time=frame.time, fps=frame.fps, image_shape=None, status='unreadable',
                       error=frame.error, faces=[])
         if frame.image is None:
             return record, []

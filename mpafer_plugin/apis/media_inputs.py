@@ -1,5 +1,7 @@
-"""Inference inputs: image files, folders of images, video files and
-decoded arrays, turned into one stream of BGR frames.
+"""Inference inputs: image files, folders of images, video files, live
+sources (a camera index such as ``'0'``, a stream URL such as
+``rtsp://host/stream``) and decoded arrays, turned into one stream of BGR
+frames.
 
 Every frame is a :class:`Frame`: ``image`` is ``uint8`` ``(H, W, 3)`` BGR
 (gray and BGRA inputs are converted), or ``None`` with ``error`` saying why
@@ -9,6 +11,8 @@ fatal.
 import math
 import os
 import os.path as osp
+import re
+import time
 from dataclasses import dataclass
 from typing import (Iterable, Iterator, List, Optional, Sequence, Tuple,
                     Union)
@@ -27,15 +31,28 @@ InputType = Union[str, np.ndarray, Iterable[Union[str, np.ndarray]]]
 @dataclass
 class Frame:
     """One image to run on: ``source`` is the file (or ``'array:<i>'``),
-    ``frame`` the video frame index (``None`` for a still image)."""
+    ``frame`` the video frame index (``None`` for a still image), ``time``
+    its time in seconds (a file: ``frame / fps``; a live source: the clock
+    since it opened; ``None`` for a still image) and ``fps`` the rate of
+    the frames yielded (the video's, divided by the stride)."""
     source: str
     frame: Optional[int]
     image: Optional[np.ndarray]
     error: Optional[str] = None
+    time: Optional[float] = None
+    fps: Optional[float] = None
+
+
+def is_stream(item: str) -> bool:
+    """A live source: a camera index (``'0'``) or a URL
+    (``rtsp://…``, ``http://…``), unless a file of that name exists."""
+    return not osp.exists(item) and (
+        item.isdigit() or re.match(r'^[a-zA-Z][a-zA-Z0-9+.-]*://', item)
+        is not None)
 
 
 def is_video(path: str) -> bool:
-    return path.lower().endswith(VIDEO_EXTENSIONS)
+    return path.lower().endswith(VIDEO_EXTENSIONS) or is_stream(path)
 
 
 def to_bgr(image: np.ndarray) -> np.ndarray:
@@ -106,6 +123,9 @@ def expand_inputs(inputs: InputType,
             expanded.append(item)
             continue
         item = os.fspath(item)
+        if is_stream(item):
+            expanded.append(item)
+            continue
         for folder in exclude:
             if _inside(item, folder):
                 raise ValueError(f'Input {item!r} lies inside the output '
@@ -131,9 +151,12 @@ def expand_inputs(inputs: InputType,
 def count_frames(items: List[Union[str, np.ndarray]],
                  video_stride: int = 1) -> int:
     """How many frames :func:`iter_frames` will yield, for a progress bar
-    (a video's count comes from its header, which may be approximate)."""
+    (a video's count comes from its header, which may be approximate; live
+    sources count 0)."""
     total = 0
     for item in items:
+        if isinstance(item, str) and is_stream(item):
+            continue  # live: no count
         if isinstance(item, str) and is_video(item):
             capture = cv2.VideoCapture(item)
             frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
@@ -145,19 +168,23 @@ def count_frames(items: List[Union[str, np.ndarray]],
 
 
 def _iter_video(path: str, stride: int) -> Iterator[Frame]:
-    capture = cv2.VideoCapture(path)
+    live = is_stream(path)
+    capture = cv2.VideoCapture(int(path) if path.isdigit() else path)
     if not capture.isOpened():
-        yield Frame(path, None, None, 'not a readable video')
+        yield Frame(path, None, None, 'not a readable video' if not live
+                    else 'cannot open this camera or stream')
         return
-    index = 0
+    fps = capture.get(cv2.CAP_PROP_FPS) or None
+    start, index = time.monotonic(), 0
     try:
         while capture.grab():
             if index % stride == 0:
+                when = time.monotonic() - start if live or not fps \
+                    else index / fps
                 ok, image = capture.retrieve()
-                if ok:
-                    yield Frame(path, index, to_bgr(image))
-                else:
-                    yield Frame(path, index, None, 'cannot decode frame')
+                yield Frame(path, index, to_bgr(image) if ok else None,
+                            None if ok else 'cannot decode frame',
+                            round(when, 3), fps and fps / stride)
             index += 1
     finally:
         capture.release()

@@ -73,3 +73,16 @@ def test_video_every_nth_frame(tmp_path):
     assert frame.image is None and 'video' in frame.error
     with pytest.raises(ValueError, match='video_stride'):
         next(iter_frames(items, video_stride=0))
+
+
+def test_live_sources_are_recognised(tmp_path, monkeypatch):
+    from mpafer_plugin.apis.media_inputs import is_stream
+    assert is_stream('0') and is_stream('rtsp://host/stream')
+    assert is_stream('http://host/video.mjpg')
+    assert not is_stream('photo.jpg') and not is_stream('C:/x.jpg')
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / '0').write_bytes(b'')  # a file named 0 is a file
+    assert not is_stream('0')
+    assert expand_inputs(['rtsp://host/stream']) == ['rtsp://host/stream']
+    [frame] = iter_frames(['rtsp://127.0.0.1:9/none'])
+    assert frame.image is None and 'cannot open this camera' in frame.error

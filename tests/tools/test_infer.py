@@ -87,8 +87,32 @@ def test_video_to_csv(model_files, tmp_path):
         probs = [float(v) for k, v in row.items() if k.startswith('prob_')]
         assert len(probs) == 7 and sum(probs) == pytest.approx(1, abs=1e-4)
         assert float(row['pred_score']) == pytest.approx(max(probs))
-    assert (out / 'vis' / 'clip' / 'frame_000004.png').is_file()
-    assert not (out / 'vis' / 'clip' / 'frame_000001.png').exists()
+    assert [float(row['time']) for row in rows] == [0, 0.4, 0.8, 1.2]
+    assert [row['track'] for row in rows] == ['0'] * 4
+    assert video_frames(out / 'vis' / 'clip.mp4') == 4
+
+
+def video_frames(path):
+    """How many frames OpenCV decodes from ``path``."""
+    capture = VideoCapture(str(path))  # the real one, also when patched
+    frames = 0
+    while capture.grab():
+        frames += 1
+    capture.release()
+    return frames
+
+
+def moving_face_video(path, frames=6, fps=5):
+    """The face photo drifting right by 4 px a frame: one face track."""
+    face = cv2.resize(face_photo(), (160, 188))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*'MJPG'),
+                             fps, (200, 188))
+    for index in range(frames):
+        canvas = np.full((188, 200, 3), 90, np.uint8)
+        canvas[:, 4 * index:4 * index + 160] = face
+        writer.write(canvas)
+    writer.release()
+    return str(path)
 
 
 def test_prompts_export_on_an_aligned_crop(model_files, tmp_path):
@@ -224,3 +248,91 @@ def test_bad_margin_is_refused(model_files, tmp_path, margin, capsys):
         main([FACE_PHOTO, '--config', config, '--checkpoint', full,
               '--out', str(tmp_path), '--margin', margin])
     assert '--margin must be in [0, 2.0]' in capsys.readouterr().err
+
+
+def test_smoothed_video_keeps_one_track(model_files, tmp_path):
+    _, config, full, _ = model_files
+    video = moving_face_video(tmp_path / 'drift.avi')
+    out = tmp_path / 'out'
+    assert main([video, '--config', config, '--checkpoint', full, '--out',
+                 str(out), '--device', 'cpu', '--smooth', '0.5']) == 0
+    rows = json.loads((out / 'results.json').read_text())
+    assert [row['track'] for row in rows] == [0] * 6
+    assert [row['time'] for row in rows] == [0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    for row in rows:
+        assert sum(row['scores'].values()) == pytest.approx(1, abs=1e-5)
+    assert video_frames(out / 'vis' / 'drift.mp4') == 6
+
+
+VideoCapture = cv2.VideoCapture
+
+
+class FakeCamera:
+    """cv2.VideoCapture(0) reading a video file, raising KeyboardInterrupt
+    (Ctrl-C) at frame ``interrupt_at``."""
+    video, interrupt_at, opened = None, None, []
+
+    def __init__(self, index):
+        assert index == 0
+        self.capture = VideoCapture(self.video)
+        self.frames = 0
+        FakeCamera.opened.append(self)
+
+    def grab(self):
+        if self.frames == self.interrupt_at:
+            raise KeyboardInterrupt
+        self.frames += 1
+        return self.capture.grab()
+
+    def __getattr__(self, name):
+        return getattr(self.capture, name)
+
+
+@pytest.fixture
+def camera(tmp_path, monkeypatch):
+    from mpafer_plugin.apis import media_inputs
+    FakeCamera.video = moving_face_video(tmp_path / 'camera.avi')
+    FakeCamera.interrupt_at, FakeCamera.opened = None, []
+    monkeypatch.setattr(media_inputs.cv2, 'VideoCapture', FakeCamera)
+    return FakeCamera
+
+
+def test_camera_index_and_ctrl_c_keep_every_row(model_files, tmp_path,
+                                                camera):
+    """``tools/infer.py 0``: live frames are classified as they come, with
+    clock timestamps; Ctrl-C at the 4th frame ends with exit 130, the 3
+    rows, a playable annotated video and the camera released."""
+    _, config, full, _ = model_files
+    camera.interrupt_at = 3
+    out = tmp_path / 'out'
+    assert main(['0', '--config', config, '--checkpoint', full, '--out',
+                 str(out), '--device', 'cpu', '--batch-size', '16']) == 130
+    rows = json.loads((out / 'results.json').read_text())
+    assert [(row['source'], row['frame'], row['track']) for row in rows] \
+        == [('0', 0, 0), ('0', 1, 0), ('0', 2, 0)]
+    times = [row['time'] for row in rows]
+    assert times == sorted(times) and times[0] >= 0
+    summary = json.loads((out / 'summary.json').read_text())
+    assert summary['interrupted'] and summary['frames'] == 3
+    assert video_frames(out / 'vis' / '0.mp4') == 3
+    assert not camera.opened[0].capture.isOpened()  # released
+
+
+def test_q_in_the_window_ends_cleanly(model_files, tmp_path, camera,
+                                      monkeypatch):
+    import tools.infer as infer
+    _, config, full, _ = model_files
+    keys = iter([-1, ord('q')])
+    shown = []
+    monkeypatch.setattr(infer.cv2, 'imshow',
+                        lambda title, image: shown.append(image.shape))
+    monkeypatch.setattr(infer.cv2, 'waitKey', lambda delay: next(keys))
+    monkeypatch.setattr(infer.cv2, 'destroyAllWindows', lambda: None)
+    out = tmp_path / 'out'
+    assert main(['0', '--config', config, '--checkpoint', full, '--out',
+                 str(out), '--device', 'cpu', '--show']) == 0
+    assert len(json.loads((out / 'results.json').read_text())) == 2
+    summary = json.loads((out / 'summary.json').read_text())
+    assert summary['ended_with_q'] and summary['frames'] == 2
+    assert len(shown) == 2
+    assert not camera.opened[0].capture.isOpened()
