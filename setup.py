@@ -38,6 +38,13 @@ setup(
         # 4.x wheels ship the Haar face cascades (5.x wheels do not)
         'opencv-python>=4.5,<5',
     ],
-    extras_require={'tests': ['pytest']},
+    extras_require={
+        'tests': ['pytest'],
+        # tools/export_deploy.py --formats onnx, and running the .onnx
+        'onnx': ['onnx', 'onnxscript', 'onnxruntime'],
+        # tools/demo.py (its browser test also needs selenium and the
+        # chromium, chromium-driver Debian packages)
+        'demo': ['gradio', 'selenium'],
+    },
     license='Apache-2.0',
 )

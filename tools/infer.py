@@ -1,18 +1,28 @@
 """Recognise the facial expression of every face in an image, a folder of
-images (recursive) or a video, and write per-face class probabilities.
+images (recursive), a video, a camera or a stream, and write per-face
+class probabilities.
 
 Usage:
   python tools/infer.py INPUT --config CFG --checkpoint CKPT --out DIR
   python tools/infer.py INPUT --prompts EXPORT --out DIR   # prompts-only
       [--config CFG]  [--format json|csv] [--device cuda:0] [--batch-size 16]
-      [--detector HaarCascadeFaceDetector] [--detector-options k=v ...]
+      [--detector auto|MTCNNFaceDetector|HaarCascadeFaceDetector]
+      [--detector-options k=v ...]
       [--no-detect] [--margin 0.2] [--video-stride 5] [--no-vis]
-      [--cfg-options k=v ...]
+      [--smooth 0.6] [--show] [--cfg-options k=v ...]
+  python tools/infer.py 0 ... --show            # camera 0, live window
+  python tools/infer.py rtsp://host/stream ...  # a stream URL
 
-Writes DIR/results.json (or .csv; one row per face, written as it goes),
+Writes DIR/results.json (or .csv; one row per face, written as it goes to
+results.json.partial, which replaces results.json when the run ends or is
+interrupted with Ctrl-C; a crash leaves an earlier results.json as it was),
 DIR/summary.json (counts, images without a face, unreadable files) and
-DIR/vis/ (annotated images: box, class, probability). --no-detect treats
-every image as one aligned face crop.
+DIR/vis/ (annotated images: box, class, probability; a video or live
+source gives one annotated DIR/vis/<name>.mp4). Video rows carry `time`
+(seconds) and `track` (the face followed across frames); --smooth S
+averages each track's probabilities over time. Ctrl-C, or `q` in the
+--show window, ends the run cleanly with every classified row written.
+--no-detect treats every image as one aligned face crop.
 """
 import argparse
 import json
@@ -20,13 +30,16 @@ import os.path as osp
 import sys
 import time
 
+import cv2
 from mmengine.config import DictAction
 from mmengine.utils import ProgressBar
 
 import mpafer_plugin  # noqa: F401  registers components, safe globals
-from mpafer_plugin.apis import (FaceResultsWriter, FERInferencer,
-                                expand_inputs, save_visualization)
-from mpafer_plugin.apis.media_inputs import count_frames, is_video
+from mpafer_plugin.apis import (AnnotatedOutputs, FaceResultsWriter,
+                                FaceTracker, FERInferencer, draw_faces,
+                                expand_inputs)
+from mpafer_plugin.apis.fer_inferencer import MAX_MARGIN
+from mpafer_plugin.apis.media_inputs import count_frames, is_stream, is_video
 from mpafer_plugin.utils import atomic_write
 
 
@@ -47,8 +60,10 @@ def parse_args(argv=None):
                         help='default: cuda if available, else cpu')
     parser.add_argument('--batch-size', type=int, default=16,
                         help='faces per forward pass')
-    parser.add_argument('--detector', default='HaarCascadeFaceDetector',
-                        help='registered face detector type, or "none"')
+    parser.add_argument('--detector', default='auto',
+                        help='registered face detector type (MTCNNFaceDetector'
+                        ', HaarCascadeFaceDetector), "auto" (MTCNN when '
+                        'installed, else Haar) or "none"')
     parser.add_argument('--detector-options', nargs='+', action=DictAction,
                         default={}, help='detector arguments, k=v')
     parser.add_argument('--no-detect', action='store_true',
@@ -59,7 +74,13 @@ def parse_args(argv=None):
     parser.add_argument('--video-stride', type=int, default=1,
                         help='classify every N-th video frame')
     parser.add_argument('--no-vis', action='store_true',
-                        help='do not write annotated images')
+                        help='do not write annotated images / videos')
+    parser.add_argument('--smooth', type=float, default=0.0,
+                        help='video: moving average of each tracked face\'s '
+                        'probabilities, p = S p_prev + (1 - S) p_frame, S in '
+                        '[0, 1); 0 (default) = none')
+    parser.add_argument('--show', action='store_true',
+                        help='show the annotated frames in a window; q ends')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     parser.add_argument('--trust-export-code', action='store_true',
                         help='UNSAFE: read a --prompts export of the old '
@@ -71,6 +92,11 @@ def parse_args(argv=None):
                      'export, --prompts, holds its config).')
     if args.batch_size < 1 or args.video_stride < 1:
         parser.error('--batch-size and --video-stride must be >= 1.')
+    if not 0 <= args.smooth < 1:
+        parser.error(f'--smooth must be in [0, 1), got {args.smooth}.')
+    if not 0 <= args.margin <= MAX_MARGIN:  # also refuses nan
+        parser.error(f'--margin must be in [0, {MAX_MARGIN}] (a fraction of '
+                     f'the box size added on each side), got {args.margin}.')
     return args
 
 
@@ -88,44 +114,75 @@ def write_summary(path, summary):
     atomic_write(path, write)
 
 
+def count(summary, record):
+    """Add ``record`` to the run's summary."""
+    summary['frames'] += 1
+    summary['faces'] += len(record['faces'])
+    where = record['source'] if record['frame'] is None else \
+        f'{record["source"]}#{record["frame"]}'
+    if record['status'] == 'no_face':
+        summary['no_face'].append(where)
+    elif record['status'] == 'unreadable':
+        summary['unreadable'].append(f'{where}: {record["error"]}')
+
+
+def show(image, record):
+    """Show the annotated frame; ``'q'`` when the user pressed q."""
+    cv2.imshow('tools/infer.py (q ends)', draw_faces(image, record))
+    return 'q' if cv2.waitKey(1) & 0xFF == ord('q') else None
+
+
 def main(argv=None):
     args = parse_args(argv)
+    try:  # the output folder (and earlier runs' vis/) is never an input
+        items = expand_inputs(args.input, exclude=[args.out])
+    except (FileNotFoundError, ValueError) as error:
+        raise SystemExit(f'error: {error}')
     inferencer = FERInferencer(
         args.config, args.checkpoint or args.prompts, device=args.device,
         detector=build_detector(args), margin=args.margin,
         cfg_options=args.cfg_options,
         trust_export_code=args.trust_export_code)
-    items = expand_inputs(args.input)
     root = args.input if osp.isdir(args.input) else None
     progress = None
-    if root or any(is_video(item) for item in items):
+    if not any(is_stream(item) for item in items if isinstance(item, str)) \
+            and (root or any(is_video(item) for item in items)):
         progress = ProgressBar(count_frames(items, args.video_stride))
     results = osp.join(args.out, f'results.{args.format}')
-    vis_dir = osp.join(args.out, 'vis')
     summary = dict(input=args.input, results=results, frames=0, faces=0,
-                   no_face=[], unreadable=[], interrupted=False)
+                   no_face=[], unreadable=[], interrupted=False,
+                   ended_with_q=False)
+    tracker = FaceTracker(smoothing=args.smooth)
     start = time.time()
+    writer = FaceResultsWriter(results, inferencer.classes, args.format)
+    records = inferencer.iter_results(items, args.batch_size,
+                                      args.video_stride)
     try:
-        with FaceResultsWriter(results, inferencer.classes,
-                               args.format) as writer:
-            for record, image in inferencer.iter_results(
-                    items, args.batch_size, args.video_stride):
+        with writer, AnnotatedOutputs(osp.join(args.out, 'vis'),
+                                      root) as annotated:
+            for record, image in records:
+                tracker.update(record)
                 writer.write(record)
-                summary['frames'] += 1
-                summary['faces'] += len(record['faces'])
-                where = record['source'] if record['frame'] is None else \
-                    f'{record["source"]}#{record["frame"]}'
-                if record['status'] == 'no_face':
-                    summary['no_face'].append(where)
-                elif record['status'] == 'unreadable':
-                    summary['unreadable'].append(
-                        f'{where}: {record["error"]}')
+                count(summary, record)
                 if image is not None and not args.no_vis:
-                    save_visualization(image, record, vis_dir, root)
+                    annotated.write(image, record)
                 if progress is not None:
                     progress.update()
+                if image is not None and args.show and \
+                        show(image, record) == 'q':
+                    summary['ended_with_q'] = True
+                    break
     except KeyboardInterrupt:
         summary['interrupted'] = True
+    except BaseException:
+        print(f'\nCrashed after {summary["frames"]} images/frames: '
+              f'{results} and summary.json are left as they were; the rows '
+              f'of this run are in {writer.partial_path}.', file=sys.stderr)
+        raise
+    finally:
+        records.close()  # releases a camera or stream
+        if args.show:
+            cv2.destroyAllWindows()
     summary['seconds'] = round(time.time() - start, 2)
     write_summary(osp.join(args.out, 'summary.json'), summary)
     print(f'\n{summary["frames"]} images/frames, {summary["faces"]} faces '
@@ -133,7 +190,8 @@ def main(argv=None):
           f'{len(summary["no_face"])} without a face, '
           f'{len(summary["unreadable"])} unreadable'
           + ('; INTERRUPTED, results so far kept' if summary['interrupted']
-             else '') + '.')
+             else '') + ('; ended with q' if summary['ended_with_q'] else '')
+          + '.')
     for line in summary['unreadable']:
         print(f'  skipped {line}')
     return 130 if summary['interrupted'] else 0

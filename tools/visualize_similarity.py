@@ -4,9 +4,16 @@ image, with the top-k patches of the global-local alignment outlined.
 
 Usage:
     python tools/visualize_similarity.py CONFIG CHECKPOINT IMAGE \\
-        [--class NAME | --pred] [--topk K] [--size PX] --out FILE.png
+        [--class NAME | --pred] [--topk K] [--size PX] --out FILE.png \\
+        [--face I] [--detector auto|MTCNNFaceDetector|...] [--no-detect]
 
 CHECKPOINT is a training checkpoint or a prompts-only export.
+
+IMAGE is a photo: its faces are found and cropped exactly as
+tools/infer.py does (the config's ``face_crop``: aligned on the eyes for
+RAF-DB configs), and the map is drawn over the crop of face I (default 0,
+the leftmost), so the class and probability are those of infer.py's row
+for that face. ``--no-detect`` maps the whole image (an aligned crop).
 
 The title gives the class, its probability, S_g and S_l (docs/method.md §4)
 and the predicted class; the colours span the map's own minimum (blue) to
@@ -23,12 +30,11 @@ import matplotlib
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
-from mmcv.transforms import Compose  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
-from mmpretrain.registry import TRANSFORMS  # noqa: E402
 
 import mpafer_plugin  # noqa: F401,E402  registers components, safe globals
-from mpafer_plugin.apis import init_model  # noqa: E402
+from mpafer_plugin.apis import FERInferencer  # noqa: E402
+from mpafer_plugin.apis.media_inputs import read_image  # noqa: E402
 from mpafer_plugin.visualization import compute_similarity_map  # noqa: E402
 
 TITLE_PX = 64
@@ -53,6 +59,14 @@ def parse_args(argv=None):
                         help='image width in the PNG, pixels (default 448)')
     parser.add_argument('--alpha', type=float, default=0.5,
                         help='heatmap opacity (default 0.5)')
+    parser.add_argument('--face', type=int, default=0,
+                        help='which face of the photo (0 = leftmost)')
+    parser.add_argument('--detector', default='auto',
+                        help='face detector, as in tools/infer.py')
+    parser.add_argument('--no-detect', action='store_true',
+                        help='the image is an aligned face crop')
+    parser.add_argument('--margin', type=float, default=0.2,
+                        help='box crop margin, as in tools/infer.py')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--out', required=True, help='the PNG to write')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
@@ -109,6 +123,23 @@ def draw(result, classnames, out, size, alpha):
     plt.close(fig)
 
 
+def face_crop(inferencer, path, face, whole_image):
+    """The BGR crop of face ``face`` of the image at ``path``, as
+    tools/infer.py crops it (or the whole image)."""
+    image, error = read_image(path)
+    if image is None:
+        raise SystemExit(f'error: {path}: {error}.')
+    if whole_image:
+        return image
+    record, crops = inferencer.crop_faces(image)
+    if not 0 <= face < len(crops):
+        raise SystemExit(
+            f'error: --face {face}: {path} has {len(crops)} face(s) found '
+            f'by {type(inferencer.detector).__name__}'
+            + ('' if crops else '; --no-detect maps the whole image') + '.')
+    return crops[face]
+
+
 def main(argv=None):
     args = parse_args(argv)
     cfg = Config.fromfile(args.config)
@@ -116,13 +147,15 @@ def main(argv=None):
         cfg.merge_from_dict(args.cfg_options)
     # A full checkpoint holds CLIP (nothing is fetched); a prompts-only
     # export takes CLIP from the config's spec.
-    model = init_model(cfg, args.checkpoint, device=args.device)
+    inferencer = FERInferencer(
+        cfg, args.checkpoint, device=args.device, margin=args.margin,
+        detector='none' if args.no_detect else args.detector)
+    model = inferencer.model
     classnames = model.head.classnames
     index = (None if args.classname is None else
              class_index(classnames, args.classname))
-    pipeline = Compose(
-        [TRANSFORMS.build(t) for t in cfg.test_dataloader.dataset.pipeline])
-    result = compute_similarity_map(model, pipeline, args.image, index,
+    crop = face_crop(inferencer, args.image, args.face, args.no_detect)
+    result = compute_similarity_map(model, inferencer.pipeline, crop, index,
                                     args.topk)
     draw(result, classnames, args.out, args.size, args.alpha)
     print(f'{args.out}: {result.class_name} p={result.probability:.3f} '

@@ -4,7 +4,9 @@ built from a config dict, so the detector is a setting, not code.
 A detector maps a BGR ``uint8`` image of shape ``(H, W, 3)`` to an
 ``(N, 4)`` ``int64`` array of boxes ``(x1, y1, x2, y2)`` in pixels, ``x2``
 and ``y2`` exclusive, sorted left to right (then top to bottom), so the face
-index of a result is stable.
+index of a result is stable (``detector(image)``). ``detector.detect(image)``
+gives :class:`Faces`: the same boxes and, for a landmark detector, the five
+landmarks of each face (:func:`detect_faces` does it for any detector).
 
 - ``HaarCascadeFaceDetector``: OpenCV's Viola-Jones cascade. The cascade
   files ship inside the ``opencv-python`` 4.x wheels (``cv2.data``), so it
@@ -12,19 +14,58 @@ index of a result is stable.
   requirements.txt), in which case give ``cascade`` as a file path.
 - ``WholeImageFaceDetector`` (``'none'``): the whole image is one face, for
   inputs that are already aligned face crops.
+- ``MTCNNFaceDetector`` (:mod:`.mtcnn_face_detector`): boxes and five
+  landmarks; the default when its weights are installed
+  (:func:`default_face_detector`).
 """
 import os.path as osp
-from typing import Sequence, Union
+import warnings
+from dataclasses import dataclass
+from typing import Optional, Sequence, Union
 
 import cv2
 import numpy as np
 from mmpretrain.registry import TASK_UTILS
 
 
+# Landmark order of :attr:`Faces.landmarks`; left / right as seen in the
+# image (the subject's right eye is the image's left eye).
+LANDMARKS = ('left_eye', 'right_eye', 'nose', 'mouth_left', 'mouth_right')
+
+
+@dataclass
+class Faces:
+    """Faces found in one image, sorted left to right (then top to bottom).
+
+    Attributes:
+        boxes: ``(N, 4)`` ``int64`` ``(x1, y1, x2, y2)``, ``x2``/``y2``
+            exclusive.
+        landmarks: ``(N, 5, 2)`` ``float32`` ``(x, y)`` pixels in the order
+            of :data:`LANDMARKS`, or ``None`` for a detector without them.
+    """
+    boxes: np.ndarray
+    landmarks: Optional[np.ndarray] = None
+
+    @classmethod
+    def sorted(cls, boxes, landmarks=None) -> 'Faces':
+        boxes = np.asarray(boxes, dtype=np.int64).reshape(-1, 4)
+        order = np.lexsort((boxes[:, 1], boxes[:, 0]))
+        if landmarks is not None:
+            landmarks = np.asarray(landmarks, np.float32).reshape(-1, 5,
+                                                                  2)[order]
+        return cls(boxes[order], landmarks)
+
+
 def _sort_boxes(boxes: np.ndarray) -> np.ndarray:
-    boxes = np.asarray(boxes, dtype=np.int64).reshape(-1, 4)
-    order = np.lexsort((boxes[:, 1], boxes[:, 0]))
-    return boxes[order]
+    return Faces.sorted(boxes).boxes
+
+
+def detect_faces(detector, image: np.ndarray) -> Faces:
+    """:class:`Faces` of ``image`` from any detector: its ``detect`` method
+    when it has one, else its boxes (a plain callable) without landmarks."""
+    if hasattr(detector, 'detect'):
+        return detector.detect(image)
+    return Faces.sorted(detector(image))
 
 
 @TASK_UTILS.register_module()
@@ -111,9 +152,25 @@ class HaarCascadeFaceDetector:
 FaceDetectorType = Union[None, str, dict, object]
 
 
+def default_face_detector() -> str:
+    """``'MTCNNFaceDetector'`` (boxes and landmarks, so faces are aligned
+    like the training crops) when its weights are installed
+    (``facenet-pytorch``, see docs/face_detection.md), else
+    ``'HaarCascadeFaceDetector'``, which needs nothing, with a warning."""
+    from .mtcnn_face_detector import mtcnn_weights_folder
+    if mtcnn_weights_folder() is not None:
+        return 'MTCNNFaceDetector'
+    warnings.warn('facenet-pytorch is not installed: faces are detected '
+                  'with OpenCV\'s Haar cascade, without landmarks, so they '
+                  'are cropped from boxes, not aligned like the training '
+                  'crops (see docs/face_detection.md).')
+    return 'HaarCascadeFaceDetector'
+
+
 def build_face_detector(detector: FaceDetectorType):
-    """A detector from ``None`` / ``'none'`` (whole image), a registered
-    type name (``'HaarCascadeFaceDetector'``), a config dict
+    """A detector from ``None`` / ``'none'`` (whole image), ``'auto'``
+    (:func:`default_face_detector`), a registered type name
+    (``'HaarCascadeFaceDetector'``), a config dict
     (``dict(type='HaarCascadeFaceDetector', min_neighbors=8)``) or an
     already built callable."""
     if detector is None or (isinstance(detector, str)
@@ -122,6 +179,8 @@ def build_face_detector(detector: FaceDetectorType):
     if isinstance(detector, str):
         detector = dict(type=detector)
     if isinstance(detector, dict):
+        if str(detector.get('type')).lower() == 'auto':
+            detector = dict(detector, type=default_face_detector())
         return TASK_UTILS.build(detector)
     if callable(detector):
         return detector
@@ -140,5 +199,7 @@ def expand_box(box: Sequence[int], margin: float, width: int,
                     dtype=np.int64)
 
 
-__all__ = ['HaarCascadeFaceDetector', 'WholeImageFaceDetector',
-           'build_face_detector', 'expand_box', 'FaceDetectorType']
+__all__ = ['Faces', 'HaarCascadeFaceDetector', 'LANDMARKS',
+           'WholeImageFaceDetector', 'build_face_detector',
+           'default_face_detector', 'detect_faces', 'expand_box',
+           'FaceDetectorType']

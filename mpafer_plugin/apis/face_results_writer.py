@@ -2,22 +2,31 @@
 they come: an interrupted run keeps every row written so far.
 
 Row: ``source``, ``frame`` (video frame index, empty for an image),
-``face`` (index in the image, left to right), ``box`` (``x1, y1, x2, y2``,
+``time`` (seconds into the video or since a live source opened, empty for
+an image), ``track`` (the face's track id across video frames with
+:class:`FaceTracker`, else empty), ``face`` (index in the image, left to right), ``box`` (``x1, y1, x2, y2``,
 pixels, ``x2``/``y2`` exclusive), ``pred_class``, ``pred_score`` and the
 probability of every class. CSV flattens the box into ``x1 … y2`` and the
 probabilities into ``prob_<class>`` columns; JSON is a list of objects with
 ``box`` and ``scores`` (``{class: probability}``).
 
-The file is written to ``<path>.partial`` and renamed to ``path`` when the
-writer closes, also on an exception (Ctrl-C included), so ``path`` is always
-complete, valid JSON / CSV. After a hard kill, ``<path>.partial`` holds every
-row written (CSV complete, JSON without its closing bracket).
+The rows go to a new file, ``<path>.partial``, which replaces ``path`` only
+when the run ends: normally, or by Ctrl-C (``KeyboardInterrupt``: the user
+ended it; every row so far is kept). On any other exception (a crash) the
+partial file is closed as valid JSON / CSV and left beside ``path``, and an
+earlier ``path`` (a complete run into the same folder) is kept as it was.
+After a hard kill, ``<path>.partial`` holds every row written (CSV complete,
+JSON without its closing bracket).
 """
 import csv
 import json
 import os
 import os.path as osp
 from typing import Sequence
+
+
+def _blank(value):
+    return '' if value is None else value
 
 
 class FaceResultsWriter:
@@ -42,12 +51,13 @@ class FaceResultsWriter:
 
     def __enter__(self):
         os.makedirs(osp.dirname(osp.abspath(self.path)), exist_ok=True)
-        self._file = open(self.path + '.partial', 'w', newline='',
+        self._file = open(self.partial_path, 'w', newline='',
                           encoding='utf-8')
         if self.fmt == 'csv':
             self._csv = csv.writer(self._file)
             self._csv.writerow(
-                ['source', 'frame', 'face', 'x1', 'y1', 'x2', 'y2',
+                ['source', 'frame', 'time', 'track', 'face',
+                 'x1', 'y1', 'x2', 'y2',
                  'pred_class', 'pred_score'] +
                 [f'prob_{name}' for name in self.classes])
         else:
@@ -58,15 +68,17 @@ class FaceResultsWriter:
     def write(self, record: dict) -> None:
         """Write one row per face of ``record`` and flush."""
         for face in record['faces']:
-            scores = [float(p) for p in face['scores']]
+            scores = [float(face['scores'][name]) for name in self.classes]
             if self.fmt == 'csv':
-                frame = '' if record['frame'] is None else record['frame']
                 self._csv.writerow(
-                    [record['source'], frame, face['face'], *face['box'],
+                    [record['source'], _blank(record['frame']),
+                     _blank(record.get('time')), _blank(face.get('track')),
+                     face['face'], *face['box'],
                      face['pred_class'], f'{face["pred_score"]:.6f}'] +
                     [f'{p:.6f}' for p in scores])
             else:
                 row = dict(source=record['source'], frame=record['frame'],
+                           time=record.get('time'), track=face.get('track'),
                            face=face['face'], box=list(face['box']),
                            pred_class=face['pred_class'],
                            pred_score=float(face['pred_score']),
@@ -76,9 +88,14 @@ class FaceResultsWriter:
             self.rows += 1
         self._file.flush()
 
-    def __exit__(self, *exc_info):
+    @property
+    def partial_path(self) -> str:
+        return self.path + '.partial'
+
+    def __exit__(self, exc_type, exc_value, traceback):
         if self.fmt == 'json':
             self._file.write('\n]\n')
         self._file.close()
-        os.replace(self.path + '.partial', self.path)
+        if exc_type is None or issubclass(exc_type, KeyboardInterrupt):
+            os.replace(self.partial_path, self.path)
         return False

@@ -1,5 +1,5 @@
-"""Annotated images of inference results: a box per face with its index,
-predicted class and probability."""
+"""Annotated images and videos of inference results: a box per face with
+its index (or track id), predicted class and probability."""
 import os
 import os.path as osp
 from typing import Optional
@@ -29,7 +29,9 @@ def draw_faces(image: np.ndarray, record: dict) -> np.ndarray:
         x1, y1, x2, y2 = (round(v * scale) for v in face['box'])
         cv2.rectangle(canvas, (x1, y1), (x2 - 1, y2 - 1), BOX_COLOR,
                       thickness)
-        _label(canvas, f'{face["face"]} {face["pred_class"]} '
+        name = f'#{face["track"]}' if face.get('track') is not None \
+            else face['face']
+        _label(canvas, f'{name} {face["pred_class"]} '
                f'{face["pred_score"]:.2f}', x1, y1, font_scale, thickness)
     if not record['faces']:
         _label(canvas, record['status'].replace('_', ' '), 0, 0, font_scale,
@@ -72,3 +74,43 @@ def save_visualization(image: np.ndarray, record: dict, out_dir: str,
     if not cv2.imwrite(path, draw_faces(image, record)):
         raise OSError(f'Cannot write the annotated image {path}.')
     return path
+
+
+class AnnotatedOutputs:
+    """Context manager writing the annotated result of every image to
+    ``out_dir``: a still image to :func:`visualization_path` (PNG), the
+    frames of a video or live source to one annotated video
+    ``<out_dir>/<video name>.mp4`` at the rate of the frames classified.
+    Videos are finalised on exit, also on Ctrl-C, so they play."""
+
+    def __init__(self, out_dir: str, root: Optional[str] = None):
+        self.out_dir, self.root = out_dir, root
+        self._videos = {}
+
+    def __enter__(self):
+        return self
+
+    def write(self, image: np.ndarray, record: dict) -> str:
+        if record['frame'] is None:
+            return save_visualization(image, record, self.out_dir,
+                                      self.root)
+        canvas = draw_faces(image, record)
+        path = osp.dirname(visualization_path(record, self.out_dir,
+                                              self.root)) + '.mp4'
+        video = self._videos.get(path)
+        if video is None:
+            os.makedirs(osp.dirname(path), exist_ok=True)
+            video = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'),
+                                    record.get('fps') or 25.0,
+                                    canvas.shape[1::-1])
+            if not video.isOpened():
+                raise OSError(f'Cannot write the annotated video {path}.')
+            self._videos[path] = video
+        video.write(canvas)
+        return path
+
+    def __exit__(self, *exc_info):
+        for video in self._videos.values():
+            video.release()
+        self._videos.clear()
+        return False

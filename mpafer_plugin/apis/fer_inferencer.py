@@ -1,22 +1,30 @@
 """Facial expression recognition on photos, folders and videos, in
 MMPretrain's inferencer style.
 
-For each image (or sampled video frame): detect faces (a
-:mod:`face detector <.face_detectors>`, or the whole image when off) →
-grow each box by ``margin`` and crop → the config's test pipeline (its
-image loader removed) → batched ``model.test_step`` on the model's device →
-per-face class probabilities ``softmax(logits)`` over the model's classes.
+For each image (or sampled video frame): detect faces and their landmarks
+(a :mod:`face detector <.face_detectors>`, or the whole image when off) →
+crop each face with the geometry of the config's training data
+(:mod:`.face_crops`: aligned on the eyes for RAF-DB, the box grown by
+``margin`` otherwise) → the config's test pipeline (its image loader
+removed) → batched ``model.test_step`` on the model's device → per-face
+class probabilities ``softmax(logits)`` over the model's classes.
 
 Result of one image (``record``)::
 
     dict(source='photo.jpg', frame=None,          # video frame index
+         time=None, fps=None,         # video: seconds, frames/s yielded
          image_shape=[H, W],
          status='ok' | 'no_face' | 'unreadable',
          error=None,                                # why it is unreadable
          faces=[dict(face=0, box=[x1, y1, x2, y2],  # detector's box
+                     landmarks=[[x, y], ...] or None,  # 5, see LANDMARKS
+                     aligned=True,         # cropped from the landmarks
                      pred_label=3, pred_class='happiness', pred_score=0.91,
-                     scores=[p_0, ..., p_{C-1}]),   # sums to 1
-                ...])
+                     scores={'surprise': 0.01, ...}),  # class -> p, sums
+                ...])                               # to 1, model's order
+
+``scores`` is keyed by class name in the model's class order, as in every
+output of ``tools/infer.py`` (JSON ``scores``, CSV ``prob_<class>``).
 """
 import os.path as osp
 from typing import Callable, Iterator, List, Optional, Tuple, Union
@@ -29,11 +37,15 @@ from mmpretrain.apis.base import BaseInferencer
 from mmpretrain.datasets import remove_transform
 from mmpretrain.registry import TRANSFORMS
 
+from .face_crops import build_face_crop
 from .face_detectors import (FaceDetectorType, WholeImageFaceDetector,
-                             build_face_detector, expand_box)
+                             build_face_detector, detect_faces)
 from .face_visualization import save_visualization
-from .media_inputs import Frame, InputType, expand_inputs, iter_frames
+from .media_inputs import (Frame, InputType, expand_inputs, is_stream,
+                           iter_frames, to_bgr)
 from .model_init import init_model
+
+MAX_MARGIN = 2.0  # a box grown by more than twice its size is no face crop
 
 # Loaders the inferencer replaces: it hands the pipeline decoded crops.
 IMAGE_LOADERS = ('LoadImageFromFile', 'LoadFERImage')
@@ -50,15 +62,19 @@ class FERInferencer(BaseInferencer):
             export) for a config.
         device (str, optional): e.g. ``'cuda:0'``; default CUDA if available,
             else CPU.
-        detector: ``'HaarCascadeFaceDetector'`` (default), a config dict
-            such as ``dict(type='HaarCascadeFaceDetector', min_neighbors=8)``,
-            a callable ``image -> (N, 4) boxes``, or ``None`` / ``'none'``
+        detector: ``'auto'`` (default: ``'MTCNNFaceDetector'``, with
+            landmarks, when installed, else ``'HaarCascadeFaceDetector'``),
+            a type name, a config dict such as
+            ``dict(type='HaarCascadeFaceDetector', min_neighbors=8)``, a
+            callable ``image -> (N, 4) boxes``, or ``None`` / ``'none'``
             for inputs that are already aligned face crops (the whole image
             is one face).
-        margin (float): each detected box grows by this fraction of its
-            width / height on every side before cropping (aligned training
-            crops show some forehead and chin). Not applied with the whole
-            image.
+        margin (float): for box crops (the config's ``face_crop`` is
+            ``BoxFaceCrop`` or absent, or a face without landmarks) each
+            detected box grows by this fraction of its width / height on
+            every side (training crops show some forehead and chin), in
+            ``[0, MAX_MARGIN]``; a ``margin`` in ``face_crop`` wins. Not
+            applied with the whole image.
         cfg_options (dict, optional): merged into the config first.
         trust_export_code (bool): read an export of the old format, whose
             config is Python text, by executing that text (see
@@ -77,10 +93,14 @@ class FERInferencer(BaseInferencer):
                  model,
                  pretrained: Optional[str] = None,
                  device: Union[str, torch.device, None] = None,
-                 detector: FaceDetectorType = 'HaarCascadeFaceDetector',
+                 detector: FaceDetectorType = 'auto',
                  margin: float = 0.2,
                  cfg_options: Optional[dict] = None,
                  trust_export_code: bool = False):
+        if not 0 <= margin <= MAX_MARGIN:  # also refuses nan
+            raise ValueError(f'margin must be in [0, {MAX_MARGIN}] (a '
+                             f'fraction of the box size added on each '
+                             f'side), got {margin}.')
         if device is None:
             device = 'cuda' if torch.cuda.is_available() else 'cpu'
         if isinstance(model, (str, Config)) or model is None:
@@ -93,7 +113,8 @@ class FERInferencer(BaseInferencer):
         self.classes = list(self.model.head.classnames)
         self.detector = build_face_detector(detector)
         self.whole_image = isinstance(self.detector, WholeImageFaceDetector)
-        self.margin = margin
+        self.face_crop = build_face_crop(self.config.get('face_crop'),
+                                         margin)
 
     def _init_pipeline(self, cfg: Config) -> Callable:
         pipeline = cfg.test_dataloader.dataset.pipeline
@@ -127,37 +148,50 @@ class FERInferencer(BaseInferencer):
     ) -> Iterator[Tuple[dict, Optional[np.ndarray]]]:
         """``(record, BGR image or None)`` for every image / sampled frame,
         in order, as soon as its batch has run: faces of consecutive images
-        share batches of ``batch_size`` crops."""
+        share batches of ``batch_size`` crops; a live source's frames are
+        classified one by one, as they come."""
         pending, crops = [], []
         for frame in iter_frames(expand_inputs(inputs), video_stride):
             record, frame_crops = self._detect(frame)
             pending.append((record, frame.image))
             crops.extend(frame_crops)
-            if len(crops) >= batch_size:
+            if len(crops) >= batch_size or is_stream(frame.source):
                 self._classify(pending, crops, batch_size)
                 yield from pending
                 pending, crops = [], []
         self._classify(pending, crops, batch_size)
         yield from pending
 
+    def crop_faces(self, image: np.ndarray) -> Tuple[dict, List[np.ndarray]]:
+        """``(record without predictions, BGR crops)`` of an image: the
+        faces found and the crops the classifier would see."""
+        return self._detect(Frame('array:0', None, to_bgr(image)))
+
     def _detect(self, frame: Frame) -> Tuple[dict, List[np.ndarray]]:
         record = dict(source=frame.source, frame=frame.frame,
-                      image_shape=None, status='unreadable',
+                      time=frame.time, fps=frame.fps, image_shape=None, status='unreadable',
                       error=frame.error, faces=[])
         if frame.image is None:
             return record, []
         image = frame.image
         height, width = image.shape[:2]
         record['image_shape'] = [height, width]
-        boxes = self.detector(image)
-        record['status'] = 'ok' if len(boxes) else 'no_face'
+        faces = detect_faces(self.detector, image)
+        record['status'] = 'ok' if len(faces.boxes) else 'no_face'
         crops = []
-        for index, box in enumerate(boxes):
-            x1, y1, x2, y2 = box if self.whole_image else expand_box(
-                box, self.margin, width, height)
-            crops.append(image[y1:y2, x1:x2])
-            record['faces'].append(dict(face=index,
-                                        box=[int(v) for v in box]))
+        for index, box in enumerate(faces.boxes):
+            points = None if faces.landmarks is None else \
+                faces.landmarks[index]
+            if self.whole_image:
+                crop, aligned = image, False
+            else:
+                crop, aligned = self.face_crop(image, box, points)
+            crops.append(crop)
+            record['faces'].append(dict(
+                face=index, box=[int(v) for v in box],
+                landmarks=None if points is None else
+                [[round(float(x), 1), round(float(y), 1)] for x, y in points],
+                aligned=aligned))
         return record, crops
 
     def preprocess(self, crops: List[np.ndarray], batch_size: int = 1):
@@ -179,4 +213,4 @@ class FERInferencer(BaseInferencer):
             label = int(scores.argmax())
             face.update(pred_label=label, pred_class=self.classes[label],
                         pred_score=float(scores[label]),
-                        scores=scores.tolist())
+                        scores=dict(zip(self.classes, scores.tolist())))

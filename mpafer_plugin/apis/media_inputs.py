@@ -1,5 +1,7 @@
-"""Inference inputs: image files, folders of images, video files and
-decoded arrays, turned into one stream of BGR frames.
+"""Inference inputs: image files, folders of images, video files, live
+sources (a camera index such as ``'0'``, a stream URL such as
+``rtsp://host/stream``) and decoded arrays, turned into one stream of BGR
+frames.
 
 Every frame is a :class:`Frame`: ``image`` is ``uint8`` ``(H, W, 3)`` BGR
 (gray and BGRA inputs are converted), or ``None`` with ``error`` saying why
@@ -9,8 +11,11 @@ fatal.
 import math
 import os
 import os.path as osp
+import re
+import time
 from dataclasses import dataclass
-from typing import Iterable, Iterator, List, Optional, Tuple, Union
+from typing import (Iterable, Iterator, List, Optional, Sequence, Tuple,
+                    Union)
 
 import cv2
 import numpy as np
@@ -26,15 +31,28 @@ InputType = Union[str, np.ndarray, Iterable[Union[str, np.ndarray]]]
 @dataclass
 class Frame:
     """One image to run on: ``source`` is the file (or ``'array:<i>'``),
-    ``frame`` the video frame index (``None`` for a still image)."""
+    ``frame`` the video frame index (``None`` for a still image), ``time``
+    its time in seconds (a file: ``frame / fps``; a live source: the clock
+    since it opened; ``None`` for a still image) and ``fps`` the rate of
+    the frames yielded (the video's, divided by the stride)."""
     source: str
     frame: Optional[int]
     image: Optional[np.ndarray]
     error: Optional[str] = None
+    time: Optional[float] = None
+    fps: Optional[float] = None
+
+
+def is_stream(item: str) -> bool:
+    """A live source: a camera index (``'0'``) or a URL
+    (``rtsp://…``, ``http://…``), unless a file of that name exists."""
+    return not osp.exists(item) and (
+        item.isdigit() or re.match(r'^[a-zA-Z][a-zA-Z0-9+.-]*://', item)
+        is not None)
 
 
 def is_video(path: str) -> bool:
-    return path.lower().endswith(VIDEO_EXTENSIONS)
+    return path.lower().endswith(VIDEO_EXTENSIONS) or is_stream(path)
 
 
 def to_bgr(image: np.ndarray) -> np.ndarray:
@@ -72,23 +90,56 @@ def read_image(path: str) -> Tuple[Optional[np.ndarray], Optional[str]]:
     return image, None
 
 
-def expand_inputs(inputs: InputType) -> List[Union[str, np.ndarray]]:
+def _inside(path: str, folder: str) -> bool:
+    path, folder = osp.realpath(path), osp.realpath(folder)
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+class ExpandedInputs(list):
+    """What :func:`expand_inputs` returns. Given back to it (as
+    :meth:`FERInferencer.iter_results` does with a caller's list), it is
+    returned as is: the file system is searched once per run, so a file
+    deleted after that is reported unreadable when its turn comes instead
+    of failing the whole run."""
+
+
+def expand_inputs(inputs: InputType,
+                  exclude: Sequence[str] = ()) -> ExpandedInputs:
     """A flat list of image paths, video paths and arrays. A folder is
     searched recursively for image files (sorted); a missing path raises
-    :class:`FileNotFoundError` naming it."""
+    :class:`FileNotFoundError` naming it.
+
+    ``exclude``: folders never read, e.g. the run's output folder when it
+    lies inside an input folder (its annotated images are not inputs). An
+    input inside an excluded folder raises :class:`ValueError` naming both.
+    """
+    if isinstance(inputs, ExpandedInputs):
+        return inputs
     if isinstance(inputs, (str, os.PathLike, np.ndarray)):
         inputs = [inputs]
-    expanded = []
+    expanded = ExpandedInputs()
     for item in inputs:
         if isinstance(item, np.ndarray):
             expanded.append(item)
             continue
         item = os.fspath(item)
+        if is_stream(item):
+            expanded.append(item)
+            continue
+        for folder in exclude:
+            if _inside(item, folder):
+                raise ValueError(f'Input {item!r} lies inside the output '
+                                 f'folder {folder!r}: outputs are never '
+                                 f'read as inputs; write to another folder.')
         if osp.isdir(item):
-            expanded.extend(sorted(
-                osp.join(folder, name)
-                for folder, _, names in os.walk(item) for name in names
-                if is_image_name(name)))
+            found = []
+            for folder, subfolders, names in os.walk(item):
+                subfolders[:] = [name for name in subfolders if not any(
+                    _inside(osp.join(folder, name), skip)
+                    for skip in exclude)]
+                found.extend(osp.join(folder, name) for name in names
+                             if is_image_name(name))
+            expanded.extend(sorted(found))  # dangling links too: unreadable
         elif osp.isfile(item):
             expanded.append(item)
         else:
@@ -100,9 +151,12 @@ def expand_inputs(inputs: InputType) -> List[Union[str, np.ndarray]]:
 def count_frames(items: List[Union[str, np.ndarray]],
                  video_stride: int = 1) -> int:
     """How many frames :func:`iter_frames` will yield, for a progress bar
-    (a video's count comes from its header, which may be approximate)."""
+    (a video's count comes from its header, which may be approximate; live
+    sources count 0)."""
     total = 0
     for item in items:
+        if isinstance(item, str) and is_stream(item):
+            continue  # live: no count
         if isinstance(item, str) and is_video(item):
             capture = cv2.VideoCapture(item)
             frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
@@ -114,19 +168,23 @@ def count_frames(items: List[Union[str, np.ndarray]],
 
 
 def _iter_video(path: str, stride: int) -> Iterator[Frame]:
-    capture = cv2.VideoCapture(path)
+    live = is_stream(path)
+    capture = cv2.VideoCapture(int(path) if path.isdigit() else path)
     if not capture.isOpened():
-        yield Frame(path, None, None, 'not a readable video')
+        yield Frame(path, None, None, 'not a readable video' if not live
+                    else 'cannot open this camera or stream')
         return
-    index = 0
+    fps = capture.get(cv2.CAP_PROP_FPS) or None
+    start, index = time.monotonic(), 0
     try:
         while capture.grab():
             if index % stride == 0:
+                when = time.monotonic() - start if live or not fps \
+                    else index / fps
                 ok, image = capture.retrieve()
-                if ok:
-                    yield Frame(path, index, to_bgr(image))
-                else:
-                    yield Frame(path, index, None, 'cannot decode frame')
+                yield Frame(path, index, to_bgr(image) if ok else None,
+                            None if ok else 'cannot decode frame',
+                            round(when, 3), fps and fps / stride)
             index += 1
     finally:
         capture.release()

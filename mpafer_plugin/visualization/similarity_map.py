@@ -7,7 +7,7 @@ very methods the logits use (docs/method.md §4), so the ``k`` patches it marks
 are those behind ``S_l``.
 """
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, Optional, Union
 
 import numpy as np
 import torch
@@ -54,7 +54,7 @@ class SimilarityMap:
 @torch.no_grad()
 def compute_similarity_map(model: torch.nn.Module,
                            pipeline: Callable[[dict], dict],
-                           image_path: str,
+                           image: Union[str, np.ndarray],
                            class_index: Optional[int] = None,
                            topk: Optional[int] = None) -> SimilarityMap:
     """Run ``model`` on one image and return its similarity map.
@@ -63,8 +63,10 @@ def compute_similarity_map(model: torch.nn.Module,
         model: an MPA-FER classifier (backbone returning ``(patch_feats,
             global_feat)``, head an :class:`MPAHead`), in eval mode.
         pipeline: the test pipeline (e.g. ``Compose(cfg.test_pipeline)``),
-            which loads ``img_path`` and packs the inputs.
-        image_path: the image file.
+            which loads ``img_path`` and packs the inputs; for an array,
+            the pipeline without its loader (``FERInferencer.pipeline``).
+        image: the image file, or a BGR face crop (e.g. from
+            ``FERInferencer.crop_faces``).
         class_index: the class to map; ``None`` = the predicted class.
         topk: how many patches to mark; ``None`` = the head's
             ``local_topk``.
@@ -73,9 +75,11 @@ def compute_similarity_map(model: torch.nn.Module,
     if not isinstance(head, MPAHead):
         raise TypeError(f'The model head is {type(head).__name__}; a '
                         f'similarity map needs an MPAHead.')
-    data = pipeline(dict(img_path=image_path))
+    data = pipeline(dict(img_path=image) if isinstance(image, str) else
+                    dict(img=image, img_shape=image.shape[:2],
+                         ori_shape=image.shape[:2]))
     if data is None:
-        raise FileNotFoundError(f'Cannot load image {image_path}.')
+        raise FileNotFoundError(f'Cannot load image {image}.')
     batch = model.data_preprocessor(pseudo_collate([data]), False)
     patch_feats, global_feat = model.extract_feat(batch['inputs'])[-2:]
     text = head.text_features()

@@ -1,5 +1,5 @@
-"""Results writer: parseable JSON / CSV, and a complete file even when the
-run stops with an exception."""
+"""Results writer: parseable JSON / CSV, a complete file when the run is
+interrupted (Ctrl-C), and an earlier file kept when the run crashes."""
 import csv
 import json
 
@@ -10,9 +10,9 @@ from mpafer_plugin.apis import FaceResultsWriter
 CLASSES = ['happy', 'sad']
 RECORD = dict(source='a.jpg', frame=None, faces=[
     dict(face=0, box=[1, 2, 3, 4], pred_class='sad', pred_score=0.75,
-         scores=[0.25, 0.75]),
+         scores=dict(happy=0.25, sad=0.75)),
     dict(face=1, box=[5, 6, 7, 8], pred_class='happy', pred_score=0.5,
-         scores=[0.5, 0.5])])
+         scores=dict(happy=0.5, sad=0.5))])
 NO_FACE = dict(source='b.jpg', frame=3, faces=[])
 
 
@@ -27,13 +27,15 @@ def test_rows_parse_and_survive_an_exception(tmp_path, fmt):
     assert writer.rows == 2
     if fmt == 'json':
         rows = json.loads(open(path).read())
-        assert rows[0] == dict(source='a.jpg', frame=None, face=0,
+        assert rows[0] == dict(source='a.jpg', frame=None, time=None,
+                               track=None, face=0,
                                box=[1, 2, 3, 4], pred_class='sad',
                                pred_score=0.75,
                                scores=dict(happy=0.25, sad=0.75))
     else:
         rows = list(csv.DictReader(open(path, newline='')))
-        assert rows[1] == dict(source='a.jpg', frame='', face='1', x1='5',
+        assert rows[1] == dict(source='a.jpg', frame='', time='', track='',
+                               face='1', x1='5',
                                y1='6', x2='7', y2='8', pred_class='happy',
                                pred_score='0.500000',
                                prob_happy='0.500000', prob_sad='0.500000')
@@ -47,3 +49,18 @@ def test_empty_run_writes_an_empty_valid_file(tmp_path):
     assert json.loads(open(path).read()) == []
     with pytest.raises(ValueError, match="'xml'"):
         FaceResultsWriter(path, CLASSES, 'xml')
+
+
+@pytest.mark.parametrize('fmt', ['json', 'csv'])
+def test_crash_keeps_the_earlier_file(tmp_path, fmt):
+    path = tmp_path / f'results.{fmt}'
+    path.write_text('earlier complete run')
+    with pytest.raises(RuntimeError):
+        with FaceResultsWriter(str(path), CLASSES, fmt) as writer:
+            writer.write(RECORD)
+            raise RuntimeError('crash')
+    assert path.read_text() == 'earlier complete run'
+    partial = open(writer.partial_path, newline='').read()
+    rows = json.loads(partial) if fmt == 'json' else \
+        list(csv.DictReader(partial.splitlines()))
+    assert len(rows) == 2

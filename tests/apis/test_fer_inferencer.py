@@ -11,10 +11,15 @@ from mmengine.dataset import Compose, default_collate
 from mmpretrain.registry import TRANSFORMS
 
 from mpafer_plugin.apis import FERInferencer
-from mpafer_plugin.apis.face_detectors import expand_box
 from ..conftest import CLASSNAMES, REPO_ROOT, TINY_CLIP
 from .face_fixtures import (FACE_PHOTO, face_photo, model_files,  # noqa: F401
                             no_face, small_face, trained, two_faces)
+
+
+def probs(face):
+    """A face's probabilities as a tensor, in the order of its ``scores``
+    (the model's class order)."""
+    return torch.tensor(list(face['scores'].values()))
 
 
 def predict_file(model, config, path):
@@ -41,14 +46,14 @@ def test_probabilities_are_the_models_prediction_on_the_crop(model_files,
     # x 150-380, y 100-330 of the 512x600 photo).
     x1, y1, x2, y2 = face['box']
     assert 120 < x1 < 200 and 300 < x2 < 420 and 60 < y1 < 150
-    scores = torch.tensor(face['scores'])
+    assert list(face['scores']) == inferencer.classes  # keyed by class name
+    scores = probs(face)
     assert scores.sum().item() == pytest.approx(1.0, abs=1e-5)
     assert inferencer.classes[int(scores.argmax())] == face['pred_class']
 
-    image = face_photo()
-    cx1, cy1, cx2, cy2 = expand_box(face['box'], 0.2, 512, 600)
+    _, [crop] = inferencer.crop_faces(face_photo())
     crop_file = str(tmp_path / 'crop.png')  # lossless
-    cv2.imwrite(crop_file, image[cy1:cy2, cx1:cx2])
+    cv2.imwrite(crop_file, crop)
     expected = predict_file(model, config, crop_file)
     torch.testing.assert_close(scores, expected, rtol=1e-4, atol=1e-6)
 
@@ -59,7 +64,7 @@ def test_no_detector_classifies_the_whole_image(model_files):
     [record] = inferencer(FACE_PHOTO)
     [face] = record['faces']
     assert face['box'] == [0, 0, 512, 600]
-    torch.testing.assert_close(torch.tensor(face['scores']),
+    torch.testing.assert_close(probs(face),
                                predict_file(model, config, FACE_PHOTO),
                                rtol=1e-4, atol=1e-6)
 
@@ -74,7 +79,7 @@ def test_prompts_export_alone_predicts_like_the_full_checkpoint(
     for got, expected in zip(from_export[0]['faces'],
                              from_full[0]['faces']):
         assert got['box'] == expected['box']
-        np.testing.assert_allclose(got['scores'], expected['scores'],
+        np.testing.assert_allclose(probs(got), probs(expected),
                                    rtol=1e-5, atol=1e-7)
 
 
@@ -92,7 +97,7 @@ def test_no_face_several_faces_gray_and_small_images(model_files):
     assert [face['face'] for face in several['faces']] == [0, 1]
     for record in (gray_rec, small):
         assert record['status'] == 'ok' and len(record['faces']) == 1
-        assert sum(record['faces'][0]['scores']) == pytest.approx(1, 1e-5)
+        assert sum(record['faces'][0]['scores'].values()) == pytest.approx(1, 1e-5)
     assert small['image_shape'] == [48, 41]
     x1, y1, x2, y2 = small['faces'][0]['box']
     assert 0 <= x1 < x2 <= 41 and 0 <= y1 < y2 <= 48
@@ -107,7 +112,7 @@ def test_batch_size_does_not_change_results(model_files):
     assert [len(r['faces']) for r in one] == [2, 0, 1]
     for a, b in zip(one, three):
         for fa, fb in zip(a['faces'], b['faces']):
-            np.testing.assert_allclose(fa['scores'], fb['scores'],
+            np.testing.assert_allclose(probs(fa), probs(fb),
                                        rtol=1e-5, atol=1e-7)
 
 
@@ -145,4 +150,10 @@ def test_paper_config_without_checkpoint():
     assert [t.__class__.__name__ for t in inferencer.pipeline.transforms] \
         == ['Resize', 'PackInputs']
     [record] = inferencer(small_face())
-    assert sum(record['faces'][0]['scores']) == pytest.approx(1, abs=1e-5)
+    assert sum(record['faces'][0]['scores'].values()) == pytest.approx(1, abs=1e-5)
+
+
+@pytest.mark.parametrize('margin', [-0.1, float('nan'), 2.5])
+def test_bad_margin_is_refused_before_the_model_loads(margin):
+    with pytest.raises(ValueError, match=r'margin must be in \[0, 2.0\]'):
+        FERInferencer('no/such/config.py', margin=margin)

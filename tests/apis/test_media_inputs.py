@@ -34,6 +34,26 @@ def test_folder_is_searched_recursively_for_images(tmp_path):
         expand_inputs(str(tmp_path / 'missing.png'))
 
 
+def test_excluded_folders_are_never_searched(tmp_path):
+    (tmp_path / 'out' / 'vis').mkdir(parents=True)
+    for name in ('a.png', 'out/vis/a.png', 'out/results.png'):
+        (tmp_path / name).write_bytes(b'')
+    out = str(tmp_path / 'out')
+    assert expand_inputs(str(tmp_path), exclude=[out + '/']) == [
+        str(tmp_path / 'a.png')]
+    with pytest.raises(ValueError, match='inside the output folder'):
+        expand_inputs(str(tmp_path / 'out' / 'vis' / 'a.png'), exclude=[out])
+
+
+def test_an_expanded_list_is_not_searched_again(tmp_path):
+    (tmp_path / 'a.png').write_bytes(b'')
+    items = expand_inputs(str(tmp_path))
+    (tmp_path / 'a.png').unlink()  # deleted during the run
+    assert expand_inputs(items) is items
+    [frame] = iter_frames(items)
+    assert frame.image is None and 'cannot read' in frame.error
+
+
 def test_video_every_nth_frame(tmp_path):
     video = str(tmp_path / 'v.avi')
     writer = cv2.VideoWriter(video, cv2.VideoWriter_fourcc(*'MJPG'), 10,
@@ -53,3 +73,16 @@ def test_video_every_nth_frame(tmp_path):
     assert frame.image is None and 'video' in frame.error
     with pytest.raises(ValueError, match='video_stride'):
         next(iter_frames(items, video_stride=0))
+
+
+def test_live_sources_are_recognised(tmp_path, monkeypatch):
+    from mpafer_plugin.apis.media_inputs import is_stream
+    assert is_stream('0') and is_stream('rtsp://host/stream')
+    assert is_stream('http://host/video.mjpg')
+    assert not is_stream('photo.jpg') and not is_stream('C:/x.jpg')
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / '0').write_bytes(b'')  # a file named 0 is a file
+    assert not is_stream('0')
+    assert expand_inputs(['rtsp://host/stream']) == ['rtsp://host/stream']
+    [frame] = iter_frames(['rtsp://127.0.0.1:9/none'])
+    assert frame.image is None and 'cannot open this camera' in frame.error

@@ -87,8 +87,32 @@ def test_video_to_csv(model_files, tmp_path):
         probs = [float(v) for k, v in row.items() if k.startswith('prob_')]
         assert len(probs) == 7 and sum(probs) == pytest.approx(1, abs=1e-4)
         assert float(row['pred_score']) == pytest.approx(max(probs))
-    assert (out / 'vis' / 'clip' / 'frame_000004.png').is_file()
-    assert not (out / 'vis' / 'clip' / 'frame_000001.png').exists()
+    assert [float(row['time']) for row in rows] == [0, 0.4, 0.8, 1.2]
+    assert [row['track'] for row in rows] == ['0'] * 4
+    assert video_frames(out / 'vis' / 'clip.mp4') == 4
+
+
+def video_frames(path):
+    """How many frames OpenCV decodes from ``path``."""
+    capture = VideoCapture(str(path))  # the real one, also when patched
+    frames = 0
+    while capture.grab():
+        frames += 1
+    capture.release()
+    return frames
+
+
+def moving_face_video(path, frames=6, fps=5):
+    """The face photo drifting right by 4 px a frame: one face track."""
+    face = cv2.resize(face_photo(), (160, 188))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*'MJPG'),
+                             fps, (200, 188))
+    for index in range(frames):
+        canvas = np.full((188, 200, 3), 90, np.uint8)
+        canvas[:, 4 * index:4 * index + 160] = face
+        writer.write(canvas)
+    writer.release()
+    return str(path)
 
 
 def test_prompts_export_on_an_aligned_crop(model_files, tmp_path):
@@ -133,3 +157,182 @@ def test_checkpoint_without_config_is_refused(model_files, tmp_path):
     _, _, full, _ = model_files
     with pytest.raises(SystemExit):
         main([FACE_PHOTO, '--checkpoint', full, '--out', str(tmp_path)])
+
+
+def _crash_after(n_records, monkeypatch):
+    """Make FERInferencer.iter_results raise RuntimeError after
+    ``n_records`` records, as a bug or a full disk would."""
+    from mpafer_plugin.apis import FERInferencer
+    iter_results = FERInferencer.iter_results
+
+    def crashing(self, *args):
+        for index, item in enumerate(iter_results(self, *args)):
+            if index == n_records:
+                raise RuntimeError('simulated crash')
+            yield item
+
+    monkeypatch.setattr(FERInferencer, 'iter_results', crashing)
+
+
+def test_crash_keeps_an_earlier_complete_result(model_files, photo_folder,
+                                                tmp_path, monkeypatch,
+                                                capsys):
+    _, config, full, _ = model_files
+    out = tmp_path / 'out'
+    command = [photo_folder, '--config', config, '--checkpoint', full,
+               '--out', str(out), '--device', 'cpu', '--no-vis']
+    assert main(command) == 0
+    complete = (out / 'results.json').read_text()
+    summary = (out / 'summary.json').read_text()
+    assert len(json.loads(complete)) == 5
+    _crash_after(1, monkeypatch)
+    with pytest.raises(RuntimeError, match='simulated crash'):
+        main(command)
+    # Before: results.json was replaced by the crashed run's rows ([] here).
+    assert (out / 'results.json').read_text() == complete
+    assert (out / 'summary.json').read_text() == summary
+    partial = json.loads((out / 'results.json.partial').read_text())
+    assert [row['source'] for row in partial] == [f'{photo_folder}/face.jpg']
+    assert 'results.json.partial' in capsys.readouterr().err
+
+
+def test_output_folder_inside_the_input_is_never_read(model_files,
+                                                     photo_folder):
+    _, config, full, _ = model_files
+    out = f'{photo_folder}/nested/out'
+    command = [photo_folder, '--config', config, '--checkpoint', full,
+               '--out', out, '--device', 'cpu']
+    for _ in range(2):  # the second run finds the first one's vis/ images
+        assert main(command) == 0
+        summary = json.loads(open(f'{out}/summary.json').read())
+        assert summary['frames'] == 6 and summary['faces'] == 5
+    rows = json.loads(open(f'{out}/results.json').read())
+    assert not [row for row in rows if row['source'].startswith(out)]
+    with pytest.raises(SystemExit, match='lies inside the output folder'):
+        main([f'{out}/vis', '--config', config, '--checkpoint', full,
+              '--out', out])
+
+
+def test_files_failing_mid_run_are_skipped_and_counted(
+        model_files, photo_folder, tmp_path, monkeypatch):
+    """A dangling link and a file deleted after the input list was made are
+    named in summary.json's ``unreadable`` (the documented skip policy) and
+    the run completes."""
+    import os
+
+    import tools.infer as infer
+    _, config, full, _ = model_files
+    os.symlink(f'{photo_folder}/gone.png', f'{photo_folder}/dangling.png')
+    expand_inputs = infer.expand_inputs
+
+    def expand_then_delete(*args, **kwargs):
+        items = expand_inputs(*args, **kwargs)
+        os.remove(f'{photo_folder}/nested/gray.png')
+        return items
+
+    monkeypatch.setattr(infer, 'expand_inputs', expand_then_delete)
+    out = tmp_path / 'out'
+    assert main([photo_folder, '--config', config, '--checkpoint', full,
+                 '--out', str(out), '--device', 'cpu']) == 0
+    summary = json.loads((out / 'summary.json').read_text())
+    assert summary['frames'] == 7 and summary['faces'] == 4
+    assert sorted(line.split(':')[0] for line in summary['unreadable']) == [
+        f'{photo_folder}/dangling.png', f'{photo_folder}/nested/broken.jpg',
+        f'{photo_folder}/nested/gray.png']
+
+
+@pytest.mark.parametrize('margin', ['-0.1', 'nan', '3'])
+def test_bad_margin_is_refused(model_files, tmp_path, margin, capsys):
+    _, config, full, _ = model_files
+    with pytest.raises(SystemExit):
+        main([FACE_PHOTO, '--config', config, '--checkpoint', full,
+              '--out', str(tmp_path), '--margin', margin])
+    assert '--margin must be in [0, 2.0]' in capsys.readouterr().err
+
+
+def test_smoothed_video_keeps_one_track(model_files, tmp_path):
+    _, config, full, _ = model_files
+    video = moving_face_video(tmp_path / 'drift.avi')
+    out = tmp_path / 'out'
+    assert main([video, '--config', config, '--checkpoint', full, '--out',
+                 str(out), '--device', 'cpu', '--smooth', '0.5']) == 0
+    rows = json.loads((out / 'results.json').read_text())
+    assert [row['track'] for row in rows] == [0] * 6
+    assert [row['time'] for row in rows] == [0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    for row in rows:
+        assert sum(row['scores'].values()) == pytest.approx(1, abs=1e-5)
+    assert video_frames(out / 'vis' / 'drift.mp4') == 6
+
+
+VideoCapture = cv2.VideoCapture
+
+
+class FakeCamera:
+    """cv2.VideoCapture(0) reading a video file, raising KeyboardInterrupt
+    (Ctrl-C) at frame ``interrupt_at``."""
+    video, interrupt_at, opened = None, None, []
+
+    def __init__(self, index):
+        assert index == 0
+        self.capture = VideoCapture(self.video)
+        self.frames = 0
+        FakeCamera.opened.append(self)
+
+    def grab(self):
+        if self.frames == self.interrupt_at:
+            raise KeyboardInterrupt
+        self.frames += 1
+        return self.capture.grab()
+
+    def __getattr__(self, name):
+        return getattr(self.capture, name)
+
+
+@pytest.fixture
+def camera(tmp_path, monkeypatch):
+    from mpafer_plugin.apis import media_inputs
+    FakeCamera.video = moving_face_video(tmp_path / 'camera.avi')
+    FakeCamera.interrupt_at, FakeCamera.opened = None, []
+    monkeypatch.setattr(media_inputs.cv2, 'VideoCapture', FakeCamera)
+    return FakeCamera
+
+
+def test_camera_index_and_ctrl_c_keep_every_row(model_files, tmp_path,
+                                                camera):
+    """``tools/infer.py 0``: live frames are classified as they come, with
+    clock timestamps; Ctrl-C at the 4th frame ends with exit 130, the 3
+    rows, a playable annotated video and the camera released."""
+    _, config, full, _ = model_files
+    camera.interrupt_at = 3
+    out = tmp_path / 'out'
+    assert main(['0', '--config', config, '--checkpoint', full, '--out',
+                 str(out), '--device', 'cpu', '--batch-size', '16']) == 130
+    rows = json.loads((out / 'results.json').read_text())
+    assert [(row['source'], row['frame'], row['track']) for row in rows] \
+        == [('0', 0, 0), ('0', 1, 0), ('0', 2, 0)]
+    times = [row['time'] for row in rows]
+    assert times == sorted(times) and times[0] >= 0
+    summary = json.loads((out / 'summary.json').read_text())
+    assert summary['interrupted'] and summary['frames'] == 3
+    assert video_frames(out / 'vis' / '0.mp4') == 3
+    assert not camera.opened[0].capture.isOpened()  # released
+
+
+def test_q_in_the_window_ends_cleanly(model_files, tmp_path, camera,
+                                      monkeypatch):
+    import tools.infer as infer
+    _, config, full, _ = model_files
+    keys = iter([-1, ord('q')])
+    shown = []
+    monkeypatch.setattr(infer.cv2, 'imshow',
+                        lambda title, image: shown.append(image.shape))
+    monkeypatch.setattr(infer.cv2, 'waitKey', lambda delay: next(keys))
+    monkeypatch.setattr(infer.cv2, 'destroyAllWindows', lambda: None)
+    out = tmp_path / 'out'
+    assert main(['0', '--config', config, '--checkpoint', full, '--out',
+                 str(out), '--device', 'cpu', '--show']) == 0
+    assert len(json.loads((out / 'results.json').read_text())) == 2
+    summary = json.loads((out / 'summary.json').read_text())
+    assert summary['ended_with_q'] and summary['frames'] == 2
+    assert len(shown) == 2
+    assert not camera.opened[0].capture.isOpened()

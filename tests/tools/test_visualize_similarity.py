@@ -1,5 +1,6 @@
 """tools/visualize_similarity.py writes a PNG of the documented size for
-the predicted or a named class, and names the classes on a wrong one."""
+the predicted or a named class, names the classes on a wrong one, and on a
+photo maps the face tools/infer.py classifies, with the same probability."""
 import glob
 import os
 
@@ -35,12 +36,13 @@ def test_writes_png_of_the_documented_size(checkpoint, synthetic_rafdb,
                                            tmp_path, capsys):
     image = sorted(glob.glob(f'{synthetic_rafdb}/Image/aligned/test_*'))[0]
     out = tmp_path / 'maps' / 'pred.png'
-    run(checkpoint, image, out, '--size', '200')
+    run(checkpoint, image, out, '--size', '200', '--no-detect')
     assert matplotlib.image.imread(str(out)).shape[:2] == (200 + 64, 200)
     assert 'predicted' in capsys.readouterr().out
 
     named = tmp_path / 'anger.png'
-    run(checkpoint, image, named, '--class', 'Anger', '--topk', '4')
+    run(checkpoint, image, named, '--class', 'Anger', '--topk', '4',
+        '--no-detect')
     assert matplotlib.image.imread(str(named)).shape[:2] == (448 + 64, 448)
     assert f'{named}: anger p=' in capsys.readouterr().out
 
@@ -49,5 +51,31 @@ def test_unknown_class_lists_the_classes(checkpoint, synthetic_rafdb,
                                          tmp_path):
     image = sorted(glob.glob(f'{synthetic_rafdb}/Image/aligned/test_*'))[0]
     with pytest.raises(SystemExit, match='contempt.*surprise, fear'):
-        run(checkpoint, image, tmp_path / 'x.png', '--class', 'contempt')
+        run(checkpoint, image, tmp_path / 'x.png', '--class', 'contempt',
+            '--no-detect')
     assert not (tmp_path / 'x.png').exists()
+
+
+@pytest.mark.parametrize('detector', ['auto', 'HaarCascadeFaceDetector'])
+def test_photo_maps_the_face_infer_classifies(checkpoint, tmp_path, capsys,
+                                              detector):
+    """Before: the map was drawn over the whole photo and its probability
+    differed from tools/infer.py's for the same face."""
+    import json
+
+    from tools.infer import main as infer
+    from ..apis.face_fixtures import FACE_PHOTO
+    options = ['model.clip.pretrained=None',
+               'model.clip.model_name=mpafer-tiny-vit-64']
+    assert infer([FACE_PHOTO, '--config', CONFIG, '--checkpoint', checkpoint,
+                  '--out', str(tmp_path / 'infer'), '--device', 'cpu',
+                  '--detector', detector, '--cfg-options', *options]) == 0
+    [row] = json.loads((tmp_path / 'infer' / 'results.json').read_text())
+    capsys.readouterr()
+    run(checkpoint, FACE_PHOTO, tmp_path / 'map.png', '--detector', detector)
+    printed = capsys.readouterr().out
+    assert f' p={row["pred_score"]:.3f} ' in printed
+    assert f'(predicted {row["pred_class"]})' in printed
+    with pytest.raises(SystemExit, match='--face 1: .* has 1 face'):
+        run(checkpoint, FACE_PHOTO, tmp_path / 'x.png', '--face', '1',
+            '--detector', detector)

@@ -25,3 +25,6 @@ val_dataloader = dict(
         num_classes=7,
         pipeline={{_base_.test_pipeline}}))
 test_dataloader = val_dataloader
+# Faces in photos (tools/infer.py, FERInferencer) are cropped like this
+# dataset's images: the detector's box grown by the inferencer's margin.
+face_crop = dict(type='BoxFaceCrop')

@@ -8,3 +8,6 @@ class_names = [
 train_dataloader = dict(dataset=dict(num_classes=8))
 val_dataloader = dict(dataset=dict(num_classes=8))
 test_dataloader = val_dataloader
+# Faces in photos (tools/infer.py, FERInferencer) are cropped like this
+# dataset's images: the detector's box grown by the inferencer's margin.
+face_crop = dict(type='BoxFaceCrop')

@@ -20,3 +20,8 @@ val_dataloader = dict(
         split='test',
         pipeline={{_base_.test_pipeline}}))
 test_dataloader = val_dataloader
+# Faces in photos (tools/infer.py, FERInferencer) are cropped like RAF-DB's
+# aligned images: a similarity transform on the two eye centres into a
+# 100 x 100 crop (docs/face_detection.md). Needs a landmark detector; faces
+# without landmarks get a box crop.
+face_crop = dict(type='EyesSimilarityFaceCrop', size=100)

@@ -211,8 +211,11 @@ class MPAHead(CLIPTextHead):
 
     def text_features(self) -> torch.Tensor:
         """``(C, D)`` encoded soft prompts ``θ(t_c)``. Outside training they
-        are cached until the context vectors change."""
-        if self.training:
+        are cached until the context vectors change; traced (torch.export,
+        torch.compile, TorchScript tracing) they are computed in the graph,
+        a cache keyed by a storage address having no meaning there."""
+        if self.training or torch.compiler.is_compiling() or \
+                torch.jit.is_tracing():
             return self.text_encoder(self.soft_prompt_embeddings(),
                                      self.soft_token_ids)
         key = (self.context._version, self.context.data_ptr())

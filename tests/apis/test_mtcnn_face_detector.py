@@ -1,0 +1,93 @@
+"""MTCNN detector: boxes and five landmarks on real photos, also rotated and
+tiny, none on a face-free image; the default detector falls back to the
+Haar cascade, with a warning, where its weights are not installed."""
+import cv2
+import numpy as np
+import pytest
+
+from mpafer_plugin.apis import (FERInferencer, HaarCascadeFaceDetector,
+                                MTCNNFaceDetector, build_face_detector,
+                                default_face_detector)
+from mpafer_plugin.apis import face_detectors, mtcnn_face_detector
+from .face_fixtures import (face_photo, model_files, no_face,  # noqa: F401
+                            small_face, trained, two_faces)
+
+needs_mtcnn = pytest.mark.skipif(
+    mtcnn_face_detector.mtcnn_weights_folder() is None,
+    reason='facenet-pytorch (MTCNN weights) is not installed')
+
+
+@pytest.fixture(scope='module')
+def mtcnn():
+    return MTCNNFaceDetector()
+
+
+@needs_mtcnn
+def test_landmarks_lie_where_the_face_parts_are(mtcnn):
+    faces = mtcnn.detect(face_photo())
+    [box], [points] = faces.boxes, faces.landmarks
+    x1, y1, x2, y2 = box
+    assert 150 < x1 < 200 and 330 < x2 < 380 and 100 < y1 < 150
+    (lx, ly), (rx, ry), (nx, ny), (mlx, mly), (mrx, mry) = points
+    assert x1 < lx < nx < rx < x2  # eyes either side of the nose
+    assert max(ly, ry) < ny < min(mly, mry) < y2  # eyes, nose, mouth
+    assert mlx < mrx and abs(ly - ry) < 15  # an upright face
+    np.testing.assert_array_equal(mtcnn(face_photo()), faces.boxes)
+
+
+@needs_mtcnn
+@pytest.mark.parametrize('angle', [-30, 30])
+def test_rotated_face_is_found_with_rotated_eyes(mtcnn, angle):
+    image = face_photo()
+    height, width = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+    faces = mtcnn.detect(cv2.warpAffine(image, matrix, (width, height)))
+    assert len(faces.boxes) == 1
+    (lx, ly), (rx, ry) = faces.landmarks[0][:2]
+    tilt = np.degrees(np.arctan2(ry - ly, rx - lx))
+    assert tilt == pytest.approx(-angle, abs=8)  # cv2 angles are CCW
+
+
+@needs_mtcnn
+def test_two_tiny_gray_and_no_face(mtcnn):
+    assert len(mtcnn.detect(two_faces()).boxes) == 2
+    [box] = mtcnn(small_face())  # 41 x 48: enlarged for detection
+    assert 0 <= box[0] < box[2] <= 41 and 0 <= box[1] < box[3] <= 48
+    gray = cv2.cvtColor(face_photo(), cv2.COLOR_BGR2GRAY)
+    assert len(mtcnn(gray)) == 1
+    faces = mtcnn.detect(no_face())
+    assert faces.boxes.shape == (0, 4) and faces.landmarks.shape == (0, 5, 2)
+
+
+@needs_mtcnn
+def test_inferencer_aligns_faces_as_the_config_says(model_files):
+    """The quick-start config inherits RAF-DB's face_crop (eyes similarity,
+    100 px): MTCNN faces are aligned, Haar faces (no landmarks) are box
+    crops; the record carries the landmarks."""
+    _, config, full, _ = model_files
+    inferencer = FERInferencer(config, full, device='cpu')
+    assert isinstance(inferencer.detector, MTCNNFaceDetector)
+    record, [crop] = inferencer.crop_faces(face_photo())
+    [face] = record['faces']
+    assert face['aligned'] and crop.shape == (100, 100, 3)
+    assert len(face['landmarks']) == 5
+    haar = FERInferencer(config, full, device='cpu',
+                         detector='HaarCascadeFaceDetector')
+    record, [crop] = haar.crop_faces(face_photo())
+    assert not record['faces'][0]['aligned']
+    assert record['faces'][0]['landmarks'] is None and crop.shape[0] > 200
+
+
+def test_default_falls_back_to_haar_with_a_warning(monkeypatch):
+    monkeypatch.setattr(mtcnn_face_detector, 'mtcnn_weights_folder',
+                        lambda: None)
+    with pytest.warns(UserWarning, match='facenet-pytorch is not installed'):
+        assert default_face_detector() == 'HaarCascadeFaceDetector'
+    with pytest.warns(UserWarning):
+        assert isinstance(build_face_detector('auto'),
+                          HaarCascadeFaceDetector)
+    with pytest.raises(ImportError, match='pip install --no-deps '
+                       'facenet-pytorch'):
+        MTCNNFaceDetector()
+    assert face_detectors.detect_faces(
+        HaarCascadeFaceDetector(), face_photo()).landmarks is None

@@ -1,0 +1,83 @@
+"""tools/export_deploy.py: the deployable module gives the model's own
+probabilities; TorchScript and ONNX Runtime give the same (ONNX skipped
+where onnxruntime is not installed); torch.export works on the model."""
+import json
+
+import pytest
+import torch
+
+from mpafer_plugin.apis.deploy_model import DeployableFER
+from tools.export_deploy import main
+from ..apis.face_fixtures import (face_photo, model_files,  # noqa: F401
+                                  trained)
+
+
+def crops_batch(model_files):
+    """Two test-pipeline inputs (BGR uint8 CHW) and the model's own
+    probabilities for them."""
+    from mpafer_plugin.apis import FERInferencer
+    _, config, full, _ = model_files
+    inferencer = FERInferencer(config, full, device='cpu',
+                               detector='HaarCascadeFaceDetector')
+    _, crops = inferencer.crop_faces(face_photo())
+    crops = crops + [face_photo()]
+    [batch] = inferencer.preprocess(crops, batch_size=2)
+    with torch.no_grad():
+        preds = inferencer.model.test_step(batch)
+    return (batch['inputs'].float(),
+            torch.stack([p.pred_score for p in preds]), inferencer.model)
+
+
+def test_deployable_module_is_the_model(model_files):
+    images, expected, model = crops_batch(model_files)
+    module = DeployableFER(model).eval()
+    with torch.no_grad():
+        torch.testing.assert_close(module(images), expected, rtol=1e-4,
+                                   atol=1e-5)
+    assert module.classes == list(model.head.classnames)
+
+
+def test_torch_export_of_the_whole_model(model_files):
+    """Before: the head's cache key (context.data_ptr()) failed under
+    torch.export."""
+    images, expected, model = crops_batch(model_files)
+    model.eval()
+    inputs = model.data_preprocessor(dict(inputs=images.to(torch.uint8)),
+                                     False)['inputs']
+
+    class Logits(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def forward(self, x):
+            return self.model(x, mode='tensor')
+
+    program = torch.export.export(Logits(), (inputs, ))
+    with torch.no_grad():
+        torch.testing.assert_close(program.module()(inputs).softmax(-1),
+                                   expected, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize('fmt', ['torchscript', 'onnx'])
+def test_exports_match_pytorch(model_files, tmp_path, fmt, capsys):
+    if fmt == 'onnx':
+        pytest.importorskip('onnxruntime')
+    images, expected, _ = crops_batch(model_files)
+    _, config, full, _ = model_files
+    out = tmp_path / 'deploy'
+    assert main([config, full, '--out', str(out), '--formats', fmt]) == 0
+    assert 'max |p - p_pytorch|' in capsys.readouterr().out
+    classes = json.loads((out / 'classes.json').read_text())
+    assert len(classes) == expected.shape[1]
+    if fmt == 'torchscript':
+        run = torch.jit.load(str(out / 'model.torchscript.pt'))
+        with torch.no_grad():
+            got = run(images)
+    else:
+        import onnxruntime
+        session = onnxruntime.InferenceSession(
+            str(out / 'model.onnx'), providers=['CPUExecutionProvider'])
+        got = torch.from_numpy(session.run(None, {
+            'images': images.numpy()})[0])
+    torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-5)
