@@ -12,11 +12,11 @@ import sys
 import numpy as np
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
-from mmengine.utils import ProgressBar
 from mmpretrain.registry import DATASETS
 from PIL import Image
 
 import mpafer_plugin  # noqa: F401  registers the datasets
+from mpafer_plugin.utils import progress_bar
 
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
@@ -24,7 +24,7 @@ LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 def unreadable_images(dataset) -> list:
     """``[(path, reason)]`` for the files PIL cannot fully decode."""
     bad = []
-    progress = ProgressBar(len(dataset))
+    progress = progress_bar(len(dataset), 'decoding images')
     for index in range(len(dataset)):
         path = dataset.get_data_info(index).get('img_path')
         if path is not None:

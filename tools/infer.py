@@ -21,13 +21,12 @@ import sys
 import time
 
 from mmengine.config import DictAction
-from mmengine.utils import ProgressBar
 
 import mpafer_plugin  # noqa: F401  registers components, safe globals
 from mpafer_plugin.apis import (FaceResultsWriter, FERInferencer,
                                 expand_inputs, save_visualization)
 from mpafer_plugin.apis.media_inputs import count_frames, is_video
-from mpafer_plugin.utils import atomic_write
+from mpafer_plugin.utils import atomic_write, progress_bar
 
 
 def parse_args(argv=None):
@@ -94,7 +93,8 @@ def main(argv=None):
     root = args.input if osp.isdir(args.input) else None
     progress = None
     if root or any(is_video(item) for item in items):
-        progress = ProgressBar(count_frames(items, args.video_stride))
+        progress = progress_bar(
+            count_frames(items, args.video_stride), 'frames')
     results = osp.join(args.out, f'results.{args.format}')
     vis_dir = osp.join(args.out, 'vis')
     summary = dict(input=args.input, results=results, frames=0, faces=0,

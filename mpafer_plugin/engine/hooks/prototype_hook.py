@@ -13,11 +13,10 @@ from mmengine.dist import (all_reduce, broadcast_object_list, get_rank,
                            get_world_size, is_main_process)
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
-from mmengine.utils import ProgressBar
 from mmpretrain.registry import DATASETS, HOOKS
 from torch.utils.data import DataLoader, Subset
 
-from ...utils import atomic_torch_save
+from ...utils import atomic_torch_save, progress_bar
 
 DEFAULT_CACHE_DIR = osp.join(
     os.environ.get('MPAFER_CACHE', osp.expanduser('~/.cache/mpafer_plugin')),
@@ -169,7 +168,8 @@ class PrototypeHook(Hook):
         counts = torch.zeros(len(classes), device=device, dtype=torch.float64)
         runner.logger.info(f'PrototypeHook: encoding {len(indices)} training '
                            f'images with the frozen CLIP')
-        progress = ProgressBar(len(shard)) if is_main_process() else None
+        progress = progress_bar(len(shard), 'PrototypeHook', 'current') \
+            if is_main_process() else None
         was_training = model.training
         model.eval()
         for batch in loader:
