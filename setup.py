@@ -2,7 +2,6 @@ import os
 import os.path as osp
 import shutil
 import sys
-
 from setuptools import find_packages, setup
 
 HERE = osp.dirname(osp.abspath(__file__))
@@ -39,13 +38,13 @@ def add_mim_extension():
             shutil.rmtree(dst)
         if mode == 'symlink':
             try:
-                os.symlink(osp.relpath(src, mim_root), dst,
-                           target_is_directory=True)
+                os.symlink(
+                    osp.relpath(src, mim_root), dst, target_is_directory=True)
                 continue
             except OSError:  # no symlinks (Windows without the right)
                 pass
-        shutil.copytree(src, dst, ignore=shutil.ignore_patterns(
-            '__pycache__', '*.pyc'))
+        shutil.copytree(
+            src, dst, ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
 
 
 add_mim_extension()
@@ -57,10 +56,12 @@ setup(
     long_description=open(osp.join(HERE, 'README.md')).read(),
     long_description_content_type='text/markdown',
     packages=find_packages(include=['mpafer_plugin', 'mpafer_plugin.*']),
-    package_data={'mpafer_plugin': [
-        'resources/*.json', 'resources/open_clip_configs/*.json',
-        '.mim/configs/**/*.py', '.mim/tools/**/*.py', '.mim/tools/**/*.sh'
-    ]},
+    package_data={
+        'mpafer_plugin': [
+            'resources/*.json', 'resources/open_clip_configs/*.json',
+            '.mim/configs/**/*.py', '.mim/tools/**/*.py', '.mim/tools/**/*.sh'
+        ]
+    },
     python_requires='>=3.10',
     # mmcv is needed too (mmpretrain imports it) but comes as two
     # distributions, `mmcv` (compiled ops) and `mmcv-lite` (enough here);
@@ -76,6 +77,10 @@ setup(
         # 4.x wheels ship the Haar face cascades (5.x wheels do not)
         'opencv-python>=4.5,<5',
     ],
-    extras_require={'tests': ['pytest']},
+    extras_require={
+        'tests': ['pytest'],
+        'lint':
+        ['flake8==7.5.0', 'isort==5.13.2', 'yapf==0.43.0', 'codespell==2.4.3'],
+    },
     license='Apache-2.0',
 )

@@ -19,8 +19,8 @@ def shipped(folder, patterns):
     return {
         osp.relpath(path, ROOT).replace(osp.sep, '/')
         for pattern in patterns
-        for path in glob.glob(osp.join(ROOT, folder, '**', pattern),
-                              recursive=True)
+        for path in glob.glob(
+            osp.join(ROOT, folder, '**', pattern), recursive=True)
     }
 
 
@@ -47,7 +47,8 @@ def test_wheel_ships_configs_tools_and_resources(tmp_path):
             if line.startswith('Requires-Python:')
         ]
 
-    expected = shipped('configs', ['*.py']) | shipped('tools', ['*.py', '*.sh'])
+    expected = shipped('configs', ['*.py']) | shipped('tools',
+                                                      ['*.py', '*.sh'])
     assert 'configs/quickstart_synthetic_rafdb.py' in expected
     assert 'tools/train.py' in expected and 'tools/test.py' in expected
     missing = {f'mpafer_plugin/.mim/{name}' for name in expected} - names

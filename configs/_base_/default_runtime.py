@@ -17,7 +17,8 @@ default_hooks = dict(
     class_names_check=dict(type='ClassNamesCheckHook'),
     visualization=dict(type='VisualizationHook', enable=False),
     # Each evaluation's confusion matrix (PerClassAccuracy) as an image for
-    # the vis_backends below, e.g. vis_data/vis_image/val_confusion_matrix_3.png
+    # the vis_backends below (vis_data/vis_image/val_confusion_matrix_3.png
+    # after epoch 3 with LocalVisBackend).
     confusion_matrix=dict(type='ConfusionMatrixImageHook'),
 )
 

@@ -7,6 +7,7 @@ every redraw, about 900 of them for 910 images. :func:`progress_bar` keeps
 the bar for terminals and otherwise prints one line per ``every_percent`` of
 the work or per ``every_seconds``, whichever comes first, and one at the end.
 """
+import math
 import sys
 import time
 from typing import Optional, TextIO, Union
@@ -43,21 +44,26 @@ class LogProgress:
         self.total = max(int(total), 0)
         self.desc = desc
         self.logger = logger
+        self.every_percent = every_percent
         self.every_seconds = every_seconds
-        self.step = max(1, round(self.total * every_percent / 100))
         self.file = file if file is not None else sys.stdout
         self.completed = 0
         self.start = self.last_time = time.monotonic()
-        self.next_count = self.step
+        self.next_mark = 1  # the next line at every_percent * next_mark %
 
     def update(self, num_tasks: int = 1) -> None:
         finishing = 0 < self.total <= self.completed + num_tasks \
             and self.completed < self.total
         self.completed += num_tasks
         now = time.monotonic()
-        if (self.total and self.completed >= self.next_count) or finishing \
+        if (self.total and self.completed >= self._mark(self.next_mark)) \
+                or finishing \
                 or now - self.last_time >= self.every_seconds:
             self._write(now)
+
+    def _mark(self, index: int) -> int:
+        """Tasks done at ``index * every_percent`` % (at least 1)."""
+        return max(1, math.ceil(index * self.every_percent * self.total / 100))
 
     def _write(self, now: float) -> None:
         elapsed = now - self.start
@@ -67,8 +73,8 @@ class LogProgress:
             msg = (f'{self.desc}: {self.completed}/{self.total} '
                    f'({fraction:.0%}), {elapsed:.0f} s elapsed, '
                    f'ETA {eta:.0f} s')
-            while self.next_count <= self.completed:
-                self.next_count += self.step
+            while self._mark(self.next_mark) <= self.completed:
+                self.next_mark += 1
         else:
             msg = (f'{self.desc}: {self.completed} done, '
                    f'{elapsed:.0f} s elapsed')

@@ -18,12 +18,16 @@ MATRIX = [[5, 1, 0], [0, 3, 3], [2, 0, 4]]
 
 def fake_runner(tmp_path, name):
     visualizer = Visualizer.get_instance(
-        name, vis_backends=[dict(type='LocalVisBackend')],
+        name,
+        vis_backends=[dict(type='LocalVisBackend')],
         save_dir=str(tmp_path))
-    loader = SimpleNamespace(dataset=SimpleNamespace(
-        metainfo=dict(classes=CLASSES)))
-    return SimpleNamespace(visualizer=visualizer, epoch=3,
-                           val_dataloader=loader, test_dataloader=loader)
+    loader = SimpleNamespace(
+        dataset=SimpleNamespace(metainfo=dict(classes=CLASSES)))
+    return SimpleNamespace(
+        visualizer=visualizer,
+        epoch=3,
+        val_dataloader=loader,
+        test_dataloader=loader)
 
 
 def test_val_and_test_matrices_become_png_files(tmp_path):
@@ -32,12 +36,15 @@ def test_val_and_test_matrices_become_png_files(tmp_path):
     metrics = {'per_class_acc/confusion_matrix': MATRIX, 'accuracy/top1': 60.}
     hook.after_val_epoch(runner, metrics)
     hook.after_test_epoch(runner, metrics)
-    saved = sorted(osp.basename(p) for p in glob.glob(
-        str(tmp_path / 'vis_data' / 'vis_image' / '*.png')))
-    assert saved == ['test_confusion_matrix_3.png',
-                     'val_confusion_matrix_3.png']
-    image = np.asarray(Image.open(
-        tmp_path / 'vis_data' / 'vis_image' / 'val_confusion_matrix_3.png'))
+    saved = sorted(
+        osp.basename(p)
+        for p in glob.glob(str(tmp_path / 'vis_data' / 'vis_image' / '*.png')))
+    assert saved == [
+        'test_confusion_matrix_3.png', 'val_confusion_matrix_3.png'
+    ]
+    image = np.asarray(
+        Image.open(tmp_path / 'vis_data' / 'vis_image' /
+                   'val_confusion_matrix_3.png'))
     assert image.ndim == 3 and min(image.shape[:2]) >= 300
     assert len(np.unique(image.reshape(-1, image.shape[-1]), axis=0)) > 10
 

@@ -34,27 +34,25 @@ def test_batched_updates_and_a_last_partial_step_end_with_a_final_line():
         progress.update(8)  # 8, 16, 24
     progress.update(1)
     lines = out.getvalue().splitlines()
-    assert [line.split()[1] for line in lines] == ['8/25', '16/25', '24/25',
-                                                   '25/25']
+    assert [line.split()[1]
+            for line in lines] == ['8/25', '16/25', '24/25', '25/25']
 
 
 def test_slow_work_logs_every_interval(monkeypatch):
     clock = iter(float(t) for t in [0, 5, 31, 40, 62])
-    monkeypatch.setattr(progress_module.time, 'monotonic',
-                        lambda: next(clock))
+    monkeypatch.setattr(progress_module.time, 'monotonic', lambda: next(clock))
     out = io.StringIO()
     progress = LogProgress(1000, 'video', every_seconds=30, file=out)
     for _ in range(4):  # at 5, 31, 40 and 62 s, 1 frame each
         progress.update()
     lines = out.getvalue().splitlines()
-    assert [line.split(' s elapsed')[0] for line in lines] == [
-        'video: 2/1000 (0%), 31', 'video: 4/1000 (0%), 62']
+    assert [line.split(' s elapsed')[0] for line in lines
+            ] == ['video: 2/1000 (0%), 31', 'video: 4/1000 (0%), 62']
 
 
 def test_unknown_total_counts(monkeypatch):
     clock = iter(float(t) for t in [0, 31])
-    monkeypatch.setattr(progress_module.time, 'monotonic',
-                        lambda: next(clock))
+    monkeypatch.setattr(progress_module.time, 'monotonic', lambda: next(clock))
     out = io.StringIO()
     LogProgress(0, 'frames', file=out).update(7)
     assert out.getvalue() == 'frames: 7 done, 31 s elapsed\n'
@@ -70,8 +68,8 @@ def test_lines_go_to_the_given_mmlogger():
     progress = progress_bar(4, 'hook', logger=logger, file=out)
     progress.update(4)
     logger.removeHandler(handler)
-    assert [r.getMessage() for r in records] == [
-        'hook: 4/4 (100%), 0 s elapsed, ETA 0 s']
+    assert [r.getMessage()
+            for r in records] == ['hook: 4/4 (100%), 0 s elapsed, ETA 0 s']
     assert out.getvalue() == ''
 
 

@@ -15,7 +15,9 @@ def confusion_matrix_image(matrix, classes=None) -> np.ndarray:
     (drawn by :meth:`mmpretrain.evaluation.ConfusionMatrix.plot`)."""
     import matplotlib.pyplot as plt
     figure = ConfusionMatrix.plot(
-        torch.as_tensor(matrix), include_values=True, classes=classes,
+        torch.as_tensor(matrix),
+        include_values=True,
+        classes=classes,
         show=False)
     figure.set_size_inches(6, 6)
     figure.tight_layout()
@@ -50,8 +52,8 @@ class ConfusionMatrixImageHook(Hook):
         loader = getattr(runner, f'{mode}_dataloader')
         classes = loader.dataset.metainfo.get('classes')
         image = confusion_matrix_image(metrics[self.metric_key], classes)
-        runner.visualizer.add_image(f'{mode}_confusion_matrix', image,
-                                    step=runner.epoch)
+        runner.visualizer.add_image(
+            f'{mode}_confusion_matrix', image, step=runner.epoch)
 
     def after_val_epoch(self, runner, metrics=None) -> None:
         self._send(runner, 'val', metrics)
