@@ -53,6 +53,8 @@ def run(tmp_path):
             'step': 2
         },
     ])
+    (scalars.parent.parent / '20261130_043903.log'
+     ).write_text('INFO - PrototypeHook: encoding 700 training images\n')
     # an older run in the same work dir is ignored
     write_lines(work / '20250101_000000' / 'vis_data' / 'scalars.json',
                 [{
@@ -84,7 +86,8 @@ def test_gathers_steps_curve_test_metrics_data_and_clip(run, capsys):
     results = json.loads((work / 'results.json').read_text())
     assert results['seed'] == 1
     assert results['steps']['mpafer-train']['wall_s'] == 20.0
-    assert results['train'] == dict(epochs=2, val_top1=[34.8, 46.2])
+    assert results['train'] == dict(
+        epochs=2, prototypes='computed', val_top1=[34.8, 46.2])
     assert results['test'] == dict(top1=69.5, mean_class_accuracy=69.4)
     assert results['data'] == dict(train=2, test=1)
     assert results['clip'] == dict(epochs=2, final_contrastive_loss=3.97)

@@ -6,9 +6,10 @@ Usage: python tools/misc/quickstart_results.py WORK_DIR --data DATA_ROOT
 Reads what the run left: WORK_DIR/steps.json (each step's wall and CPU time,
 from tools/misc/timed.py), the CLIP pretraining log (its last contrastive
 loss; left out when an earlier run made the CLIP without a log), the
-training's validation scalars (WORK_DIR/<time>/vis_data/scalars.json) and
-the test's metrics (WORK_DIR/test/<time>/<time>.json), and writes them as
-one JSON file. Copied to docs/results/quickstart.json, it is
+training's validation scalars and log (WORK_DIR/<time>/vis_data/
+scalars.json, WORK_DIR/<time>/<time>.log: prototypes computed or read from
+the cache) and the test's metrics (WORK_DIR/test/<time>/<time>.json), and
+writes them as one JSON file. Copied to docs/results/quickstart.json, it is
 what tools/misc/update_readme.py writes into the README's quick-start table.
 Prints the test top-1.
 """
@@ -39,11 +40,18 @@ def newest(pattern):
     return paths[-1]
 
 
-def validation_curve(work_dir):
-    """``[(epoch, top-1)]`` of the newest training run in ``work_dir``."""
+def training_run(work_dir):
+    """``([(epoch, top-1)], prototypes)`` of the newest training run in
+    ``work_dir``; ``prototypes`` is ``'cache'`` when PrototypeHook read them
+    from its cache, else ``'computed'``."""
     scalars = newest(osp.join(work_dir, '2*', 'vis_data', 'scalars.json'))
-    return [(row['step'], row[TOP1]) for row in read_json_lines(scalars)
-            if TOP1 in row], scalars
+    run_dir = osp.dirname(osp.dirname(scalars))
+    log = osp.join(run_dir, osp.basename(run_dir) + '.log')
+    with open(log) as f:
+        cached = 'PrototypeHook: loaded cached prototypes' in f.read()
+    curve = [(row['step'], row[TOP1]) for row in read_json_lines(scalars)
+             if TOP1 in row]
+    return curve, 'cache' if cached else 'computed'
 
 
 def test_metrics(test_dir):
@@ -51,7 +59,7 @@ def test_metrics(test_dir):
     rows = [row for row in read_json_lines(path) if TOP1 in row]
     if not rows:
         raise ValueError(f'{path}: no {TOP1} in the test log')
-    return rows[-1], path
+    return rows[-1]
 
 
 def last_clip_loss(log):
@@ -96,8 +104,8 @@ def main(argv=None):
 
     with open(osp.join(args.work_dir, 'steps.json')) as f:
         steps = json.load(f)
-    curve, _ = validation_curve(args.work_dir)
-    test, _ = test_metrics(osp.join(args.work_dir, 'test'))
+    curve, prototypes = training_run(args.work_dir)
+    test = test_metrics(osp.join(args.work_dir, 'test'))
     results = dict(
         command='bash tools/quickstart.sh',
         date=datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
@@ -108,7 +116,10 @@ def main(argv=None):
         data=split_sizes(args.data),
         clip=(last_clip_loss(args.clip_log)
               if osp.exists(args.clip_log) else None),
-        train=dict(epochs=len(curve), val_top1=[top1 for _, top1 in curve]),
+        train=dict(
+            epochs=len(curve),
+            prototypes=prototypes,
+            val_top1=[top1 for _, top1 in curve]),
         test=dict(top1=test[TOP1], mean_class_accuracy=test.get(MEAN_CLASS)),
     )
     out = args.out or osp.join(args.work_dir, 'results.json')

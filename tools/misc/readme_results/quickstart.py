@@ -33,7 +33,10 @@ def outcome(step, r):
                 f'{clip["epochs"]} epochs (ln 64 = 4.16 at chance)')
     if step == 'mpafer-train':
         top1 = r['train']['val_top1']
-        return (f'prototype pass, then val top-1 {top1[0]:.1f} % after the '
+        where = ('read from the prototype cache'
+                 if r['train']['prototypes'] == 'cache' else 'computed')
+        return (f'class prototypes {where}, '
+                f'then val top-1 {top1[0]:.1f} % after the '
                 f'first epoch, {top1[-1]:.1f} % after the last')
     test = r['test']
     return (f'top-1 **{test["top1"]:.1f} %**, mean class accuracy '
