@@ -26,5 +26,6 @@ check() {  # check NAME CMD...: run CMD, report NAME's verdict
 check flake8 "$PY" -m flake8 "${PATHS[@]}"
 check isort "$PY" -m isort --check-only --diff "${PATHS[@]}"
 check yapf "$PY" -m yapf --diff --recursive --exclude "$EXCLUDE" "${PATHS[@]}"
-check codespell "$PY" -m codespell_lib "${PATHS[@]}" README.md CHANGELOG.md docs
+check codespell "$PY" -m codespell_lib "${PATHS[@]}" README.md CHANGELOG.md docs \
+    setup.cfg .pre-commit-config.yaml
 exit $status
