@@ -26,11 +26,11 @@ import open_clip
 from mmengine.config import Config, DictAction
 from mmengine.fileio import LocalBackend, get_file_backend
 from mmengine.registry import init_default_scope
-from mmengine.utils import ProgressBar
 from mmpretrain.registry import DATASETS
 from PIL import Image
 
 import mpafer_plugin  # noqa: F401  registers the datasets (and CLIP configs)
+from mpafer_plugin.utils import progress_bar
 
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
@@ -52,7 +52,7 @@ def bad_images(dataset, decode: bool) -> List[Tuple[str, str]]:
     as an image, and each face box outside its image."""
     backend_args = getattr(dataset, 'backend_args', None)
     bad = []
-    progress = ProgressBar(len(dataset))
+    progress = progress_bar(len(dataset), 'decoding images')
     for index in range(len(dataset)):
         info = dataset.get_data_info(index)
         path = info.get('img_path')

@@ -32,7 +32,6 @@ import time
 
 import cv2
 from mmengine.config import DictAction
-from mmengine.utils import ProgressBar
 
 import mpafer_plugin  # noqa: F401  registers components, safe globals
 from mpafer_plugin.apis import (AnnotatedOutputs, FaceResultsWriter,
@@ -40,7 +39,7 @@ from mpafer_plugin.apis import (AnnotatedOutputs, FaceResultsWriter,
                                 expand_inputs)
 from mpafer_plugin.apis.fer_inferencer import MAX_MARGIN
 from mpafer_plugin.apis.media_inputs import count_frames, is_stream, is_video
-from mpafer_plugin.utils import atomic_write
+from mpafer_plugin.utils import atomic_write, progress_bar
 
 
 def parse_args(argv=None):
@@ -147,7 +146,8 @@ def main(argv=None):
     progress = None
     if not any(is_stream(item) for item in items if isinstance(item, str)) \
             and (root or any(is_video(item) for item in items)):
-        progress = ProgressBar(count_frames(items, args.video_stride))
+        progress = progress_bar(
+            count_frames(items, args.video_stride), 'frames')
     results = osp.join(args.out, f'results.{args.format}')
     summary = dict(input=args.input, results=results, frames=0, faces=0,
                    no_face=[], unreadable=[], interrupted=False,

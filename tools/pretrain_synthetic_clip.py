@@ -21,11 +21,10 @@ import numpy as np
 import open_clip
 import torch
 import torch.nn.functional as F
-from mmengine.utils import ProgressBar
 
 import mpafer_plugin  # noqa: F401  registers the tiny architectures
 from mpafer_plugin.datasets.synthetic_faces import synthetic_captioned_faces
-from mpafer_plugin.utils import atomic_torch_save
+from mpafer_plugin.utils import atomic_torch_save, progress_bar
 
 CLIP_MEAN = np.array([0.48145466, 0.4578275, 0.40821073], np.float32)
 CLIP_STD = np.array([0.26862954, 0.26130258, 0.27577711], np.float32)
@@ -34,7 +33,7 @@ CLIP_STD = np.array([0.26862954, 0.26130258, 0.27577711], np.float32)
 def make_pairs(num, image_size, seed, tokenizer):
     """``(N, 3, S, S)`` normalised images and ``(N, 77)`` caption tokens."""
     images, captions = [], []
-    progress = ProgressBar(num)
+    progress = progress_bar(num, 'drawing captioned faces')
     for face, caption in synthetic_captioned_faces(num, image_size, seed):
         pixels = np.asarray(face, np.float32) / 255
         images.append(((pixels - CLIP_MEAN) / CLIP_STD).transpose(2, 0, 1))

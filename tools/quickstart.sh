@@ -5,6 +5,9 @@
 # checkpoint. CPU is enough. The numbers it prints say nothing about real
 # faces. Steps whose output exists are skipped; delete it to redo them.
 # Each step prints its wall and CPU time; the last line is the test top-1.
+# $WORK_DIR/results.json gathers the run (steps' times, losses, accuracies):
+# copied to docs/results/quickstart.json, `python tools/misc/update_readme.py`
+# writes it into the README.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 bash "$ROOT/tools/install.sh"
@@ -20,21 +23,20 @@ SEED=${SEED:-0}  # MPA-FER's seed (data and CLIP have their own, fixed)
 # (the training's data-loader worker uses the second core).
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 
-timed() {  # timed NAME CMD...: run CMD, then print its wall and CPU time
-    local TIMEFORMAT="[quickstart] $1: wall %0R s, CPU %0U s user + %0S s sys"
-    shift
-    time "$@"
+STEPS=$WORK_DIR/steps.json  # each step's wall and CPU time, machine load
+timed() {  # timed NAME CMD...: run CMD, print and record its wall and CPU time
+    "$PY" tools/misc/timed.py "$STEPS" "$1" -- "${@:2}"
 }
 
 [ -f "$DATA/EmoLabel/list_patition_label.txt" ] || \
     timed data "$PY" tools/make_synthetic_rafdb.py --out "$DATA" \
         --train-per-class 100 --test-per-class 30
 [ -f "$CLIP" ] || timed clip-pretraining \
-    "$PY" tools/pretrain_synthetic_clip.py --out "$CLIP"
+    "$PY" tools/pretrain_synthetic_clip.py --out "$CLIP" | tee "${CLIP%.pt}.log"
 timed mpafer-train "$PY" tools/train.py "$CONFIG" --work-dir "$WORK_DIR" \
     --cfg-options randomness.seed="$SEED"
 timed mpafer-test "$PY" tools/test.py "$CONFIG" \
     "$(cat "$WORK_DIR/last_checkpoint")" --work-dir "$WORK_DIR/test" \
     2>&1 | tee "$WORK_DIR/test.log"
-echo "[quickstart] test top-1 (chance 14.3): $(grep -o 'accuracy/top1: [0-9.]*' \
-    "$WORK_DIR/test.log" | tail -n 1 | cut -d' ' -f2) %"
+"$PY" tools/misc/quickstart_results.py "$WORK_DIR" --data "$DATA" \
+    --clip-log "${CLIP%.pt}.log" --seed "$SEED"

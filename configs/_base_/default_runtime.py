@@ -20,6 +20,10 @@ default_hooks = dict(
     # are corrupt or do not fit the model, classes, CLIP or optimizer.
     checkpoint_contract=dict(type='CheckpointContractHook'),
     visualization=dict(type='VisualizationHook', enable=False),
+    # Each evaluation's confusion matrix (PerClassAccuracy) as an image for
+    # the vis_backends below (vis_data/vis_image/val_confusion_matrix_3.png
+    # after epoch 3 with LocalVisBackend).
+    confusion_matrix=dict(type='ConfusionMatrixImageHook'),
 )
 
 env_cfg = dict(
@@ -28,6 +32,17 @@ env_cfg = dict(
     dist_cfg=dict(backend='nccl'),
 )
 
+# Where scalars (losses, accuracies), the confusion-matrix images and the
+# config go: LocalVisBackend writes <work_dir>/<time>/vis_data/. To also log
+# to TensorBoard or Weights & Biases, a config of yours sets
+#   _base_ = ['./mpafer_rafdb.py']
+#   visualizer = dict(vis_backends=[
+#       dict(type='LocalVisBackend'),
+#       dict(type='TensorboardVisBackend'),  # pip install tensorboard;
+#                                            # tensorboard --logdir work_dirs
+#       dict(type='WandbVisBackend',         # pip install wandb; wandb login
+#            init_kwargs=dict(project='mpafer')),
+#   ])
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(type='UniversalVisualizer', vis_backends=vis_backends)
 

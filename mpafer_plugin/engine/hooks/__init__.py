@@ -1,10 +1,12 @@
 from .checkpoint_contract_hook import CheckpointContractHook
 from .class_names_check_hook import ClassNamesCheckHook
+from .confusion_matrix_image_hook import ConfusionMatrixImageHook
 from .epoch_seed_hook import EpochSeedHook
 from .epoch_timing_hook import EpochTimingHook
 from .prototype_hook import PrototypeHook
 
 __all__ = [
-    'CheckpointContractHook', 'ClassNamesCheckHook', 'EpochSeedHook',
-    'EpochTimingHook', 'PrototypeHook'
+    'CheckpointContractHook', 'ClassNamesCheckHook',
+    'ConfusionMatrixImageHook', 'EpochSeedHook', 'EpochTimingHook',
+    'PrototypeHook'
 ]

@@ -8,6 +8,7 @@ from mmengine.logging import MMLogger
 from mmpretrain.models.classifiers import ImageClassifier
 from mmpretrain.registry import MODELS
 
+from ...utils.progress import progress_bar
 from ..utils.clip_loader import load_clip
 from ..utils.state_contract import (CheckpointMismatchError,
                                     frozen_parameter_names,
@@ -133,18 +134,19 @@ class MPAFER(ImageClassifier):
         shape = (len(classes), self.backbone.embed_dim)
         sums = torch.zeros(shape, device=device, dtype=torch.float64)
         counts = torch.zeros(len(classes), device=device, dtype=torch.float64)
-        logger = MMLogger.get_current_instance()
-        total, done, was_training = len(dataloader), 0, self.training
+        progress = progress_bar(len(dataloader), 'Prototypes (batches)',
+                                'current') if is_main_process() else None
+        was_training = self.training
         self.eval()
-        for done, batch in enumerate(dataloader, 1):
+        for batch in dataloader:
             data = self.data_preprocessor(batch, False)
             _, feats = self.backbone(data['inputs'], use_prompts=False)
             labels = torch.cat([s.gt_label for s in data['data_samples']])
             labels = labels.to(device)
             sums.index_add_(0, labels, feats.double())
             counts.index_add_(0, labels, torch.ones_like(sums[labels, 0]))
-            if is_main_process() and done % max(total // 10, 1) == 0:
-                logger.info(f'Prototypes: {done}/{total} batches encoded.')
+            if progress is not None:
+                progress.update()
         self.train(was_training)
         all_reduce(sums, op='sum')
         all_reduce(counts, op='sum')

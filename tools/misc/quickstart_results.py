@@ -1,0 +1,134 @@
+"""Gather a tools/quickstart.sh run into one results file.
+
+Usage: python tools/misc/quickstart_results.py WORK_DIR --data DATA_ROOT
+       --clip-log CLIP_LOG [--seed N] [--out WORK_DIR/results.json]
+
+Reads what the run left: WORK_DIR/steps.json (each step's wall and CPU time,
+from tools/misc/timed.py), the CLIP pretraining log (its last contrastive
+loss; left out when an earlier run made the CLIP without a log), the
+training's validation scalars and log (WORK_DIR/<time>/vis_data/
+scalars.json, WORK_DIR/<time>/<time>.log: prototypes computed or read from
+the cache) and the test's metrics (WORK_DIR/test/<time>/<time>.json), and
+writes them as one JSON file. Copied to docs/results/quickstart.json, it is
+what tools/misc/update_readme.py writes into the README's quick-start table.
+Prints the test top-1.
+"""
+import argparse
+import glob
+import json
+import os
+import os.path as osp
+import platform
+import re
+import subprocess
+from datetime import datetime, timezone
+
+TOP1 = 'accuracy/top1'
+MEAN_CLASS = 'per_class_acc/mean'
+
+
+def read_json_lines(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def newest(pattern):
+    """The newest file matching ``pattern``; names the pattern if none."""
+    paths = sorted(glob.glob(pattern))
+    if not paths:
+        raise FileNotFoundError(f'no file matches {pattern}')
+    return paths[-1]
+
+
+def training_run(work_dir):
+    """``([(epoch, top-1)], prototypes)`` of the newest training run in
+    ``work_dir``; ``prototypes`` is ``'cache'`` when PrototypeHook read them
+    from its cache, else ``'computed'``."""
+    scalars = newest(osp.join(work_dir, '2*', 'vis_data', 'scalars.json'))
+    run_dir = osp.dirname(osp.dirname(scalars))
+    log = osp.join(run_dir, osp.basename(run_dir) + '.log')
+    with open(log) as f:
+        cached = 'PrototypeHook: loaded cached prototypes' in f.read()
+    curve = [(row['step'], row[TOP1]) for row in read_json_lines(scalars)
+             if TOP1 in row]
+    return curve, 'cache' if cached else 'computed'
+
+
+def test_metrics(test_dir):
+    path = newest(osp.join(test_dir, '2*', '2*.json'))
+    rows = [row for row in read_json_lines(path) if TOP1 in row]
+    if not rows:
+        raise ValueError(f'{path}: no {TOP1} in the test log')
+    return rows[-1]
+
+
+def last_clip_loss(log):
+    """The last ``contrastive loss X`` of tools/pretrain_synthetic_clip.py."""
+    with open(log) as f:
+        found = re.findall(r'epoch (\d+)/\d+\s+contrastive loss ([0-9.]+)',
+                           f.read())
+    if not found:
+        raise ValueError(f'{log}: no "epoch N/M  contrastive loss X" line')
+    return dict(
+        epochs=int(found[-1][0]), final_contrastive_loss=float(found[-1][1]))
+
+
+def split_sizes(data_root):
+    """Images per split of a RAF-DB-layout list file."""
+    sizes = dict(train=0, test=0)
+    with open(osp.join(data_root, 'EmoLabel', 'list_patition_label.txt')) as f:
+        for line in f:
+            if line.strip():
+                sizes['train' if line.startswith('train') else 'test'] += 1
+    return sizes
+
+
+def git_commit():
+    try:
+        return subprocess.run(['git', 'describe', '--always', '--dirty'],
+                              capture_output=True,
+                              text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('work_dir')
+    parser.add_argument('--data', required=True)
+    parser.add_argument('--clip-log', required=True)
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--out', help='default: WORK_DIR/results.json')
+    args = parser.parse_args(argv)
+
+    with open(osp.join(args.work_dir, 'steps.json')) as f:
+        steps = json.load(f)
+    curve, prototypes = training_run(args.work_dir)
+    test = test_metrics(osp.join(args.work_dir, 'test'))
+    results = dict(
+        command='bash tools/quickstart.sh',
+        date=datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
+        commit=git_commit(),
+        machine=dict(cpus=os.cpu_count(), platform=platform.platform()),
+        seed=args.seed,
+        steps=steps,
+        data=split_sizes(args.data),
+        clip=(last_clip_loss(args.clip_log)
+              if osp.exists(args.clip_log) else None),
+        train=dict(
+            epochs=len(curve),
+            prototypes=prototypes,
+            val_top1=[top1 for _, top1 in curve]),
+        test=dict(top1=test[TOP1], mean_class_accuracy=test.get(MEAN_CLASS)),
+    )
+    out = args.out or osp.join(args.work_dir, 'results.json')
+    with open(out, 'w') as f:
+        json.dump(results, f, indent=2)
+        f.write('\n')
+    print(f'[quickstart] results in {out}; test top-1 (chance 14.3): '
+          f'{test[TOP1]:.1f} %')
+
+
+if __name__ == '__main__':
+    main()
