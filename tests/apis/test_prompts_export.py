@@ -129,7 +129,8 @@ def test_code_in_an_old_export_never_runs_through_any_entry_point(
         infer([image, '--prompts', path, '--no-detect', '--out',
                str(tmp_path / 'infer')])
     from tools.visualize_similarity import main as visualize
-    visualize([config, path, image, '--out', str(tmp_path / 'map.png')])
+    visualize([config, path, image, '--no-detect', '--out',
+               str(tmp_path / 'map.png')])
     export(config, path, str(tmp_path / 'new.pth'))  # the safe re-export
     assert 'config_json' in torch.load(tmp_path / 'new.pth')['meta']
     cfg = quickstart_cfg(tmp_path / 'work', synthetic_rafdb)
