@@ -43,7 +43,10 @@ def test_bf16_autocast_steps_on_cpu(tmp_path):
     for _ in range(2):
         log_vars = model.train_step(batch(), optim_wrapper)
         assert all(torch.isfinite(v) for v in log_vars.values()), log_vars
-    assert block_dtypes == [torch.bfloat16] * 2  # autocast really on
+    # autocast really on (the attention-layout choice also runs block 0,
+    # timing each layout once, so there are more calls than steps)
+    assert len(block_dtypes) >= 2
+    assert set(block_dtypes) == {torch.bfloat16}
     for name, param in model.named_parameters():
         assert param.dtype == torch.float32, name
         if param.requires_grad:
