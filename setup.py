@@ -32,6 +32,7 @@ setup(
         'mmengine>=0.10.7,<0.11',
         'mmpretrain>=1.2.0,<1.3',
         'open_clip_torch>=3.0,<4',
+        'safetensors',  # CLIP weights in .safetensors files
         'numpy',
         'Pillow',
         # 4.x wheels ship the Haar face cascades (5.x wheels do not)

@@ -97,3 +97,19 @@ def test_bf16_config_holds_clip_in_bf16_under_bf16_autocast():
     model = MODELS.build(cfg.model)
     assert model.backbone.visual.proj.dtype == torch.bfloat16
     assert model.head.context.dtype == torch.float32
+
+
+def test_schedule_clips_the_gradient_norm():
+    """A gradient spike moves the prompts by at most lr x max_norm in one
+    SGD step (the first, where momentum adds nothing yet)."""
+    from mmengine.optim import build_optim_wrapper
+    cfg = load('mpafer_rafdb.py')
+    assert cfg.optim_wrapper.clip_grad == dict(max_norm=1.0, norm_type=2)
+    model = torch.nn.Linear(50, 2, bias=False)
+    torch.nn.init.zeros_(model.weight)
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    model.weight.grad = torch.full_like(model.weight, 1000.0)
+    optim_wrapper.step()
+    moved = model.weight.detach().norm().item()
+    assert moved == pytest.approx(cfg.optim_wrapper.optimizer.lr * 1.0,
+                                  rel=1e-4)

@@ -1,6 +1,6 @@
 """Generate the hard-prompt descriptions file from any OpenAI-compatible LLM.
 
-For every class and granularity this asks the paper's question (METHOD.md
+For every class and granularity this asks the paper's question (docs/method.md
 §2: "What are the most useful visual features to distinguish the facial
 expression of [class]?"), narrowed to that granularity, and writes the
 descriptions file that the configs read (``model.head.descriptions``)::

@@ -8,7 +8,7 @@ Usage:
 
 CHECKPOINT is a training checkpoint or a prompts-only export.
 
-The title gives the class, its probability, S_g and S_l (METHOD.md §4)
+The title gives the class, its probability, S_g and S_l (docs/method.md §4)
 and the predicted class; the colours span the map's own minimum (blue) to
 maximum (red). The PNG is PX pixels wide (default 448) and PX +
 64 high (the title band).

@@ -3,7 +3,7 @@
 For the image's patches ``z^l_i`` and a class text ``θ(t_c)`` the map is
 ``cos(z^l_i, θ(t_c))`` on the patch grid, computed by
 :meth:`MPAHead.patch_text_similarity` and :meth:`MPAHead.top_patches`, the
-very methods the logits use (METHOD.md §4), so the ``k`` patches it marks
+very methods the logits use (docs/method.md §4), so the ``k`` patches it marks
 are those behind ``S_l``.
 """
 from dataclasses import dataclass

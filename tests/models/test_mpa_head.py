@@ -214,3 +214,44 @@ def test_shipped_descriptions_cover_eight_classes_and_fit_context():
     with warnings.catch_warnings():
         warnings.simplefilter('error')  # no prompt may be truncated
         tokenize(texts)
+
+
+@pytest.mark.parametrize('kwargs, key', [
+    (dict(logit_scale=0.0), 'model.head.logit_scale=0.0'),
+    (dict(logit_scale=-100.0), 'model.head.logit_scale=-100.0'),
+    (dict(token_align_loss=dict(type='TokenAlignmentLoss', temperature=0)),
+     'model.head.token_align_loss: temperature must be > 0'),
+    (dict(prompt_align_loss=dict(type='PromptAlignmentLoss',
+                                 mode='contrastive', temperature=0.0)),
+     'model.head.prompt_align_loss: temperature must be > 0'),
+    (dict(loss=dict(type='CrossEntropyLoss', loss_weight=0.0),
+          token_align_loss=dict(type='TokenAlignmentLoss', loss_weight=0),
+          prompt_align_loss=None,
+          prototype_align_loss=dict(type='PrototypeAlignmentLoss',
+                                    loss_weight=0.0)),
+     'model.head.loss.loss_weight'),
+])
+def test_configs_that_train_nothing_are_refused_naming_the_key(
+        tiny_clip, kwargs, key):
+    with pytest.raises(ValueError) as info:
+        make_head(tiny_clip, **kwargs)
+    assert key in str(info.value)
+
+
+def test_one_non_zero_loss_weight_is_enough(tiny_clip):
+    make_head(tiny_clip, loss=dict(type='CrossEntropyLoss', loss_weight=0.0),
+              token_align_loss=None, prompt_align_loss=None)
+
+
+def test_non_finite_prototypes_are_refused(tiny_clip):
+    head = make_head(tiny_clip)
+    protos = torch.randn(7, 64)
+    protos[3, 0] = float('nan')
+    with pytest.raises(ValueError, match=r'NaN/inf for classes \[3\]'):
+        head.set_prototypes(protos)
+
+
+def test_text_tower_stays_in_eval_mode(tiny_clip):
+    head = make_head(tiny_clip).train()
+    assert head.training and not head.text_encoder.training
+    assert not any(m.training for m in head.text_encoder.modules())

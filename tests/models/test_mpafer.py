@@ -167,6 +167,19 @@ def test_local_checkpoint_file_is_loaded(tmp_path, tiny_clip):
         assert torch.equal(value, loaded.state_dict()[key]), key
 
 
+def test_log_says_frozen_weights_come_from_a_full_checkpoint():
+    """A full checkpoint's CLIP replaces the random weights built from a
+    spec without ``pretrained``, and the log says so."""
+    from ..datasets.fixtures import captured_log
+    state = build_model().state_dict()
+    with captured_log() as log:
+        model = build_model()
+        model.load_state_dict(state)
+    text = log.getvalue()
+    assert 'random initialisation' in text
+    assert 'Frozen CLIP weights loaded from the checkpoint' in text
+
+
 def test_non_finite_loss_stops_before_the_update():
     model = build_model(prototype_align_loss=None)
     optim = build_optim_wrapper(
@@ -174,11 +187,49 @@ def test_non_finite_loss_stops_before_the_update():
     model.head.logit_scale = float('nan')
     before = {n: p.detach().clone() for n, p in model.named_parameters()
               if p.requires_grad}
-    with pytest.raises(FloatingPointError, match=r'loss_cls=nan'):
+    with pytest.raises(FloatingPointError,
+                       match=r'loss_cls=nan.*head.logit_scale=nan'):
         model.train_step(batch(), optim)
     for name, param in model.named_parameters():
         if param.requires_grad:
             assert torch.equal(param, before[name]), name
+
+
+def test_nan_prototypes_are_blamed_not_the_learning_rate():
+    model = build_model()
+    optim = build_optim_wrapper(
+        model, dict(optimizer=dict(type='SGD', lr=0.1)))
+    model.head.prototypes.normal_()[2] = float('nan')  # e.g. a bad cache
+    model.head.prototypes_ready.fill_(True)
+    with pytest.raises(FloatingPointError) as info:
+        model.train_step(batch(), optim)
+    message = str(info.value)
+    assert 'loss_proto_align=nan' in message
+    assert 'prototypes of L_v hold NaN/inf (classes [2])' in message
+    assert 'learning rate' not in message
+
+
+def test_temperature_zero_set_after_build_is_named():
+    model = build_model(prototype_align_loss=None)
+    optim = build_optim_wrapper(
+        model, dict(optimizer=dict(type='SGD', lr=0.1)))
+    model.head.token_align_loss.temperature = 0.0
+    with pytest.raises(FloatingPointError) as info:
+        model.train_step(batch(), optim)
+    message = str(info.value)
+    assert 'head.token_align_loss.temperature=0.0 (must be > 0)' in message
+    assert 'learning rate' not in message
+
+
+def test_every_frozen_part_stays_in_eval_mode():
+    model = build_model().train()
+    frozen = [name for name, module in model.named_modules()
+              if any(True for _ in module.parameters()) and not any(
+                  p.requires_grad for p in module.parameters())]
+    assert 'backbone.visual' in frozen and 'head.text_encoder' in frozen
+    for name, module in model.named_modules():
+        if name in frozen:
+            assert not module.training, name
 
 
 @pytest.mark.parametrize('precision, half, atol', [

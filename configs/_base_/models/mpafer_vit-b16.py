@@ -30,9 +30,10 @@ model = dict(
         token_align_loss=dict(
             type='TokenAlignmentLoss', pooling='mean', temperature=0.07,
             loss_weight=1.0),
+        # L1 distance per class (sum over D), mean over classes
         prompt_align_loss=dict(
             type='PromptAlignmentLoss', mode='l1', target='mean',
-            loss_weight=1.0),
+            reduction='norm', loss_weight=1.0),
         # gamma = 1
         prototype_align_loss=dict(
             type='PrototypeAlignmentLoss', mode='cosine', loss_weight=1.0),

@@ -1,8 +1,17 @@
 # The paper's schedule: SGD lr 0.032, cosine, 120 epochs, batch 32.
 # Momentum 0.9, weight decay 5e-4 and 1 warm-up epoch are assumptions
-# (METHOD.md section 5).
+# (docs/method.md §5).
+#
+# clip_grad: the L2 norm of the gradient of all prompts together is clipped
+# to 1.0 (MMEngine's OptimWrapper; the log shows it as grad_norm). With the
+# logit scale of 100 a few steps can otherwise move the shared context by
+# whole units (2.95 per element in 3 steps at lr 0.032, no warm-up), far
+# beyond the 0.02 of its init; clipped, one SGD step moves the prompts by at
+# most lr x 1.0 in L2 (x 10 with momentum 0.9). `clip_grad=None` turns it
+# off; docs/method.md gives the quick start with and without it.
 optim_wrapper = dict(
-    optimizer=dict(type='SGD', lr=0.032, momentum=0.9, weight_decay=5e-4))
+    optimizer=dict(type='SGD', lr=0.032, momentum=0.9, weight_decay=5e-4),
+    clip_grad=dict(max_norm=1.0, norm_type=2))
 
 param_scheduler = [
     dict(

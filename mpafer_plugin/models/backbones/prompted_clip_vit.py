@@ -16,7 +16,7 @@ class PromptedCLIPViT(BaseModule):
 
     Layer ``k < K`` sees ``[x_cls, x_1..x_N, P_k]`` (``P_k``: ``N_p × W``,
     initialised ``N(0, std²)``); its prompt outputs are dropped, so prompts
-    never travel between layers (METHOD.md §3). With ``num_prompts=0`` or
+    never travel between layers (docs/method.md §3). With ``num_prompts=0`` or
     ``prompt_depth=0`` the output equals open_clip's ``encode_image``.
 
     The CLIP weights come either from ``clip_model`` (an open_clip model

@@ -1,5 +1,6 @@
 """The MPA-FER classifier: one frozen CLIP shared by backbone and head."""
-from typing import Dict, Optional, Tuple
+import math
+from typing import Dict, List, Optional, Tuple
 
 import torch
 from mmengine.logging import MMLogger
@@ -24,7 +25,7 @@ class MPAFER(ImageClassifier):
     export, see :mod:`mpafer_plugin.apis.prompts_export`) loads too: the
     frozen weights are kept as the CLIP spec loaded them.
 
-    Loss: ``L = CE + β (L_ta + L_pa) + γ L_v`` (METHOD.md §5), the terms
+    Loss: ``L = CE + β (L_ta + L_pa) + γ L_v`` (docs/method.md §5), the terms
     being computed by the head.
 
     Args:
@@ -61,12 +62,54 @@ class MPAFER(ImageClassifier):
                    if name != 'loss' and not torch.isfinite(value)]
             values = ', '.join(f'{name}={log_vars[name].item()}'
                                for name in bad)
+            causes = self.non_finite_causes()
+            advice = ('Cause: ' + '; '.join(causes) if causes else
+                      'No NaN/inf in the prototypes, the frozen weights or '
+                      'the settings: resume from the last checkpoint with a '
+                      'lower learning rate, or fp32/bf16 instead of fp16.')
             raise FloatingPointError(
                 f'MPA-FER: non-finite loss term(s) {values}. Training stopped '
                 f'before this update: the parameters and the checkpoints in '
-                f'the work dir are intact. Resume from the last one with a '
-                f'lower learning rate, or fp32/bf16 instead of fp16.')
+                f'the work dir are intact. {advice}')
         return loss, log_vars
+
+    def non_finite_causes(self) -> List[str]:
+        """What, other than the learning rate, makes a loss NaN or
+        infinite, where it can be seen: NaN/inf class prototypes, frozen
+        weights or trainable tensors, and a temperature or logit scale that
+        is not a positive finite number."""
+        causes = []
+        prototypes = getattr(self.head, 'prototypes', None)
+        if prototypes is not None and not torch.isfinite(prototypes).all():
+            classes = (~torch.isfinite(prototypes)).any(-1).nonzero()
+            causes.append(
+                f'the class prototypes of L_v hold NaN/inf (classes '
+                f'{classes.flatten().tolist()}): they came from a prototype '
+                f'cache or checkpoint; delete the cache file (PrototypeHook '
+                f'logs its path) and train again to recompute them')
+        for name, module in self.named_modules():
+            value = getattr(module, 'temperature', None)
+            if isinstance(value, (int, float)) and not (
+                    value > 0 and math.isfinite(value)):
+                causes.append(f'{name}.temperature={value} (must be > 0)')
+        scale = getattr(self.head, 'logit_scale', None)
+        if isinstance(scale, (int, float)) and not (
+                scale > 0 and math.isfinite(scale)):
+            causes.append(f'head.logit_scale={scale} (must be > 0)')
+        bad = {True: [], False: []}  # requires_grad -> names
+        for name, param in self.named_parameters():
+            if not torch.isfinite(param).all():
+                bad[param.requires_grad].append(name)
+        if bad[False]:
+            causes.append(f'frozen CLIP weights hold NaN/inf '
+                          f'({bad[False][:4]}): the CLIP weight file or the '
+                          f'checkpoint is damaged')
+        if bad[True]:
+            causes.append(f'trainable tensors already hold NaN/inf '
+                          f'({bad[True]}): an earlier update diverged; '
+                          f'resume from an earlier checkpoint with a lower '
+                          f'learning rate')
+        return causes
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         self._fill_frozen_weights(state_dict, prefix)
@@ -79,7 +122,12 @@ class MPAFER(ImageClassifier):
         alone so that a truncated one is still reported."""
         frozen = [name for name, param in self.named_parameters()
                   if not param.requires_grad]
-        if not frozen or any(prefix + name in state_dict for name in frozen):
+        if not frozen:
+            return
+        if any(prefix + name in state_dict for name in frozen):
+            MMLogger.get_current_instance().info(
+                'Frozen CLIP weights loaded from the checkpoint (they replace '
+                'those the CLIP spec built).')
             return
         trainable = {name for name, param in self.named_parameters()
                      if param.requires_grad}

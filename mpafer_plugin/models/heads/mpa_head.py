@@ -1,5 +1,5 @@
 """MPA-FER head: soft text prompts, hard-prompt alignment and the
-cross-modal global-local classifier (METHOD.md §2, §4, §5)."""
+cross-modal global-local classifier (docs/method.md §2, §4, §5)."""
 import functools
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -16,8 +16,23 @@ from ..utils.hard_prompts import (DEFAULT_DESCRIPTIONS, build_hard_prompts,
                                   load_descriptions)
 
 
-def _build_optional(cfg: Optional[dict]) -> Optional[nn.Module]:
-    return None if cfg is None else MODELS.build(cfg)
+def _build_optional(cfg: Optional[dict], key: str) -> Optional[nn.Module]:
+    """Build a loss config, or ``None``; an error names the config key."""
+    if cfg is None:
+        return None
+    try:
+        return MODELS.build(cfg)
+    except ValueError as err:
+        raise ValueError(f'{key}: {err}') from err
+
+
+def check_logit_scale(logit_scale: float, key: str) -> None:
+    """Refuse ``s ≤ 0``: the logits would be all zero (no gradient, every
+    class tied) or ranked backwards."""
+    if not logit_scale > 0:
+        raise ValueError(f'{key}={logit_scale!r}: the logit scale must be '
+                         f'> 0 (0 ties every class, a negative one ranks '
+                         f'them backwards).')
 
 
 def _autocast_off(method):
@@ -118,6 +133,7 @@ class MPAHead(ClsHead):
         self.local_weight = local_weight
         self.logit_scale = (clip_model.logit_scale.exp().item()
                             if logit_scale is None else logit_scale)
+        check_logit_scale(self.logit_scale, 'model.head.logit_scale')
 
         width = self.text_encoder.width
         shape = ((self.num_classes, num_context, width)
@@ -133,9 +149,13 @@ class MPAHead(ClsHead):
                 'model.head.classnames'),
             persistent=False)
 
-        self.token_align_loss = _build_optional(token_align_loss)
-        self.prompt_align_loss = _build_optional(prompt_align_loss)
-        self.prototype_align_loss = _build_optional(prototype_align_loss)
+        self.token_align_loss = _build_optional(
+            token_align_loss, 'model.head.token_align_loss')
+        self.prompt_align_loss = _build_optional(
+            prompt_align_loss, 'model.head.prompt_align_loss')
+        self.prototype_align_loss = _build_optional(
+            prototype_align_loss, 'model.head.prototype_align_loss')
+        self._check_something_is_trained()
         if self.token_align_loss or self.prompt_align_loss:
             self._register_hard_prompts(hard_prompt_variant, descriptions,
                                         granularities)
@@ -167,6 +187,27 @@ class MPAHead(ClsHead):
             persistent=False)
         self.register_buffer('hard_labels', torch.tensor(labels),
                              persistent=False)
+
+    def _check_something_is_trained(self) -> None:
+        """Refuse a head whose every loss term has weight 0 (or is off):
+        the prompts would never move."""
+        terms = dict(loss=self.loss_module,
+                     token_align_loss=self.token_align_loss,
+                     prompt_align_loss=self.prompt_align_loss,
+                     prototype_align_loss=self.prototype_align_loss)
+        weights = {f'model.head.{key}.loss_weight':
+                   getattr(module, 'loss_weight', 1.0)
+                   for key, module in terms.items() if module is not None}
+        if not any(weights.values()):
+            raise ValueError(
+                f'Every loss term has weight 0 ({weights}): nothing would be '
+                f'trained. Give at least one a non-zero loss_weight.')
+
+    def train(self, mode: bool = True) -> 'MPAHead':
+        """Set the train mode; the frozen text tower stays in eval."""
+        super().train(mode)
+        self.text_encoder.eval()
+        return self
 
     # -- parameters and frozen constants ----------------------------------
     def init_weights(self) -> None:
@@ -207,6 +248,11 @@ class MPAHead(ClsHead):
         if prototypes.shape != self.prototypes.shape:
             raise ValueError(f'prototypes of shape {tuple(prototypes.shape)}'
                              f', expected {tuple(self.prototypes.shape)}.')
+        if not torch.isfinite(prototypes).all():
+            classes = (~torch.isfinite(prototypes)).any(-1).nonzero()
+            raise ValueError(f'prototypes hold NaN/inf for classes '
+                             f'{classes.flatten().tolist()} (a class with no '
+                             f'image, or a damaged cache).')
         self.prototypes.copy_(prototypes)
         self.prototypes_ready.fill_(True)
 

@@ -1,8 +1,10 @@
-"""Prototype-guided visual alignment ``L_v`` (METHOD.md §3)."""
+"""Prototype-guided visual alignment ``L_v`` (docs/method.md)."""
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmpretrain.registry import MODELS
+
+from .l1_distance import L1_REDUCTIONS, l1_distance
 
 
 @MODELS.register_module()
@@ -11,17 +13,24 @@ class PrototypeAlignmentLoss(nn.Module):
     feature towards the frozen-CLIP prototype of its class.
 
     Args:
-        mode (str): ``M``: ``'cosine'`` (``1 − cos``) or ``'l1'`` (mean
-            absolute difference of L2-normalised features). Defaults to
-            ``'cosine'``.
+        mode (str): ``M``: ``'cosine'`` (``1 − cos``) or ``'l1'`` (the L1
+            distance of L2-normalised features). Defaults to ``'cosine'``.
+        reduction (str): ``'l1'`` mode's ``'norm'`` (``‖ẑ − p̂‖₁``, summed
+            over the ``D`` dimensions) or ``'mean'`` (divided by ``D``).
+            Defaults to ``'norm'``.
         loss_weight (float): ``γ``. Defaults to 1.0.
     """
 
-    def __init__(self, mode: str = 'cosine', loss_weight: float = 1.0):
+    def __init__(self, mode: str = 'cosine', reduction: str = 'norm',
+                 loss_weight: float = 1.0):
         super().__init__()
         if mode not in ('cosine', 'l1'):
             raise ValueError(f"mode must be 'cosine' or 'l1', got {mode!r}.")
+        if reduction not in L1_REDUCTIONS:
+            raise ValueError(f'reduction must be one of {L1_REDUCTIONS}, '
+                             f'got {reduction!r}.')
         self.mode = mode
+        self.reduction = reduction
         self.loss_weight = loss_weight
 
     def forward(self, global_feats: torch.Tensor, prototypes: torch.Tensor,
@@ -37,5 +46,5 @@ class PrototypeAlignmentLoss(nn.Module):
         if self.mode == 'cosine':
             loss = (1 - (z * p).sum(-1)).mean()
         else:
-            loss = F.l1_loss(z, p)
+            loss = l1_distance(z, p, self.reduction).mean()
         return self.loss_weight * loss

@@ -1,14 +1,28 @@
 """The soft–hard contrastive form shared by the token- and prompt-level
-alignments (METHOD.md §2)."""
+alignments (docs/method.md, "Soft–hard alignment")."""
 import torch
 import torch.nn.functional as F
+
+from .class_mean import class_mean
+
+
+def check_temperature(temperature: float) -> None:
+    """Refuse ``τ ≤ 0``: the cosines are divided by it (``τ = 0`` gives a
+    NaN loss, ``τ < 0`` rewards the wrong class)."""
+    if not temperature > 0:
+        raise ValueError(f'temperature must be > 0, got {temperature!r}: '
+                         f'the cosines are divided by it (0 gives NaN, a '
+                         f'negative one pushes each prompt away from its '
+                         f'class).')
 
 
 def soft_hard_contrastive(soft: torch.Tensor, hard: torch.Tensor,
                           hard_labels: torch.Tensor,
                           temperature: float) -> torch.Tensor:
-    """``−mean_h log P(y_h | h)`` with
-    ``P(d | h) = exp(cos(s_d, h)/τ) / Σ_c exp(cos(s_c, h)/τ)``.
+    """``(1/C) Σ_c (1/P_c) Σ_{h: y_h = c} −log P(c | h)`` with
+    ``P(d | h) = exp(cos(s_d, h)/τ) / Σ_c exp(cos(s_c, h)/τ)``: averaged
+    within each class, then over classes, so that a class with more hard
+    prompts does not weigh more.
 
     Args:
         soft: ``(C, D)`` one soft-prompt vector per class.
@@ -20,4 +34,6 @@ def soft_hard_contrastive(soft: torch.Tensor, hard: torch.Tensor,
         Scalar loss.
     """
     logits = F.normalize(hard, dim=-1) @ F.normalize(soft, dim=-1).t()
-    return F.cross_entropy(logits / temperature, hard_labels)
+    per_prompt = F.cross_entropy(logits / temperature, hard_labels,
+                                 reduction='none')
+    return class_mean(per_prompt, hard_labels)

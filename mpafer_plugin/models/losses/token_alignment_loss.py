@@ -1,22 +1,25 @@
-"""Token-level soft–hard alignment ``L_ta`` (METHOD.md §2)."""
+"""Token-level soft–hard alignment ``L_ta`` (docs/method.md)."""
 import torch
 import torch.nn as nn
 from mmpretrain.registry import MODELS
 
-from .soft_hard_contrastive import soft_hard_contrastive
+from .soft_hard_contrastive import check_temperature, soft_hard_contrastive
 
 
 @MODELS.register_module()
 class TokenAlignmentLoss(nn.Module):
     """Contrast pooled soft- and hard-prompt token embeddings *before* the
     text encoder:
-    ``L_ta = −(1/H) Σ_h log softmax_c(cos(s_c, h_h)/τ)[y_h]``.
+    ``L_ta = −(1/C) Σ_c (1/P_c) Σ_{h: y_h = c} log softmax_d(cos(s_d,
+    h_h)/τ)[c]``: averaged over the ``P_c`` hard prompts of each class
+    first, then over the classes, so that every class weighs the same
+    whatever its number of descriptions.
 
     Args:
         pooling (str): how a prompt's content tokens (all but start/end of
             text and padding) become one vector: ``'mean'`` or ``'max'``
             (element-wise). Defaults to ``'mean'``.
-        temperature (float): ``τ``. Defaults to 0.07.
+        temperature (float): ``τ``, ``> 0``. Defaults to 0.07.
         loss_weight (float): the term's weight (part of ``β``).
     """
 
@@ -26,6 +29,7 @@ class TokenAlignmentLoss(nn.Module):
         if pooling not in ('mean', 'max'):
             raise ValueError(f"pooling must be 'mean' or 'max', got "
                              f'{pooling!r}.')
+        check_temperature(temperature)
         self.pooling = pooling
         self.temperature = temperature
         self.loss_weight = loss_weight

@@ -2,10 +2,18 @@
 
 A CLIP spec is a dict ``dict(model_name=..., pretrained=...,
 precision='fp32')`` where ``pretrained`` is an open_clip tag (``'openai'``,
-``'laion2b_s34b_b88k'``…), a local checkpoint file, or ``None`` for random
+``'laion2b_s34b_b88k'``…), a local weight file or Hugging Face snapshot
+folder (every format :mod:`.clip_weights` reads: OpenAI's TorchScript
+release, state-dict pickles, ``.safetensors``), or ``None`` for random
 weights, and ``precision`` (``'fp32'``, ``'fp16'``, ``'bf16'``) the storage
 type of the frozen weights. The returned model is in eval mode with every
 parameter frozen (``requires_grad=False``).
+
+OpenAI's weights need QuickGELU (``ViT-B-16-quickgelu``): a tag or a file
+that says what it was trained with (OpenAI's archive, a snapshot's
+``open_clip_config.json``) is refused with an architecture that differs; a
+file that says nothing but whose name says ``openai`` gets a warning with a
+non-QuickGELU architecture.
 
 Importing this module also registers the small architectures shipped in
 ``mpafer_plugin/resources/open_clip_configs`` (``mpafer-tiny-vit``: width 64,
@@ -15,11 +23,14 @@ used by the tests and the offline quick start.
 """
 import os
 import os.path as osp
+import warnings
 from typing import Optional
 
 import open_clip
 import torch.nn as nn
 from mmengine.logging import MMLogger
+
+from .clip_weights import CLIPWeights, read_clip_weights
 
 CONFIG_DIR = osp.join(
     osp.dirname(osp.dirname(osp.dirname(__file__))), 'resources',
@@ -37,7 +48,7 @@ def _check_spec(model_name: str, pretrained: Optional[str]) -> None:
                  if model_name.split('-')[0].lower() in m.lower()][:12]
         raise ValueError(f'Unknown open_clip model_name {model_name!r}. '
                          f'Similar names: {close}')
-    if pretrained is None or osp.isfile(pretrained):
+    if pretrained is None or osp.exists(pretrained):
         return
     tags = open_clip.list_pretrained_tags_by_model(model_name)
     looks_like_path = (os.sep in pretrained
@@ -50,15 +61,68 @@ def _check_spec(model_name: str, pretrained: Optional[str]) -> None:
         raise ValueError(f'{pretrained!r} is neither a file nor an open_clip '
                          f'tag of {model_name!r}; its tags are {tags}.')
     tag_cfg = open_clip.get_pretrained_cfg(model_name, pretrained)
-    model_cfg = open_clip.get_model_config(model_name)
-    if tag_cfg.get('quick_gelu', False) != model_cfg.get('quick_gelu', False):
+    _check_quick_gelu(model_name, tag_cfg.get('quick_gelu', False),
+                      f'open_clip tag {pretrained!r}')
+
+
+def _builds_quick_gelu(model_name: str) -> bool:
+    return bool(open_clip.get_model_config(model_name).get('quick_gelu',
+                                                           False))
+
+
+def _check_quick_gelu(model_name: str, trained_with: bool,
+                      weights: str) -> None:
+    """Refuse weights trained with another activation than ``model_name``
+    builds (GELU vs QuickGELU): the features would silently degrade."""
+    builds = _builds_quick_gelu(model_name)
+    if trained_with == builds:
+        return
+    fix = (model_name + '-quickgelu' if trained_with else
+           model_name[:-len('-quickgelu')] if model_name.endswith(
+               '-quickgelu') else 'an architecture without QuickGELU')
+    raise ValueError(
+        f'{weights} was trained with quick_gelu={trained_with} but '
+        f'{model_name!r} builds quick_gelu={builds}: the features would '
+        f'silently degrade. Use {fix!r} (OpenAI weights need the '
+        f'-quickgelu architectures).')
+
+
+def _check_local_weights(model_name: str, weights: CLIPWeights) -> None:
+    """The QuickGELU check for a local file, and a warning when a file that
+    says nothing about it is named like OpenAI weights."""
+    if weights.quick_gelu is not None:
+        _check_quick_gelu(model_name, weights.quick_gelu,
+                          weights.describe())
+    elif ('openai' in osp.basename(osp.normpath(weights.path)).lower()
+          and not _builds_quick_gelu(model_name)):
+        message = (f'{weights.describe()}: the name says OpenAI weights, '
+                   f'which need QuickGELU, but {model_name!r} builds GELU; '
+                   f'use {model_name + "-quickgelu"!r} if they are.')
+        warnings.warn(message)
+        MMLogger.get_current_instance().warning(message)
+
+
+def _load_weights(model: nn.Module, model_name: str,
+                  weights: CLIPWeights) -> None:
+    """Copy ``weights`` into ``model`` (cast to its storage types), refusing
+    a state dict whose names or shapes differ, naming both sides."""
+    own = model.state_dict()
+    state_dict = dict(weights.state_dict)
+    scale = state_dict.get('logit_scale')
+    if scale is not None and scale.numel() == 1:  # 0-d or (1,) by version
+        state_dict['logit_scale'] = scale.reshape(own['logit_scale'].shape)
+    missing = sorted(set(own) - set(state_dict))
+    unexpected = sorted(set(state_dict) - set(own))
+    shapes = [f'{k}: file {tuple(state_dict[k].shape)}, model '
+              f'{tuple(v.shape)}' for k, v in own.items()
+              if k in state_dict and state_dict[k].shape != v.shape]
+    if missing or unexpected or shapes:
         raise ValueError(
-            f'open_clip tag {pretrained!r} was trained with '
-            f'quick_gelu={tag_cfg.get("quick_gelu", False)} but '
-            f'{model_name!r} builds quick_gelu='
-            f'{model_cfg.get("quick_gelu", False)}: the features would '
-            f'silently degrade. Use {model_name + "-quickgelu"!r} for '
-            f'OpenAI weights.')
+            f'{weights.describe()} does not fit open_clip {model_name!r}: '
+            f'{len(missing)} missing {missing[:5]}, {len(unexpected)} '
+            f'unexpected {unexpected[:5]}, {len(shapes)} of another shape '
+            f'{shapes[:5]}. Is it the weights of another architecture?')
+    model.load_state_dict(state_dict, strict=True)
 
 
 def load_clip(model_name: str,
@@ -69,8 +133,8 @@ def load_clip(model_name: str,
 
     Args:
         model_name: an open_clip architecture, e.g. ``'ViT-B-16-quickgelu'``.
-        pretrained: an open_clip tag, a local checkpoint path, or ``None``
-            for random weights.
+        pretrained: an open_clip tag, a local weight file or Hugging Face
+            snapshot folder, or ``None`` for random weights.
         cache_dir: where open_clip caches downloaded weights.
         precision: ``'fp32'``, or ``'fp16'`` / ``'bf16'`` to store the
             frozen weights of every linear, convolution, attention and
@@ -85,19 +149,31 @@ def load_clip(model_name: str,
     if precision not in PRECISIONS:
         raise ValueError(f'CLIP spec precision={precision!r}; expected one '
                          f'of {PRECISIONS}.')
-    logger = MMLogger.get_current_instance()
+    local = pretrained is not None and osp.exists(pretrained)
+    weights = None
+    if local:
+        weights = read_clip_weights(pretrained)
+        _check_local_weights(model_name, weights)
     try:
         model = open_clip.create_model(
-            model_name, pretrained=pretrained, cache_dir=cache_dir,
-            precision=precision)
+            model_name, pretrained=None if local else pretrained,
+            cache_dir=cache_dir, precision=precision)
     except RuntimeError as err:
-        if pretrained is not None and not osp.isfile(pretrained):
+        if pretrained is not None and not local:
             raise RuntimeError(
                 f'Could not fetch open_clip weights {model_name}/{pretrained} '
                 f'(offline?). Download them once and pass the local file as '
                 f'`pretrained`. Cause: {err}') from err
         raise
-    logger.info(f'Loaded CLIP {model_name} ({precision}) with weights '
-                f'{pretrained or "random (no pretrained weights)"}')
+    if weights is not None:
+        _load_weights(model, model_name, weights)
+        source = weights.describe()
+    elif pretrained is not None:
+        source = f'open_clip tag {pretrained!r}'
+    else:
+        source = ('random initialisation (no pretrained weights; a full '
+                  'checkpoint loaded later replaces them)')
+    MMLogger.get_current_instance().info(
+        f'Loaded CLIP {model_name} ({precision}) with weights {source}')
     model.eval().requires_grad_(False)
     return model

@@ -1,5 +1,5 @@
 """Hard prompts: fixed sentences from a template, a class name and the
-class's LLM-written descriptions (METHOD.md §2), and CLIP tokenisation.
+class's LLM-written descriptions (docs/method.md §2), and CLIP tokenisation.
 
 Template variants (the paper's hard-prompt ablation):
 
