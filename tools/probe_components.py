@@ -16,8 +16,9 @@ pipeline (no augmentation):
   ``S_g + λ S_l`` for several ``λ`` and ``k`` (post hoc, with the text
   features the checkpoint learnt), training-split accuracy (over-fitting),
   and for visual prompts: the prompt tokens' norm next to the image
-  tokens', the cosine between prompted and un-prompted ``z^g`` and a linear
-  probe on the prompted ``z^g``.
+  tokens', the cosine between prompted and un-prompted ``z^g`` (also with
+  random prompts of the learnt norm instead) and a linear probe on the
+  prompted ``z^g``.
 
 Writes one JSON (``--out``) and prints a summary.
 
@@ -139,7 +140,26 @@ def frozen_measures(cfg, model, train, val):
         zero_shot_S_l=size(s_l, val['labels']))
 
 
-def checkpoint_measures(model, train, val, lambdas, topks):
+@torch.no_grad()
+def random_prompt_drift(model, dataset, seed=0):
+    """Mean ``cos(z^g, frozen z^g)`` on ``dataset`` with the learnt prompts
+    replaced by random ones of the same per-token norm: how much any prompt
+    of that size rewrites the class token, whatever it learnt."""
+    prompts = model.backbone.prompts
+    learnt = prompts.detach().clone()
+    generator = torch.Generator().manual_seed(seed)
+    noise = torch.randn(learnt.shape, generator=generator)
+    prompts.copy_(F.normalize(noise, dim=-1) * learnt.norm(dim=-1,
+                                                           keepdim=True))
+    try:
+        feats = encode(model, dataset)
+    finally:
+        prompts.copy_(learnt)
+    return F.cosine_similarity(feats['glob'], feats['glob_frozen'],
+                               dim=-1).mean().item()
+
+
+def checkpoint_measures(model, train, val, lambdas, topks, val_set):
     head, labels = model.head, val['labels']
     text = head.text_features().float()
     s_g, s_l = similarities(head, val['patch'], val['glob'], text,
@@ -168,6 +188,8 @@ def checkpoint_measures(model, train, val, lambdas, topks):
             token_norm_after_ln_pre=x.norm(dim=-1).mean().item(),
             cos_prompted_vs_frozen_global=F.cosine_similarity(
                 val['glob'], val['glob_frozen'], dim=-1).mean().item(),
+            cos_random_prompts_vs_frozen_global=random_prompt_drift(
+                model, val_set),
             probe_prompted_class_token=linear_probe(
                 train['glob'], train['labels'], val['glob'], labels,
                 head.num_classes))
@@ -209,7 +231,7 @@ def main(argv=None):
                   flush=True)
         if checkpoint is not None:
             measures = checkpoint_measures(model, train, val, args.lambdas,
-                                           args.topks)
+                                           args.topks, val_set)
             report['checkpoints'][checkpoint] = measures
             print(f'{checkpoint}:', json.dumps(measures), flush=True)
     if args.out:

@@ -56,3 +56,4 @@ def test_probe_on_tiny_data(tmp_path, synthetic_rafdb):
         measures['val_acc'])  # λ = 1 is the model's own classifier
     assert measures['prompt_norm'] == pytest.approx(3.0 * 8, rel=0.2)
     assert measures['cos_prompted_vs_frozen_global'] < 0.9999
+    assert measures['cos_random_prompts_vs_frozen_global'] < 0.9999
