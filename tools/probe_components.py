@@ -214,8 +214,15 @@ def main(argv=None):
                         default=[1, 4, 16, 64])
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
-    torch.set_grad_enabled(False)
+    with torch.no_grad():
+        report = probe(args)
+    if args.out:
+        text = json.dumps(report, indent=1)
+        atomic_write(args.out, lambda tmp: open(tmp, 'w').write(text))
 
+
+def probe(args):
+    """Every measure of the module docstring, as one JSON-able dict."""
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
@@ -234,9 +241,7 @@ def main(argv=None):
                                            args.topks, val_set)
             report['checkpoints'][checkpoint] = measures
             print(f'{checkpoint}:', json.dumps(measures), flush=True)
-    if args.out:
-        text = json.dumps(report, indent=1)
-        atomic_write(args.out, lambda tmp: open(tmp, 'w').write(text))
+    return report
 
 
 if __name__ == '__main__':
