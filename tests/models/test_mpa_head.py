@@ -26,13 +26,14 @@ def samples(labels):
 
 def test_hard_prompt_features_equal_encode_text(tiny_clip):
     head = make_head(tiny_clip)
-    const = head._constants()
+    bank = head.hard_prompts
+    const = bank.constants(head.text_encoder)
     # full 77-token ids: the head runs the tower on the cut ids only
-    expected = tiny_clip.encode_text(tokenize(head.hard_prompts))
-    assert head.hard_token_ids.shape[1] < 77
-    torch.testing.assert_close(const['hard_features'], expected)
-    assert len(head.hard_prompts) == len(head.hard_labels) > len(CLASSNAMES)
-    assert head.hard_prompts[0].startswith(
+    expected = tiny_clip.encode_text(tokenize(bank.texts))
+    assert bank.token_ids.shape[1] < 77
+    torch.testing.assert_close(const['features'], expected)
+    assert len(bank) == len(bank.labels) > len(CLASSNAMES)
+    assert bank.texts[0].startswith(
         'a photo of a person making a facial expression of surprise, ')
 
 
@@ -52,11 +53,12 @@ def test_hard_prompts_are_encoded_once(tiny_clip, monkeypatch):
 
 def test_cache_is_rebuilt_after_loading_weights(tiny_clip):
     head = make_head(tiny_clip)
-    before = head._constants()['hard_features'].clone()
+    before = head.hard_prompts.constants(head.text_encoder)[
+        'features'].clone()
     state = {k: v + 1 if k.endswith('ln_final.bias') else v
              for k, v in head.state_dict().items()}
     head.load_state_dict(state)
-    after = head._constants()['hard_features']
+    after = head.hard_prompts.constants(head.text_encoder)['features']
     assert not torch.allclose(before, after)
 
 
@@ -67,7 +69,7 @@ def test_template_variants(tiny_clip, variant, count):
     expected = {1: 'a photo of surprise.',
                 2: 'a photo of a person making a facial expression of '
                    'surprise.'}[variant]
-    assert head.hard_prompts[0] == expected
+    assert head.hard_prompts.texts[0] == expected
 
 
 def test_soft_prompt_layout_and_context_shapes(tiny_clip):
@@ -152,7 +154,7 @@ def test_loss_terms_and_switches(tiny_clip):
     bare = make_head(tiny_clip, token_align_loss=None,
                      prompt_align_loss=None, prototype_align_loss=None)
     assert set(bare.loss(feats(), samples([0, 1, 2]))) == {'loss_cls'}
-    assert not hasattr(bare, 'hard_token_ids')  # no hard prompts needed
+    assert not hasattr(bare, 'hard_prompts')  # no hard prompts needed
 
 
 def test_prototype_loss_without_prototypes_says_what_to_do(tiny_clip):
@@ -186,7 +188,7 @@ def test_long_hard_prompt_is_truncated_with_warning(tiny_clip, tmp_path):
     with pytest.warns(UserWarning, match=rf'Prompt has 9\d tokens, more than '
                       rf"CLIP's 77; truncated \(from {path}\): 'a photo"):
         head = make_head(tiny_clip, descriptions=str(path))
-    assert head.hard_token_ids.shape == (len(CLASSNAMES), 77)
+    assert head.hard_prompts.token_ids.shape == (len(CLASSNAMES), 77)
 
 
 def test_descriptions_file_errors(tiny_clip, tmp_path):
@@ -255,3 +257,13 @@ def test_text_tower_stays_in_eval_mode(tiny_clip):
     head = make_head(tiny_clip).train()
     assert head.training and not head.text_encoder.training
     assert not any(m.training for m in head.text_encoder.modules())
+
+
+def test_split_keeps_the_state_dict_names(tiny_clip):
+    """The hard-prompt bank and the classifier hold nothing persistent: a
+    checkpoint's head entries are the context, the prototypes and the text
+    tower, as before the head was split."""
+    keys = set(make_head(tiny_clip).state_dict())
+    assert {'context', 'prototypes', 'prototypes_ready'} <= keys
+    assert all(k.startswith('text_encoder.') for k in keys - {
+        'context', 'prototypes', 'prototypes_ready'})

@@ -95,3 +95,9 @@ def test_every_zero_shot_config_builds(path):
     assert model.head.local_weight == 0.0  # CLIP's zero-shot matching
     assert not any(p.requires_grad and p.numel()
                    for p in model.parameters())
+
+
+def test_zero_shot_head_holds_no_prompt_parameter():
+    head = build().head
+    assert not hasattr(head, 'context')
+    assert all(k.startswith('text_encoder.') for k in head.state_dict())

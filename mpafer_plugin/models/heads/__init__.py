@@ -1,4 +1,10 @@
+from .clip_text_head import CLIPTextHead
+from .global_local_classifier import GlobalLocalClassifier
+from .hard_prompt_bank import HardPromptBank
 from .mpa_head import MPAHead
 from .zero_shot_head import ZeroShotCLIPHead
 
-__all__ = ['MPAHead', 'ZeroShotCLIPHead']
+__all__ = [
+    'CLIPTextHead', 'GlobalLocalClassifier', 'HardPromptBank', 'MPAHead',
+    'ZeroShotCLIPHead'
+]

@@ -3,38 +3,38 @@ from typing import Optional, Sequence
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
-from .mpa_head import MPAHead
+from .clip_text_head import CLIPTextHead
+from .hard_prompt_bank import HardPromptBank
 
 
 @MODELS.register_module()
-class ZeroShotCLIPHead(MPAHead):
-    """Frozen CLIP's zero-shot classifier, with :class:`MPAHead`'s hard
-    prompts as the class texts and nothing to learn.
+class ZeroShotCLIPHead(CLIPTextHead):
+    """Frozen CLIP's zero-shot classifier, with a :class:`HardPromptBank` as
+    the class texts and nothing to learn.
 
     The text feature of class ``c`` is the mean of the L2-normalised
-    features of its ``P_c`` hard prompts (encoded once, with
-    :class:`MPAHead`'s cached text path)::
+    features of its ``P_c`` hard prompts (encoded once)::
 
         t_c = (1 / P_c) Σ_p θ(h_p) / ‖θ(h_p)‖
 
-    and the logits are :meth:`MPAHead.global_local_logits`:
+    and the logits are :class:`GlobalLocalClassifier`'s
     ``s · (S_g + λ S_l)``. ``λ = 0`` (the default) is CLIP's zero-shot
     matching, ``cos(z^g, t_c)``; ``λ > 0`` adds the top-k patch similarity.
     Use it with ``PromptedCLIPViT(num_prompts=0)`` (the plain encoder).
 
     Args:
         classnames (Sequence[str]): class names, in label order.
-        clip, clip_model: as :class:`MPAHead`.
+        clip, clip_model: as :class:`CLIPTextHead`.
         hard_prompt_variant (int): 1, 2 or 3 (see ``hard_prompts``).
             Defaults to 3 (template + class + description).
-        descriptions, granularities: as :class:`MPAHead`.
+        descriptions, granularities: as :class:`HardPromptBank`.
         local_topk (int): ``k``. Defaults to 16.
         local_weight (float): ``λ``. Defaults to 0.
         logit_scale (float, optional): ``s``. Defaults to 100.
-        loss (dict): unused (nothing is trained), kept for ``ClsHead``.
+        **kwargs: as ``ClsHead`` (its ``loss`` is unused: nothing is
+            trained).
     """
 
     def __init__(self,
@@ -48,34 +48,17 @@ class ZeroShotCLIPHead(MPAHead):
                  local_weight: float = 0.0,
                  logit_scale: Optional[float] = 100.0,
                  **kwargs):
-        super().__init__(
-            classnames,
-            clip=clip,
-            clip_model=clip_model,
-            num_context=0,
-            local_topk=local_topk,
-            local_weight=local_weight,
-            logit_scale=logit_scale,
-            token_align_loss=None,
-            prompt_align_loss=None,
-            prototype_align_loss=None,
-            **kwargs)
-        self.context.requires_grad_(False)  # (0, W): no soft prompt
-        self._register_hard_prompts(hard_prompt_variant, descriptions,
-                                    granularities)
+        super().__init__(classnames, clip=clip, clip_model=clip_model,
+                         local_topk=local_topk, local_weight=local_weight,
+                         logit_scale=logit_scale, **kwargs)
+        self.hard_prompts = HardPromptBank(self.classnames, self.text_encoder,
+                                           hard_prompt_variant, descriptions,
+                                           granularities)
 
     def text_features(self) -> torch.Tensor:
         """``(C, D)`` per-class mean of the normalised hard-prompt
         features, computed once per device and weights."""
-        const = self._constants()
-        if 'zero_shot_text' not in const:
-            feats = F.normalize(const['hard_features'], dim=-1)
-            sums = feats.new_zeros(self.num_classes, feats.shape[-1])
-            sums.index_add_(0, self.hard_labels, feats)
-            counts = torch.bincount(self.hard_labels,
-                                    minlength=self.num_classes)
-            const['zero_shot_text'] = sums / counts.unsqueeze(1).to(sums)
-        return const['zero_shot_text']
+        return self.hard_prompts.class_features(self.text_encoder)
 
     def loss(self, feats, data_samples, **kwargs) -> dict:
         raise RuntimeError(
