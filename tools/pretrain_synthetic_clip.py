@@ -10,9 +10,19 @@ the offline quick start a CLIP that has learnt what the captions name
 symmetric contrastive loss, in a few CPU minutes. It is a stand-in for the
 real thing, not a model of real faces.
 
+CLIP's loss trains the class token only: the patch tokens, which MPA-FER's
+global-local term reads through the same ``ln_post`` and ``proj``, are never
+asked to align with text, and in a 2-layer model they stay unaligned (see
+docs/component_table.md). With ``--patch-loss-weight w > 0`` (default 1)
+the same contrastive loss is also applied to a local image-caption score,
+the mean of the ``--patch-topk`` largest patch-caption cosines (the form of
+MPA-FER's ``S_l``, FILIP-like): ``L = L_clip(z^g) + w L_clip(S_l)``, so the
+patch tokens carry caption information as a large CLIP's do.
+
 Usage: python tools/pretrain_synthetic_clip.py --out CKPT
        [--model mpafer-tiny-vit-64] [--pairs 2100] [--epochs 40]
        [--batch-size 64] [--lr 2e-3] [--seed 0]
+       [--patch-loss-weight 1.0] [--patch-topk 16]
 """
 import argparse
 import time
@@ -43,13 +53,41 @@ def make_pairs(num, image_size, seed, tokenizer):
     return torch.from_numpy(np.stack(images)), tokenizer(captions)
 
 
-def contrastive_loss(image_feats, text_feats, logit_scale):
-    """CLIP's symmetric InfoNCE over a batch of matched pairs."""
-    logits = logit_scale * F.normalize(image_feats, dim=-1) @ F.normalize(
-        text_feats, dim=-1).t()
+def symmetric_infonce(logits):
+    """Symmetric cross-entropy of ``(B, B)`` image-caption logits whose
+    diagonal holds the matched pairs."""
     target = torch.arange(len(logits))
     return (F.cross_entropy(logits, target)
             + F.cross_entropy(logits.t(), target)) / 2
+
+
+def contrastive_loss(image_feats, text_feats, logit_scale):
+    """CLIP's symmetric InfoNCE over a batch of matched pairs."""
+    return symmetric_infonce(
+        logit_scale * F.normalize(image_feats, dim=-1)
+        @ F.normalize(text_feats, dim=-1).t())
+
+
+def patch_contrastive_loss(patch_feats, text_feats, logit_scale, topk):
+    """The same InfoNCE on a local score: for image ``i`` ``(N, D)`` patches
+    and caption ``j``, ``S_l(i, j)`` = mean of the ``topk`` largest
+    ``cos(z^l_{i,n}, t_j)`` over patches ``n`` (MPA-FER's ``S_l``)."""
+    cosines = torch.einsum('bnd,cd->bcn', F.normalize(patch_feats, dim=-1),
+                           F.normalize(text_feats, dim=-1))
+    local = cosines.topk(topk, dim=-1).values.mean(dim=-1)
+    return symmetric_infonce(logit_scale * local)
+
+
+def encode_image_and_patches(model, pixels):
+    """Class-token feature ``(B, D)`` and patch features ``(B, N, D)``, both
+    through ``ln_post`` and ``proj``, as :class:`PromptedCLIPViT` gives
+    them."""
+    model.visual.output_tokens = True
+    try:
+        global_feat, tokens = model.visual(pixels)
+    finally:
+        model.visual.output_tokens = False
+    return global_feat, tokens @ model.visual.proj
 
 
 def main(argv=None):
@@ -63,6 +101,11 @@ def main(argv=None):
     parser.add_argument('--lr', type=float, default=2e-3)
     parser.add_argument('--weight-decay', type=float, default=0.1)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--patch-loss-weight', type=float, default=1.0,
+                        help='weight of the patch-caption contrastive term; '
+                        '0 trains the class token only (plain CLIP)')
+    parser.add_argument('--patch-topk', type=int, default=16,
+                        help='patches averaged in the local score')
     args = parser.parse_args(argv)
 
     torch.manual_seed(args.seed)
@@ -93,9 +136,14 @@ def main(argv=None):
             flip = torch.rand(len(batch)) < 0.5
             pixels = torch.where(flip[:, None, None, None], pixels.flip(-1),
                                  pixels)
-            image_feats, text_feats, logit_scale = model(
-                pixels, tokens[batch])
+            image_feats, patch_feats = encode_image_and_patches(
+                model, pixels)
+            text_feats = model.encode_text(tokens[batch])
+            logit_scale = model.logit_scale.exp()
             loss = contrastive_loss(image_feats, text_feats, logit_scale)
+            if args.patch_loss_weight:
+                loss = loss + args.patch_loss_weight * patch_contrastive_loss(
+                    patch_feats, text_feats, logit_scale, args.patch_topk)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

@@ -4,12 +4,15 @@ import re
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from mpafer_plugin.datasets.synthetic_faces import (describe_face,
                                                      synthetic_captioned_faces)
 from mpafer_plugin.models import load_clip
 from mpafer_plugin.models.utils.hard_prompts import DEFAULT_DESCRIPTIONS
-from tools.pretrain_synthetic_clip import contrastive_loss, main
+from tools.pretrain_synthetic_clip import (contrastive_loss,
+                                           encode_image_and_patches, main,
+                                           patch_contrastive_loss)
 
 PREFIX = 'a photo of a face with '
 
@@ -68,3 +71,30 @@ def test_writes_a_loadable_checkpoint(tmp_path, capsys):
                            random['visual.conv1.weight'])
     log = capsys.readouterr().out
     assert re.search(r'epoch 2/2 +contrastive loss [\d.]+', log)
+
+
+def test_patch_contrastive_loss_scores_the_best_patches():
+    """``S_l(i, j)`` = mean of the top-k patch-caption cosines: an image
+    matches its caption when k of its patches do, whatever the others."""
+    text = F.pad(torch.eye(3), (0, 1))  # captions: 3 of 4 directions
+    noise = torch.tensor([0.0, 0.0, 0.0, 1.0])  # the 4th
+    patches = torch.stack([torch.stack([text[i], text[i], noise, noise])
+                           for i in range(3)])
+    assert patch_contrastive_loss(patches, text, 100.0, topk=2) < 1e-3
+    assert patch_contrastive_loss(patches, text[[1, 2, 0]], 100.0,
+                                  topk=2) > 50
+    # with k = 4 the noise patches halve the matched score: still matched
+    assert patch_contrastive_loss(patches, text, 100.0, topk=4) < 1e-3
+
+
+def test_patch_features_are_the_backbones(tiny_clip):
+    """The pretraining's patch features are what MPA-FER's backbone reads
+    (``ln_post`` then ``proj``, prompts off)."""
+    from mpafer_plugin.models.backbones import PromptedCLIPViT
+    pixels = torch.randn(2, 3, 224, 224)
+    global_feat, patch_feats = encode_image_and_patches(tiny_clip, pixels)
+    backbone = PromptedCLIPViT(clip_model=tiny_clip, num_prompts=0)
+    want_patch, want_global = backbone(pixels)
+    torch.testing.assert_close(patch_feats, want_patch)
+    torch.testing.assert_close(global_feat, want_global)
+    assert not tiny_clip.visual.output_tokens  # left as it was
