@@ -6,7 +6,7 @@ Usage:
   python tools/demo.py CONFIG CHECKPOINT [--device cpu] [--port 7860]
   python tools/demo.py EXPORT.pth        # a prompts-only export
       [--detector auto|MTCNNFaceDetector|HaarCascadeFaceDetector]
-      [--server-name 0.0.0.0] [--share]
+      [--server-name 0.0.0.0] [--share] [--clip CLIP.pt]
 
 Built like MMPretrain's Gradio demo (projects/gradio_demo): argparse, one
 gr.Blocks page, the model loaded once at start. The work is done by
@@ -106,6 +106,9 @@ def parse_args(argv=None):
     parser.add_argument('--server-name', default='127.0.0.1')
     parser.add_argument('--port', type=int, default=7860)
     parser.add_argument('--share', action='store_true')
+    parser.add_argument('--clip', metavar='PATH',
+                        help='CLIP weights file (or open_clip tag) instead '
+                        'of the one the config or export names')
     return parser.parse_args(argv)
 
 
@@ -116,7 +119,8 @@ def main(argv=None):
     except ImportError:
         raise SystemExit('error: the demo needs Gradio: pip install .[demo]')
     demo = FERDemo(FERInferencer(args.config, args.checkpoint,
-                                 device=args.device, detector=args.detector))
+                                 device=args.device, detector=args.detector,
+                                 clip_pretrained=args.clip))
     build_page(demo).launch(server_name=args.server_name,
                             server_port=args.port, share=args.share)
     return 0

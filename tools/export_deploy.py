@@ -6,6 +6,7 @@ Usage:
   python tools/export_deploy.py CONFIG CHECKPOINT --out DIR \\
       [--formats torchscript onnx] [--benchmark 20] [--cfg-options k=v ...]
   python tools/export_deploy.py EXPORT.pth --out DIR   # prompts-only export
+      [--clip CLIP.pt]  # CLIP weights file if the export's is not found
 
 Writes DIR/model.torchscript.pt, DIR/model.onnx and DIR/classes.json (the
 class names, in output order). Input of both: (B, 3, H, W) float BGR images
@@ -43,6 +44,9 @@ def parse_args(argv=None):
     parser.add_argument('--benchmark', type=int, default=0, metavar='N',
                         help='time N single-image runs of each')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--clip', metavar='PATH',
+                        help='CLIP weights file (or open_clip tag) instead '
+                        'of the one the config or export names')
     return parser.parse_args(argv)
 
 
@@ -86,7 +90,7 @@ def per_image_ms(run, image, runs):
 def main(argv=None):
     args = parse_args(argv)
     model = init_model(args.config, args.checkpoint, device='cpu',
-                       cfg_options=args.cfg_options)
+                       cfg_options=args.cfg_options, clip_pretrained=args.clip)
     module = DeployableFER(model).eval()
     size = input_size(model)
     torch.manual_seed(0)

@@ -9,7 +9,7 @@ Usage:
       [--detector auto|MTCNNFaceDetector|HaarCascadeFaceDetector]
       [--detector-options k=v ...]
       [--no-detect] [--margin 0.2] [--video-stride 5] [--no-vis]
-      [--smooth 0.6] [--show] [--cfg-options k=v ...]
+      [--smooth 0.6] [--show] [--cfg-options k=v ...] [--clip CLIP.pt]
   python tools/infer.py 0 ... --show            # camera 0, live window
   python tools/infer.py rtsp://host/stream ...  # a stream URL
 
@@ -81,6 +81,9 @@ def parse_args(argv=None):
     parser.add_argument('--show', action='store_true',
                         help='show the annotated frames in a window; q ends')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--clip', metavar='PATH',
+                        help='CLIP weights file (or open_clip tag) instead '
+                        'of the one the config or export names')
     parser.add_argument('--trust-export-code', action='store_true',
                         help='UNSAFE: read a --prompts export of the old '
                         'format by EXECUTING the Python text it holds as '
@@ -141,7 +144,7 @@ def main(argv=None):
         args.config, args.checkpoint or args.prompts, device=args.device,
         detector=build_detector(args), margin=args.margin,
         cfg_options=args.cfg_options,
-        trust_export_code=args.trust_export_code)
+        trust_export_code=args.trust_export_code, clip_pretrained=args.clip)
     root = args.input if osp.isdir(args.input) else None
     progress = None
     if not any(is_stream(item) for item in items if isinstance(item, str)) \

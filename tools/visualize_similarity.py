@@ -7,7 +7,8 @@ Usage:
         [--class NAME | --pred] [--topk K] [--size PX] --out FILE.png \\
         [--face I] [--detector auto|MTCNNFaceDetector|...] [--no-detect]
 
-CHECKPOINT is a training checkpoint or a prompts-only export.
+CHECKPOINT is a training checkpoint or a prompts-only export; --clip PATH
+gives the CLIP weights file instead of the config's.
 
 IMAGE is a photo: its faces are found and cropped exactly as
 tools/infer.py does (the config's ``face_crop``: aligned on the eyes for
@@ -70,6 +71,9 @@ def parse_args(argv=None):
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--out', required=True, help='the PNG to write')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--clip', metavar='PATH',
+                        help='CLIP weights file (or open_clip tag) instead '
+                        'of the one the config or export names')
     args = parser.parse_args(argv)
     if not args.out.lower().endswith('.png'):
         parser.error(f'--out must be a .png file, got {args.out}')
@@ -149,7 +153,8 @@ def main(argv=None):
     # export takes CLIP from the config's spec.
     inferencer = FERInferencer(
         cfg, args.checkpoint, device=args.device, margin=args.margin,
-        detector='none' if args.no_detect else args.detector)
+        detector='none' if args.no_detect else args.detector,
+        clip_pretrained=args.clip)
     model = inferencer.model
     classnames = model.head.classnames
     index = (None if args.classname is None else

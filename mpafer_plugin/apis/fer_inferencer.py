@@ -79,6 +79,8 @@ class FERInferencer(BaseInferencer):
         trust_export_code (bool): read an export of the old format, whose
             config is Python text, by executing that text (see
             :func:`init_model`). Only for exports from a trusted source.
+        clip_pretrained (str, optional): the CLIP weights file (or tag)
+            to use instead of the one the config or export names.
 
     Example::
 
@@ -96,7 +98,8 @@ class FERInferencer(BaseInferencer):
                  detector: FaceDetectorType = 'auto',
                  margin: float = 0.2,
                  cfg_options: Optional[dict] = None,
-                 trust_export_code: bool = False):
+                 trust_export_code: bool = False,
+                 clip_pretrained: Optional[str] = None):
         if not 0 <= margin <= MAX_MARGIN:  # also refuses nan
             raise ValueError(f'margin must be in [0, {MAX_MARGIN}] (a '
                              f'fraction of the box size added on each '
@@ -106,7 +109,8 @@ class FERInferencer(BaseInferencer):
         if isinstance(model, (str, Config)) or model is None:
             model = init_model(model, pretrained, device=device,
                                cfg_options=cfg_options,
-                               trust_export_code=trust_export_code)
+                               trust_export_code=trust_export_code,
+                               clip_pretrained=clip_pretrained)
             pretrained = None
         super().__init__(model=model, pretrained=pretrained or False,
                          device=device)

@@ -13,6 +13,7 @@ from mmengine.runner.checkpoint import (_load_checkpoint,
 from mmpretrain.registry import MODELS
 
 from ..engine.checkpoint_contract import META_KEY, verify_checkpoint
+from .export_clip_path import resolve_clip_file
 from .prompts_export import config_from_checkpoint, is_prompts_export
 
 
@@ -38,7 +39,8 @@ def init_model(config: Union[str, Config, None] = None,
                checkpoint: Optional[str] = None,
                device: Union[str, torch.device] = 'cpu',
                cfg_options: Optional[dict] = None,
-               trust_export_code: bool = False):
+               trust_export_code: bool = False,
+               clip_pretrained: Optional[str] = None):
     """An MPA-FER model in eval mode on ``device``, ``model._config`` set.
 
     - ``init_model(CONFIG, FULL_CHECKPOINT)``: CLIP is built with random
@@ -48,16 +50,20 @@ def init_model(config: Union[str, Config, None] = None,
       without the frozen weights; CLIP is built from the config's spec.
     - ``init_model(EXPORT)`` or ``init_model(None, EXPORT)``: a prompts-only
       export (:mod:`.prompts_export`) with its embedded config; the frozen
-      CLIP weights come from the config's CLIP spec (tag or local file,
-      relative paths from the working directory). An export of the old
-      format, whose config is Python text, is read only with
+      CLIP weights come from the config's CLIP spec: a tag as it is, a
+      local file found where :mod:`.export_clip_path` looks (its absolute
+      path, then beside the export, then the working directory). An
+      export of the old format, whose config is Python text, is read only
+      with
       ``trust_export_code=True`` (reading it executes that text).
     - ``init_model(CONFIG, EXPORT)``: the export with the given config
       instead (e.g. to point ``model.clip.pretrained`` elsewhere).
     - ``init_model(CONFIG)``: untrained prompts, with a warning.
 
-    ``cfg_options`` is merged into the config (``{'model.clip.pretrained':
-    PATH}``) before the model is built. Every checkpoint is checked first
+    ``cfg_options`` is merged into the config before the model is built;
+    ``clip_pretrained`` (a CLIP weights file or tag) then replaces
+    ``model.clip.pretrained``, for any config and export. Every checkpoint
+    is checked first
     (:func:`~mpafer_plugin.engine.checkpoint_contract.verify_checkpoint`):
     one that is corrupt or does not fit the model, its classes or its CLIP
     is refused, naming the file.
@@ -75,6 +81,13 @@ def init_model(config: Union[str, Config, None] = None,
         cfg = Config.fromfile(os.fspath(config))
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+    if clip_pretrained is not None:
+        cfg.model.clip.pretrained = clip_pretrained
+    elif export and config is None:
+        found = resolve_clip_file(loaded['meta'], checkpoint,
+                                  cfg.model.clip.pretrained)
+        if found:
+            cfg.model.clip.pretrained = found
     model_cfg = copy.deepcopy(cfg.model)
     if loaded is not None and not export and _holds_clip(loaded):
         model_cfg.clip.pretrained = None

@@ -15,6 +15,10 @@ The config is stored as data, ``meta['config_json']``: JSON of plain values
 ``{"__tuple__": [...]}``), read back without executing anything. Exports
 written before this (``meta['config']``, Python text that MMEngine's config
 parser *executes*) are read only with ``trust_export_code=True``.
+
+A local CLIP weights file is recorded in ``meta['clip_file']`` (as given,
+absolute, relative to the export) so that the export finds it from any
+folder (:mod:`.export_clip_path`).
 """
 import json
 from typing import Union
@@ -28,6 +32,7 @@ from ..engine.checkpoint_contract import (EXPORT_KIND, is_prompts_export,
 from ..models.utils.state_contract import trainable_parameter_names
 from ..utils import atomic_torch_save
 from ..version import __version__
+from .export_clip_path import record_clip_file
 
 __all__ = ['EXPORT_KIND', 'UnsafeExportError', 'config_from_checkpoint',
            'config_to_json', 'export_prompts', 'is_prompts_export',
@@ -83,6 +88,10 @@ def export_prompts(model: nn.Module, cfg: Config, out_file: str) -> dict:
         meta=dict(kind=EXPORT_KIND, mpafer_plugin=__version__,
                   config_json=config_to_json(cfg), classes=classes),
         state_dict=trainable_state_dict(model))
+    clip_file = record_clip_file(
+        (cfg.model.get('clip') or {}).get('pretrained'), out_file)
+    if clip_file:
+        checkpoint['meta']['clip_file'] = clip_file
     stamp_checkpoint(model, checkpoint, clip_spec=cfg.model.get('clip'))
     atomic_torch_save(checkpoint, out_file)
     return checkpoint

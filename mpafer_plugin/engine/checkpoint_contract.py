@@ -214,7 +214,8 @@ def verify_checkpoint(model, checkpoint: dict, source: str,
                 f'{saved_print}; the CLIP built from the config\'s spec '
                 f'{getattr(model, "clip_spec", None)} has fingerprint '
                 f'{built}. Point model.clip.pretrained at the weights it was '
-                f'trained with.')
+                f'trained with (--clip PATH on the tools that take an '
+                f'export).')
 
 
 _CHECKPOINT_NAME = re.compile(r'^(epoch|iter)_(\d+)\.pth$')

@@ -3,6 +3,7 @@ rebuilt from it predicts exactly like the full model."""
 import glob
 import json
 import os
+import shutil
 
 import pytest
 import torch
@@ -144,3 +145,78 @@ def test_code_in_an_old_export_never_runs_through_any_entry_point(
     # the opt-in does run it: the checks above could have seen it
     init_model(path, trust_export_code=True)
     assert marker.read_text() == 'ran'
+
+
+@pytest.fixture
+def moved_export(trained, tmp_path, monkeypatch):
+    """An export made in folder ``made/`` from a config naming its CLIP
+    file relatively (``tiny_clip.pt``), then moved with that file to
+    ``moved/``; ``made/`` is gone and the working directory is ``elsewhere/``.
+    Returns ``(model, export path, CLIP path)``."""
+    model, config, full = trained
+    made, moved = tmp_path / 'made', tmp_path / 'moved'
+    made.mkdir(), moved.mkdir(), (tmp_path / 'elsewhere').mkdir()
+    shutil.copy(tmp_path / 'tiny_clip.pt', made / 'tiny_clip.pt')
+    cfg = Config.fromfile(config)
+    cfg.model.clip.pretrained = 'tiny_clip.pt'
+    cfg.dump(str(made / 'config.py'))
+    monkeypatch.chdir(made)
+    export('config.py', full, 'prompts.pth')
+    meta = torch.load('prompts.pth', weights_only=True)['meta']
+    assert meta['clip_file']['given'] == 'tiny_clip.pt'
+    assert meta['clip_file']['absolute'] == str(made / 'tiny_clip.pt')
+    for name in ('prompts.pth', 'tiny_clip.pt'):
+        shutil.move(str(made / name), str(moved / name))
+    shutil.rmtree(made)
+    monkeypatch.chdir(tmp_path / 'elsewhere')
+    return model, str(moved / 'prompts.pth'), str(moved / 'tiny_clip.pt')
+
+
+def predicts_like(model, rebuilt):
+    images = torch.rand(2, 3, 64, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(rebuilt(images, mode='tensor'),
+                                   model(images, mode='tensor'))
+
+
+def test_moved_export_finds_its_clip_file_beside_it(moved_export):
+    model, path, clip = moved_export
+    rebuilt = init_model(path)
+    assert rebuilt._config.model.clip.pretrained == clip
+    predicts_like(model, rebuilt)
+
+
+def test_clip_override_is_used_and_checked(moved_export, tmp_path,
+                                           synthetic_rafdb):
+    model, path, clip = moved_export
+    elsewhere = str(tmp_path / 'weights.pt')
+    shutil.move(clip, elsewhere)
+    predicts_like(model, init_model(path, clip_pretrained=elsewhere))
+    image = sorted(glob.glob(f'{synthetic_rafdb}/Image/aligned/test_*'))[0]
+    from tools.infer import main as infer
+    infer([image, '--prompts', path, '--clip', elsewhere, '--no-detect',
+           '--no-vis', '--out', str(tmp_path / 'infer')])
+    assert json.load(open(tmp_path / 'infer' / 'results.json'))
+
+
+def test_missing_clip_file_names_every_path_tried(moved_export, tmp_path):
+    _, path, clip = moved_export
+    os.remove(clip)
+    with pytest.raises(FileNotFoundError) as error:
+        init_model(path)
+    message = str(error.value)
+    for tried in (tmp_path / 'made' / 'tiny_clip.pt', clip,
+                  tmp_path / 'elsewhere' / 'tiny_clip.pt'):
+        assert str(tried) in message
+    assert '--clip PATH' in message and path in message
+
+
+def test_another_clip_file_is_refused_by_fingerprint(moved_export):
+    _, path, clip = moved_export
+    torch.manual_seed(5)  # same architecture, other weights
+    torch.save(load_clip(**TINY_CLIP_64).state_dict(), clip)
+    for override in (None, clip):
+        with pytest.raises(CheckpointMismatchError,
+                           match=r'fingerprint sha256:\w+; the CLIP built '
+                           r'.*has fingerprint sha256:\w+.*--clip PATH'):
+            init_model(path, clip_pretrained=override)
