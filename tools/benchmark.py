@@ -242,7 +242,7 @@ def text_sweep(cfg, clip_model, sizes, batch_size, device, autocast,
     it encodes the hard prompts (once)."""
     from mmpretrain.registry import MODELS
 
-    from mpafer_plugin.utils.benchmarking import flatness
+    from mpafer_plugin.testing.benchmarking import flatness
     _, samples = random_batch(len(cfg.model.head.classnames),
                               clip_model.visual, batch_size, device,
                               generator)
@@ -298,9 +298,9 @@ def run(args) -> dict:
     import mpafer_plugin  # noqa: F401  registers every component
     from mmengine.optim import build_optim_wrapper
 
-    from mpafer_plugin.utils.benchmarking import (MemoryMeter,
-                                                  profile_top_ops, ratio,
-                                                  time_interleaved)
+    from mpafer_plugin.testing.benchmarking import (MemoryMeter,
+                                                    profile_top_ops, ratio,
+                                                    time_interleaved)
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device or (

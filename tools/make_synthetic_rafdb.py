@@ -8,7 +8,7 @@ Usage: python tools/make_synthetic_rafdb.py --out data/synthetic_rafdb
 import argparse
 import os
 
-from mpafer_plugin.datasets import make_synthetic_rafdb, rafdb_split_counts
+from mpafer_plugin.testing import make_synthetic_rafdb, rafdb_split_counts
 
 
 def main():

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 import mpafer_plugin  # noqa: F401  registers the tiny architectures
-from mpafer_plugin.datasets.synthetic_faces import synthetic_captioned_faces
+from mpafer_plugin.testing.synthetic_faces import synthetic_captioned_faces
 from mpafer_plugin.utils import atomic_torch_save, progress_bar
 
 CLIP_MEAN = np.array([0.48145466, 0.4578275, 0.40821073], np.float32)

@@ -41,7 +41,7 @@ def test_names_unreadable_and_missing_files(tmp_path, capsys):
     assert f'{images[0]}: unreadable: ' in out
 
     label_root = tmp_path / 'official'
-    from mpafer_plugin.datasets import make_synthetic_rafdb
+    from mpafer_plugin.testing import make_synthetic_rafdb
     make_synthetic_rafdb(str(label_root), 1, 1, image_size=16)
     missing = label_root / 'Image' / 'aligned' / 'test_0001_aligned.jpg'
     os.remove(missing)

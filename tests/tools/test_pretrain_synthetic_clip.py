@@ -5,8 +5,8 @@ import re
 import numpy as np
 import torch
 
-from mpafer_plugin.datasets.synthetic_faces import (describe_face,
-                                                     synthetic_captioned_faces)
+from mpafer_plugin.testing.synthetic_faces import (describe_face,
+                                                   synthetic_captioned_faces)
 from mpafer_plugin.models import load_clip
 from mpafer_plugin.models.utils.hard_prompts import DEFAULT_DESCRIPTIONS
 from tools.pretrain_synthetic_clip import contrastive_loss, main
