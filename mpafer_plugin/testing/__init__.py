@@ -3,7 +3,7 @@
 Like ``mmengine.testing``, this subpackage is never imported by
 ``import mpafer_plugin``: it draws synthetic stand-in faces
 (:mod:`.synthetic_faces`) and holds the measuring primitives of
-``tools/benchmark.py`` (:mod:`.benchmarking`)."""
+``tools/analysis_tools/benchmark.py`` (:mod:`.benchmarking`)."""
 from .benchmarking import (MemoryMeter, count_flops, flatness, profile_top_ops,
                            ratio, summarise, time_interleaved)
 from .synthetic_faces import (describe_face, make_synthetic_rafdb,

@@ -10,7 +10,7 @@ the offline quick start a CLIP that has learnt what the captions name
 symmetric contrastive loss, in a few CPU minutes. It is a stand-in for the
 real thing, not a model of real faces.
 
-Usage: python tools/pretrain_synthetic_clip.py --out CKPT
+Usage: python tools/misc/pretrain_synthetic_clip.py --out CKPT
        [--model mpafer-tiny-vit-64] [--pairs 2100] [--epochs 40]
        [--batch-size 64] [--lr 2e-3] [--seed 0]
 """

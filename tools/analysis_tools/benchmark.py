@@ -41,10 +41,11 @@ training step in the model's layout and forced batch-first, printing the
 TOP operators by self time of each.
 
 Usage:
-    python tools/benchmark.py configs/mpafer_rafdb.py --device cpu \
-        --batch-size 8 --threads 1 --clock cpu [--arch mpafer-tiny-vit]
-    python tools/benchmark.py configs/mpafer_rafdb.py --device cpu \
-        --batch-size 8 --threads 1 --profile 15
+    python tools/analysis_tools/benchmark.py configs/mpafer_rafdb.py \
+        --device cpu --batch-size 8 --threads 1 --clock cpu \
+        [--arch mpafer-tiny-vit]
+    python tools/analysis_tools/benchmark.py configs/mpafer_rafdb.py \
+        --device cpu --batch-size 8 --threads 1 --profile 15
 """
 import argparse
 import contextlib

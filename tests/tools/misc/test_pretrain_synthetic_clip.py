@@ -9,7 +9,7 @@ from mpafer_plugin.testing.synthetic_faces import (describe_face,
                                                    synthetic_captioned_faces)
 from mpafer_plugin.models import load_clip
 from mpafer_plugin.models.utils.hard_prompts import DEFAULT_DESCRIPTIONS
-from tools.pretrain_synthetic_clip import contrastive_loss, main
+from tools.misc.pretrain_synthetic_clip import contrastive_loss, main
 
 PREFIX = 'a photo of a face with '
 
