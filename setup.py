@@ -80,7 +80,8 @@ setup(
     ],
     extras_require={
         'tests': ['pytest'],
-        # tools/export_deploy.py --formats onnx, and running the .onnx
+        # tools/model_converters/export_deploy.py --formats onnx, and running
+        # the .onnx
         'onnx': ['onnx', 'onnxscript', 'onnxruntime'],
         # tools/demo.py (its browser test also needs selenium and the
         # chromium, chromium-driver Debian packages)

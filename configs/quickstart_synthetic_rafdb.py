@@ -1,9 +1,10 @@
 # Offline quick start: MPA-FER on generated, RAF-DB-layout drawn faces
-# (tools/make_synthetic_rafdb.py) with a tiny open_clip architecture
+# (tools/dataset_converters/make_synthetic_rafdb.py) with a tiny open_clip
+# architecture
 # (mpafer-tiny-vit-64: width 64, 2 layers, 64 px, patch 8). No CLIP weights
 # can be downloaded offline, so tools/quickstart.sh first pretrains it from
 # random weights on generated (face, attribute caption) pairs
-# (tools/pretrain_synthetic_clip.py) and points `pretrained` at that file.
+# (tools/misc/pretrain_synthetic_clip.py) and points `pretrained` at that file.
 # It runs the whole method on 2 CPU cores in minutes; its accuracy says
 # nothing about real faces. Departures from the paper's recipe, for a
 # 64-wide CLIP trained for minutes: class-specific context, AdamW lr 0.01,

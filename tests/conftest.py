@@ -43,7 +43,7 @@ def tiny_clip():
 @pytest.fixture(scope='session')
 def synthetic_rafdb(tmp_path_factory):
     """A small RAF-DB-layout tree: 7 classes x (12 train, 4 test) images."""
-    from mpafer_plugin.datasets import make_synthetic_rafdb
+    from mpafer_plugin.testing import make_synthetic_rafdb
     root = tmp_path_factory.mktemp('rafdb')
     make_synthetic_rafdb(str(root), train_per_class=12, test_per_class=4,
                          image_size=64, seed=0)

@@ -7,8 +7,8 @@ is below its estimate and stopped at the time left:
 1. ``pytest -m cuda`` (while a RAF-DB-sized synthetic dataset is drawn in
    the background: 12,271 train / 3,068 test 100x100 JPEGs, official
    layout);
-2. ``tools/benchmark.py`` (random weights): ViT-B/16 bf16 and fp32 at
-   batch 32;
+2. ``tools/analysis_tools/benchmark.py`` (random weights): ViT-B/16 bf16 and
+   fp32 at batch 32;
 3. one epoch (and its validation) of ``configs/mpafer_rafdb.py`` through
    the Runner, launched by ``tools/dist_train.sh CONFIG 1`` (NCCL on a GPU),
    at batch 32, then at the largest batch with ``--auto-scale-lr``, timed
@@ -130,7 +130,8 @@ def bench_key(name: str, amp: bool, batch: int) -> str:
 
 
 def benchmark_figures(result: dict) -> dict:
-    """The figures docs/gpu.md reports, from tools/benchmark.py's JSON."""
+    """The figures docs/gpu.md reports, from the JSON of
+    tools/analysis_tools/benchmark.py."""
     batch, targets = result['batch_size'], result['targets']
     train, infer = result['train'], result['infer']
     floor = targets['train'].get('over', 'floor')  # the one it compared to
@@ -250,7 +251,8 @@ class Check:
         self.save()
 
     def start_dataset(self) -> subprocess.Popen:
-        cmd = [sys.executable, 'tools/make_synthetic_rafdb.py', '--out',
+        cmd = [sys.executable,
+               'tools/dataset_converters/make_synthetic_rafdb.py', '--out',
                self.data_root, '--rafdb-size', '--scale',
                str(self.mode['scale'])]
         self.summary['steps']['dataset'] = dict(cmd=' '.join(cmd))
@@ -279,14 +281,16 @@ class Check:
 
     def benchmark(self, name: str, batch: int, amp: bool,
                   big: bool = False) -> Optional[dict]:
-        """tools/benchmark.py's CLI, the one place it is called."""
+        """tools/analysis_tools/benchmark.py's CLI, the one place it is
+        called."""
         mode, key = self.mode, bench_key(name, amp, batch)
         arch = TINY_ARCH if self.args.dry_run else ARCHS[name]
         json_out = osp.join(self.work, re.sub(r'\W+', '_', key) + '.json')
-        cmd = [sys.executable, 'tools/benchmark.py', CONFIG, '--device',
-               mode['device'], '--arch', arch, '--batch-size', str(batch),
-               '--amp' if amp else '--no-amp', '--json-out', json_out,
-               '--repeats', str(mode['big_repeats' if big else 'repeats'])]
+        cmd = [sys.executable, 'tools/analysis_tools/benchmark.py', CONFIG,
+               '--device', mode['device'], '--arch', arch, '--batch-size',
+               str(batch), '--amp' if amp else '--no-amp', '--json-out',
+               json_out, '--repeats',
+               str(mode['big_repeats' if big else 'repeats'])]
         if mode['threads']:
             cmd += ['--threads', str(mode['threads'])]
         if big:  # the text-side sweep does not depend on the batch

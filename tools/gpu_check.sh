@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The GPU check of docs/gpu.md in one call (under 8 minutes on one H200):
-# `pytest -m cuda`, tools/benchmark.py on CUDA, one epoch of the paper's
-# recipe through tools/dist_train.sh (NCCL) on a RAF-DB-sized synthetic
-# dataset, and its projected 120-epoch wall time (tools/gpu_check.py).
+# `pytest -m cuda`, tools/analysis_tools/benchmark.py on CUDA, one epoch of
+# the paper's recipe through tools/dist_train.sh (NCCL) on a RAF-DB-sized
+# synthetic dataset, and its projected 120-epoch wall time
+# (tools/gpu_check.py).
 #
 # Usage: bash tools/gpu_check.sh [--dry-run] [--budget-s S] [--max-batch B]
 #   --dry-run: the same steps on CPU with the tiny test CLIP, in minutes.

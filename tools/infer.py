@@ -51,7 +51,7 @@ def parse_args(argv=None):
     weights.add_argument('--checkpoint', help='full checkpoint (needs '
                          '--config)')
     weights.add_argument('--prompts', help='prompts-only export '
-                         '(tools/export_prompts.py)')
+                         '(tools/model_converters/export_prompts.py)')
     parser.add_argument('--out', required=True, help='output folder')
     parser.add_argument('--format', choices=FaceResultsWriter.FORMATS,
                         default='json')

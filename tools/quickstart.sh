@@ -29,10 +29,11 @@ timed() {  # timed NAME CMD...: run CMD, print and record its wall and CPU time
 }
 
 [ -f "$DATA/EmoLabel/list_patition_label.txt" ] || \
-    timed data "$PY" tools/make_synthetic_rafdb.py --out "$DATA" \
-        --train-per-class 100 --test-per-class 30
+    timed data "$PY" tools/dataset_converters/make_synthetic_rafdb.py \
+        --out "$DATA" --train-per-class 100 --test-per-class 30
 [ -f "$CLIP" ] || timed clip-pretraining \
-    "$PY" tools/pretrain_synthetic_clip.py --out "$CLIP" | tee "${CLIP%.pt}.log"
+    "$PY" tools/misc/pretrain_synthetic_clip.py --out "$CLIP" \
+    | tee "${CLIP%.pt}.log"
 timed mpafer-train "$PY" tools/train.py "$CONFIG" --work-dir "$WORK_DIR" \
     --cfg-options randomness.seed="$SEED"
 timed mpafer-test "$PY" tools/test.py "$CONFIG" \

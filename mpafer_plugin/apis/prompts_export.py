@@ -111,8 +111,8 @@ def config_from_checkpoint(checkpoint: Union[str, dict],
     if not is_prompts_export(checkpoint):
         raise ValueError(
             f'{source} is not a prompts-only export (made by '
-            f'tools/export_prompts.py), so it holds no config: give the '
-            f'config too.')
+            f'tools/model_converters/export_prompts.py), so it holds no '
+            f'config: give the config too.')
     meta = checkpoint['meta']
     if 'config_json' in meta:
         return _from_json(meta['config_json'])
@@ -121,9 +121,10 @@ def config_from_checkpoint(checkpoint: Union[str, dict],
             f'{source} is a prompts-only export of an older format whose '
             f'config is Python text: reading it EXECUTES that text, so an '
             f'export from someone else can run any code on this machine. '
-            f'Either give the config yourself (tools/export_prompts.py '
-            f'CONFIG {source} --out NEW.pth rewrites it in the safe format '
-            f'without reading the embedded text), or, only if you trust its '
-            f'source, pass --trust-export-code (init_model(..., '
+            f'Either give the config yourself '
+            f'(tools/model_converters/export_prompts.py CONFIG {source} '
+            f'--out NEW.pth rewrites it in the safe format without reading '
+            f'the embedded text), or, only if you trust its source, pass '
+            f'--trust-export-code (init_model(..., '
             f'trust_export_code=True)).')
     return Config.fromstring(meta['config'], '.py')

@@ -4,11 +4,10 @@ from .ferplus import FERPlus, vote_label
 from .image_files import IMG_EXTENSIONS, is_image_name
 from .rafdb import RAFDB
 from .samplers import ClassBalancedSampler
-from .synthetic_faces import make_synthetic_rafdb, rafdb_split_counts
 from .transforms import CropFaceBox, LoadFERImage
 
 __all__ = [
     'AffectNet', 'ClassBalancedSampler', 'CropFaceBox', 'FERDataset',
     'FERPlus', 'IMG_EXTENSIONS', 'LoadFERImage', 'RAFDB', 'is_image_name',
-    'make_synthetic_rafdb', 'rafdb_split_counts', 'vote_label'
+    'vote_label'
 ]

@@ -136,7 +136,8 @@ def _check_resumable(checkpoint: dict, source: str, optim_wrapper) -> None:
     meta = checkpoint.get('meta', {})
     if is_prompts_export(checkpoint):
         raise CheckpointMismatchError(
-            f'{source} is a prompts-only export (tools/export_prompts.py): it '
+            f'{source} is a prompts-only export '
+            f'(tools/model_converters/export_prompts.py): it '
             f'holds the learned prompts but no optimizer state, learning-'
             f'rate schedule, epoch counter or message hub, so training '
             f'cannot be resumed from it. Resume from a training checkpoint '

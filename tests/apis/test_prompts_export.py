@@ -42,7 +42,7 @@ def trained(tmp_path, synthetic_rafdb):
 
 
 def export(config, checkpoint, out):
-    from tools.export_prompts import main
+    from tools.model_converters.export_prompts import main
     main([config, checkpoint, '--out', out])
 
 
@@ -129,7 +129,7 @@ def test_code_in_an_old_export_never_runs_through_any_entry_point(
     with pytest.raises(UnsafeExportError, match='EXECUTES'):
         infer([image, '--prompts', path, '--no-detect', '--out',
                str(tmp_path / 'infer')])
-    from tools.visualize_similarity import main as visualize
+    from tools.visualization.visualize_similarity import main as visualize
     visualize([config, path, image, '--no-detect', '--out',
                str(tmp_path / 'map.png')])
     export(config, path, str(tmp_path / 'new.pth'))  # the safe re-export

@@ -6,7 +6,7 @@ import torch
 from mpafer_plugin.models import CLIPTextEncoder, PromptedCLIPViT
 from mpafer_plugin.models.utils import attention_layout as layouts
 from mpafer_plugin.models.utils.hard_prompts import tokenize
-from mpafer_plugin.utils.benchmarking import profile_top_ops
+from mpafer_plugin.testing.benchmarking import profile_top_ops
 
 LAYOUTS = layouts.LAYOUTS
 

@@ -11,9 +11,11 @@ import torch
 from ..conftest import REPO_ROOT
 
 
-def load_tool(name):
+def load_tool(path):
+    """The module of ``tools/<path>.py``."""
+    name = path.replace('/', '_')
     spec = importlib.util.spec_from_file_location(
-        f'mpafer_{name}_tool', os.path.join(REPO_ROOT, 'tools', f'{name}.py'))
+        f'mpafer_{name}_tool', os.path.join(REPO_ROOT, 'tools', f'{path}.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -66,7 +68,7 @@ def test_figures_from_a_real_benchmark_report(tmp_path):
     threads = torch.get_num_threads()
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            result = load_tool('benchmark').main([
+            result = load_tool('analysis_tools/benchmark').main([
                 os.path.join(REPO_ROOT, gpu_check.CONFIG), '--arch',
                 gpu_check.TINY_ARCH, '--device', 'cpu', '--batch-size', '2',
                 '--repeats', '1', '--threads', '1',

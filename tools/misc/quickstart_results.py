@@ -63,7 +63,8 @@ def test_metrics(test_dir):
 
 
 def last_clip_loss(log):
-    """The last ``contrastive loss X`` of tools/pretrain_synthetic_clip.py."""
+    """The last ``contrastive loss X`` of
+    tools/misc/pretrain_synthetic_clip.py."""
     with open(log) as f:
         found = re.findall(r'epoch (\d+)/\d+\s+contrastive loss ([0-9.]+)',
                            f.read())

@@ -14,7 +14,7 @@ given the parsed docs/results/NAME.json. A new table is a results file
 the figures are then never typed by hand.
 
 --check changes nothing and exits with 1, naming each FILE:LINE whose block
-differs from its results file (tests/tools/test_update_readme.py runs it).
+differs from its results file (tests/tools/misc/test_update_readme.py runs it).
 """
 import argparse
 import glob

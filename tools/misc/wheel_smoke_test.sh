@@ -11,7 +11,8 @@
 # The dependencies are not reinstalled: the temporary environment sees those
 # of $PYTHON's environment (default .venv) through a .pth line, but not its
 # editable install of this package. KEEP=1 keeps the temporary folder.
-# Usage: [PYTHON=.venv/bin/python] [WITH_MIM=1] bash tools/misc/wheel_smoke_test.sh
+# Usage: [PYTHON=.venv/bin/python] [WITH_MIM=1] \
+#     bash tools/misc/wheel_smoke_test.sh
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PY=${PYTHON:-$ROOT/.venv/bin/python}
@@ -48,9 +49,9 @@ print(osp.join(where, '.mim'))
 EOF
 )
 say "mpafer_plugin imported from the wheel; shipped files in $MIM"
-"$VPY" "$MIM/tools/make_synthetic_rafdb.py" --out data/synthetic_rafdb \
-    --train-per-class 5 --test-per-class 2
-"$VPY" "$MIM/tools/pretrain_synthetic_clip.py" --pairs 64 --epochs 1 \
+"$VPY" "$MIM/tools/dataset_converters/make_synthetic_rafdb.py" \
+    --out data/synthetic_rafdb --train-per-class 5 --test-per-class 2
+"$VPY" "$MIM/tools/misc/pretrain_synthetic_clip.py" --pairs 64 --epochs 1 \
     --batch-size 32 --out work_dirs/quickstart/tiny_clip_synthetic.pt
 CONFIG=quickstart_synthetic_rafdb.py
 ONE_EPOCH=(train_cfg.max_epochs=1)

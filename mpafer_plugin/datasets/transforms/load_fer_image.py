@@ -16,7 +16,7 @@ class LoadFERImage(LoadImageFromFile):
     A file that cannot be decoded (empty, truncated, not an image) raises an
     ``OSError`` that names it, in training as in testing; a missing file
     raises ``FileNotFoundError`` with its path. Nothing is skipped silently
-    (``tools/check_dataset.py`` lists every such file before a run).
+    (``tools/misc/check_dataset.py`` lists every such file before a run).
 
     Required keys: ``img`` or ``img_path``.
     Modified keys: ``img``, ``img_shape``, ``ori_shape``.
@@ -50,5 +50,5 @@ class LoadFERImage(LoadImageFromFile):
             raise OSError(
                 f'Cannot decode image {results["img_path"]}: empty, '
                 f'truncated or not an image ({type(err).__name__}: '
-                f'{str(err).strip()}). tools/check_dataset.py CONFIG lists '
-                f'every such file.') from err
+                f'{str(err).strip()}). tools/misc/check_dataset.py CONFIG '
+                f'lists every such file.') from err

@@ -4,10 +4,10 @@
 
 COMMANDS = {
     'data':
-    'python tools/make_synthetic_rafdb.py --out data/synthetic_rafdb '
-    '--train-per-class 100 --test-per-class 30',
+    'python tools/dataset_converters/make_synthetic_rafdb.py '
+    '--out data/synthetic_rafdb --train-per-class 100 --test-per-class 30',
     'clip-pretraining':
-    'python tools/pretrain_synthetic_clip.py --out '
+    'python tools/misc/pretrain_synthetic_clip.py --out '
     'work_dirs/quickstart/tiny_clip_synthetic.pt',
     'mpafer-train':
     'python tools/train.py configs/quickstart_synthetic_rafdb.py '

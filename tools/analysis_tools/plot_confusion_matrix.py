@@ -2,8 +2,8 @@
 
 Usage:
     python tools/test.py CONFIG CHECKPOINT --out results.pkl
-    python tools/plot_confusion_matrix.py CONFIG results.pkl --out cm.png
-        [--counts] [--cmap NAME] [--cfg-options k=v ...]
+    python tools/analysis_tools/plot_confusion_matrix.py CONFIG results.pkl \
+        --out cm.png [--counts] [--cmap NAME] [--cfg-options k=v ...]
 
 Rows are true classes, columns predictions; each cell is the percentage of
 its row (``--counts``: the raw counts). Class names come from the config's

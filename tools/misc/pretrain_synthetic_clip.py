@@ -19,7 +19,7 @@ the mean of the ``--patch-topk`` largest patch-caption cosines (the form of
 MPA-FER's ``S_l``, FILIP-like): ``L = L_clip(z^g) + w L_clip(S_l)``, so the
 patch tokens carry caption information as a large CLIP's do.
 
-Usage: python tools/pretrain_synthetic_clip.py --out CKPT
+Usage: python tools/misc/pretrain_synthetic_clip.py --out CKPT
        [--model mpafer-tiny-vit-64] [--pairs 2100] [--epochs 40]
        [--batch-size 64] [--lr 2e-3] [--seed 0]
        [--patch-loss-weight 1.0] [--patch-topk 16]
@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 
 import mpafer_plugin  # noqa: F401  registers the tiny architectures
-from mpafer_plugin.datasets.synthetic_faces import synthetic_captioned_faces
+from mpafer_plugin.testing.synthetic_faces import synthetic_captioned_faces
 from mpafer_plugin.utils import atomic_torch_save, progress_bar
 
 CLIP_MEAN = np.array([0.48145466, 0.4578275, 0.40821073], np.float32)

@@ -1,14 +1,14 @@
-"""tools/check_dataset.py: counts per class and split; names each missing
+"""tools/misc/check_dataset.py: counts per class and split; names each missing
 or unreadable file, empty class, face box outside its image, unknown dataset
 type and input size the CLIP does not take; fails with status 1."""
 import os
 import os.path as osp
 import shutil
 
-from tools.check_dataset import main
+from tools.misc.check_dataset import main
 
-from ..conftest import REPO_ROOT
-from ..datasets import fixtures
+from ...conftest import REPO_ROOT
+from ...datasets import fixtures
 
 CONFIG = os.path.join(REPO_ROOT, 'configs', 'mpafer_rafdb.py')
 
@@ -41,7 +41,7 @@ def test_names_unreadable_and_missing_files(tmp_path, capsys):
     assert f'{images[0]}: unreadable: ' in out
 
     label_root = tmp_path / 'official'
-    from mpafer_plugin.datasets import make_synthetic_rafdb
+    from mpafer_plugin.testing import make_synthetic_rafdb
     make_synthetic_rafdb(str(label_root), 1, 1, image_size=16)
     missing = label_root / 'Image' / 'aligned' / 'test_0001_aligned.jpg'
     os.remove(missing)

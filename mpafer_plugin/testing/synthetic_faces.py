@@ -18,7 +18,7 @@ from typing import Dict, Iterator, List, Sequence, Tuple, Union
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from .rafdb import RAFDB
+from ..datasets.rafdb import RAFDB
 
 # Per class, in RAF-DB's label order: brow raise, brow slant (inner end up
 # > 0), eye openness, mouth curve (corners up > 0), mouth opening, mouth

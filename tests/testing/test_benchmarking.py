@@ -4,10 +4,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mpafer_plugin.utils.benchmarking import (MemoryMeter, count_flops,
-                                              flatness, profile_top_ops,
-                                              ratio, summarise,
-                                              time_interleaved)
+from mpafer_plugin.testing.benchmarking import (MemoryMeter, count_flops,
+                                                flatness, profile_top_ops,
+                                                ratio, summarise,
+                                                time_interleaved)
 
 
 def test_summarise_and_ratios():

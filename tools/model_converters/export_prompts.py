@@ -1,8 +1,8 @@
 """Export the learned prompts of an MPA-FER checkpoint: kilobytes instead of
 the full model, with the config and class names needed to rebuild it.
 
-Usage: python tools/export_prompts.py CONFIG CHECKPOINT --out prompts.pth
-       [--cfg-options k=v ...]
+Usage: python tools/model_converters/export_prompts.py CONFIG CHECKPOINT \
+           --out prompts.pth [--cfg-options k=v ...]
 
 The export loads wherever a checkpoint does: ``python tools/test.py CONFIG
 prompts.pth``, ``mpafer_plugin.apis.init_model(prompts.pth)``. CLIP's frozen

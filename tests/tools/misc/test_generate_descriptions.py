@@ -1,4 +1,4 @@
-"""tools/generate_descriptions.py against a stub OpenAI-compatible server:
+"""tools/misc/generate_descriptions.py against a stub OpenAI-compatible server:
 a file ``load_descriptions`` accepts; dry runs send nothing and print no
 key; one-line errors on HTTP errors, timeouts, refused connections and
 unparseable answers; no overwrite without --force."""
@@ -13,11 +13,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from mpafer_plugin.models.utils.hard_prompts import load_descriptions
-from tools.generate_descriptions import main, parse_answer
+from tools.misc.generate_descriptions import main, parse_answer
 
-from ..conftest import CLASSNAMES, REPO_ROOT
+from ...conftest import CLASSNAMES, REPO_ROOT
 
-TOOL = os.path.join(REPO_ROOT, 'tools', 'generate_descriptions.py')
+TOOL = os.path.join(REPO_ROOT, 'tools', 'misc', 'generate_descriptions.py')
 RAFDB = os.path.join(REPO_ROOT, 'configs', 'mpafer_rafdb.py')
 AFFECTNET8 = os.path.join(REPO_ROOT, 'configs', 'mpafer_affectnet8.py')
 KEY = 'sk-test-do-not-print-0123456789'

@@ -2,7 +2,7 @@
 per tensor. CLIP is built with random weights (same shapes), so no weights
 are needed.
 
-Usage: python tools/model_budget.py configs/mpafer_rafdb.py
+Usage: python tools/analysis_tools/model_budget.py configs/mpafer_rafdb.py
        [--cfg-options model.backbone.prompt_depth=8]
 """
 import argparse

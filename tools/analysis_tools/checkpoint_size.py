@@ -2,7 +2,7 @@
 weight, the format before lean checkpoints) and lean (what training
 changes, CLIP rebuilt from its spec), for a config's model.
 
-Usage: python tools/checkpoint_size.py [CONFIG] [--repeats N]
+Usage: python tools/analysis_tools/checkpoint_size.py [CONFIG] [--repeats N]
 
 CLIP gets random weights of the config's architecture (size and time do
 not depend on the values); the lean checkpoint is stamped as if they came
@@ -47,7 +47,7 @@ def timed_save(checkpoint, path, stamp=None) -> float:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config', nargs='?',
-                        default=osp.join(osp.dirname(__file__), '..',
+                        default=osp.join(osp.dirname(__file__), '..', '..',
                                          'configs', 'mpafer_rafdb.py'))
     parser.add_argument('--repeats', type=int, default=3)
     args = parser.parse_args(argv)

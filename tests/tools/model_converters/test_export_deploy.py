@@ -1,15 +1,16 @@
-"""tools/export_deploy.py: the deployable module gives the model's own
-probabilities; TorchScript and ONNX Runtime give the same (ONNX skipped
-where onnxruntime is not installed); torch.export works on the model."""
+"""tools/model_converters/export_deploy.py: the deployable module gives the
+model's own probabilities; TorchScript and ONNX Runtime give the same (ONNX
+skipped where onnxruntime is not installed); torch.export works on the
+model."""
 import json
 
 import pytest
 import torch
 
 from mpafer_plugin.apis.deploy_model import DeployableFER
-from tools.export_deploy import main
-from ..apis.face_fixtures import (face_photo, model_files,  # noqa: F401
-                                  trained)
+from tools.model_converters.export_deploy import main
+from ...apis.face_fixtures import (face_photo, model_files,  # noqa: F401
+                                   trained)
 
 
 def crops_batch(model_files):

@@ -3,8 +3,8 @@ from PIL import Image, ImageFilter
 
 import pytest
 
-from mpafer_plugin.datasets import (RAFDB, make_synthetic_rafdb,
-                                    rafdb_split_counts)
+from mpafer_plugin.datasets import RAFDB
+from mpafer_plugin.testing import make_synthetic_rafdb, rafdb_split_counts
 
 
 def read(root, split, size=24, edges=False):

@@ -10,7 +10,7 @@ die on later, each named.
 - face boxes (AffectNet ``crop_face=True``) that lie outside their image;
 - the pipeline's input size fits the CLIP of ``model.clip``.
 
-Usage: python tools/check_dataset.py CONFIG [--no-decode]
+Usage: python tools/misc/check_dataset.py CONFIG [--no-decode]
        [--cfg-options k=v ...]
 
 Exits with status 1 when anything above fails.

@@ -3,8 +3,8 @@ image for a class (the predicted one by default), as a heatmap over the
 image, with the top-k patches of the global-local alignment outlined.
 
 Usage:
-    python tools/visualize_similarity.py CONFIG CHECKPOINT IMAGE \\
-        [--class NAME | --pred] [--topk K] [--size PX] --out FILE.png \\
+    python tools/visualization/visualize_similarity.py CONFIG CHECKPOINT \\
+        IMAGE [--class NAME | --pred] [--topk K] [--size PX] --out FILE.png \\
         [--face I] [--detector auto|MTCNNFaceDetector|...] [--no-detect]
 
 CHECKPOINT is a training checkpoint or a prompts-only export; --clip PATH

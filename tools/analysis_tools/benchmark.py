@@ -41,10 +41,11 @@ training step in the model's layout and forced batch-first, printing the
 TOP operators by self time of each.
 
 Usage:
-    python tools/benchmark.py configs/mpafer_rafdb.py --device cpu \
-        --batch-size 8 --threads 1 --clock cpu [--arch mpafer-tiny-vit]
-    python tools/benchmark.py configs/mpafer_rafdb.py --device cpu \
-        --batch-size 8 --threads 1 --profile 15
+    python tools/analysis_tools/benchmark.py configs/mpafer_rafdb.py \
+        --device cpu --batch-size 8 --threads 1 --clock cpu \
+        [--arch mpafer-tiny-vit]
+    python tools/analysis_tools/benchmark.py configs/mpafer_rafdb.py \
+        --device cpu --batch-size 8 --threads 1 --profile 15
 """
 import argparse
 import contextlib
@@ -242,7 +243,7 @@ def text_sweep(cfg, clip_model, sizes, batch_size, device, autocast,
     it encodes the hard prompts (once)."""
     from mmpretrain.registry import MODELS
 
-    from mpafer_plugin.utils.benchmarking import flatness
+    from mpafer_plugin.testing.benchmarking import flatness
     _, samples = random_batch(len(cfg.model.head.classnames),
                               clip_model.visual, batch_size, device,
                               generator)
@@ -298,9 +299,9 @@ def run(args) -> dict:
     import mpafer_plugin  # noqa: F401  registers every component
     from mmengine.optim import build_optim_wrapper
 
-    from mpafer_plugin.utils.benchmarking import (MemoryMeter,
-                                                  profile_top_ops, ratio,
-                                                  time_interleaved)
+    from mpafer_plugin.testing.benchmarking import (MemoryMeter,
+                                                    profile_top_ops, ratio,
+                                                    time_interleaved)
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device or (

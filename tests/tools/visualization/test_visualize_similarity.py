@@ -1,6 +1,7 @@
-"""tools/visualize_similarity.py writes a PNG of the documented size for
-the predicted or a named class, names the classes on a wrong one, and on a
-photo maps the face tools/infer.py classifies, with the same probability."""
+"""tools/visualization/visualize_similarity.py writes a PNG of the documented
+size for the predicted or a named class, names the classes on a wrong one,
+and on a photo maps the face tools/infer.py classifies, with the same
+probability."""
 import glob
 import os
 
@@ -9,9 +10,9 @@ import pytest
 import torch
 from mmpretrain.registry import MODELS
 
-from tools.visualize_similarity import main
+from tools.visualization.visualize_similarity import main
 
-from ..conftest import REPO_ROOT, quickstart_cfg
+from ...conftest import REPO_ROOT, quickstart_cfg
 
 CONFIG = os.path.join(REPO_ROOT, 'configs', 'quickstart_synthetic_rafdb.py')
 
@@ -64,7 +65,7 @@ def test_photo_maps_the_face_infer_classifies(checkpoint, tmp_path, capsys,
     import json
 
     from tools.infer import main as infer
-    from ..apis.face_fixtures import FACE_PHOTO
+    from ...apis.face_fixtures import FACE_PHOTO
     options = ['model.clip.pretrained=None',
                'model.clip.model_name=mpafer-tiny-vit-64']
     assert infer([FACE_PHOTO, '--config', CONFIG, '--checkpoint', checkpoint,

@@ -3,9 +3,9 @@ with the class text features baked in, as TorchScript and / or ONNX, each
 checked against the PyTorch model on random images.
 
 Usage:
-  python tools/export_deploy.py CONFIG CHECKPOINT --out DIR \\
+  python tools/model_converters/export_deploy.py CONFIG CHECKPOINT --out DIR \\
       [--formats torchscript onnx] [--benchmark 20] [--cfg-options k=v ...]
-  python tools/export_deploy.py EXPORT.pth --out DIR   # prompts-only export
+  python tools/model_converters/export_deploy.py EXPORT.pth --out DIR   # prompts-only export
       [--clip CLIP.pt]  # CLIP weights file if the export's is not found
 
 Writes DIR/model.torchscript.pt, DIR/model.onnx and DIR/classes.json (the

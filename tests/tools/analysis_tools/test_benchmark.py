@@ -1,6 +1,6 @@
-"""tools/benchmark.py end to end on the tiny CLIP: the report's structure,
-ratios consistent with the medians, the text-side sweep (no timing
-assertions)."""
+"""tools/analysis_tools/benchmark.py end to end on the tiny CLIP: the
+report's structure, ratios consistent with the medians, the text-side sweep
+(no timing assertions)."""
 import contextlib
 import importlib.util
 import io
@@ -11,15 +11,15 @@ import statistics
 import pytest
 import torch
 
-from ..conftest import REPO_ROOT
+from ...conftest import REPO_ROOT
 
 CONFIG = os.path.join(REPO_ROOT, 'configs', 'mpafer_rafdb.py')
 
 
 def load_tool():
     spec = importlib.util.spec_from_file_location(
-        'mpafer_benchmark_tool', os.path.join(REPO_ROOT, 'tools',
-                                              'benchmark.py'))
+        'mpafer_benchmark_tool',
+        os.path.join(REPO_ROOT, 'tools', 'analysis_tools', 'benchmark.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

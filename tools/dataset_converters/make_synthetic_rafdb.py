@@ -1,14 +1,16 @@
 """Generate the synthetic, RAF-DB-layout dataset of drawn faces used by the
 offline quick start and the tests (not real faces).
 
-Usage: python tools/make_synthetic_rafdb.py --out data/synthetic_rafdb
-       python tools/make_synthetic_rafdb.py --out DIR --rafdb-size \
-           [--scale 0.01] [--workers 16]   # RAF-DB's 12,271 / 3,068 images
+Usage: python tools/dataset_converters/make_synthetic_rafdb.py \
+           --out data/synthetic_rafdb
+       python tools/dataset_converters/make_synthetic_rafdb.py --out DIR \
+           --rafdb-size [--scale 0.01] [--workers 16]
+           # --rafdb-size: RAF-DB's 12,271 / 3,068 images
 """
 import argparse
 import os
 
-from mpafer_plugin.datasets import make_synthetic_rafdb, rafdb_split_counts
+from mpafer_plugin.testing import make_synthetic_rafdb, rafdb_split_counts
 
 
 def main():

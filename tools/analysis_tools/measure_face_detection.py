@@ -3,7 +3,7 @@ on rotated and scaled copies, false detections, and images per second of
 detection + cropping (what detection adds to tools/infer.py per image).
 
 Usage:
-  python tools/measure_face_detection.py [PORTRAIT ...] \\
+  python tools/analysis_tools/measure_face_detection.py [PORTRAIT ...] \\
       [--detectors HaarCascadeFaceDetector MTCNNFaceDetector] \\
       [--angles -30 -15 0 15 30] [--scales 0.5 1 2] [--out FILE.json]
 

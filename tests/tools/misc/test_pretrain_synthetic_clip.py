@@ -6,13 +6,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from mpafer_plugin.datasets.synthetic_faces import (describe_face,
-                                                     synthetic_captioned_faces)
+from mpafer_plugin.testing.synthetic_faces import (describe_face,
+                                                   synthetic_captioned_faces)
 from mpafer_plugin.models import load_clip
 from mpafer_plugin.models.utils.hard_prompts import DEFAULT_DESCRIPTIONS
-from tools.pretrain_synthetic_clip import (contrastive_loss,
-                                           encode_image_and_patches, main,
-                                           patch_contrastive_loss)
+from tools.misc.pretrain_synthetic_clip import (
+    contrastive_loss, encode_image_and_patches, main, patch_contrastive_loss)
 
 PREFIX = 'a photo of a face with '
 

@@ -1,6 +1,6 @@
 """tools/test.py runs a zero-shot config without a checkpoint and dumps
-results.pkl; tools/plot_confusion_matrix.py draws it as a PNG whose
-numbers are the run's."""
+results.pkl; tools/analysis_tools/plot_confusion_matrix.py draws it as a PNG
+whose numbers are the run's."""
 import os
 import pickle
 import re
@@ -11,9 +11,9 @@ import matplotlib.image
 import pytest
 import torch
 
-from tools.plot_confusion_matrix import main, row_percentages
+from tools.analysis_tools.plot_confusion_matrix import main, row_percentages
 
-from ..conftest import REPO_ROOT
+from ...conftest import REPO_ROOT
 
 ZERO_SHOT = os.path.join(REPO_ROOT, 'configs', 'zeroshot', 'zeroshot_rafdb.py')
 

@@ -1,5 +1,6 @@
-"""Measuring primitives for ``tools/benchmark.py``: interleaved timing with
-warm-up, peak-memory growth, FLOP counts and the ratios built from them."""
+"""Measuring primitives for ``tools/analysis_tools/benchmark.py``:
+interleaved timing with warm-up, peak-memory growth, FLOP counts and the
+ratios built from them."""
 import contextlib
 import ctypes
 import gc
