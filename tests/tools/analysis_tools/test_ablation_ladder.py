@@ -1,4 +1,4 @@
-"""tools/ablation_ladder.py: rows as deltas of the full method, a real
+"""tools/analysis_tools/ablation_ladder.py: rows as deltas of the full method, a real
 two-row ladder through tools/train.py, skipping finished runs, statistics
 and failures."""
 import json
@@ -6,10 +6,10 @@ import os
 
 import pytest
 
-from tools.ablation_ladder import (DEFAULT_ROWS, REFERENCE, config_delta,
+from tools.analysis_tools.ablation_ladder import (DEFAULT_ROWS, REFERENCE, config_delta,
                                    markdown, mean_std, run_ladder, summarise)
 
-from ..conftest import REPO_ROOT
+from ...conftest import REPO_ROOT
 
 CONFIG = os.path.join(REPO_ROOT, 'configs', 'quickstart_synthetic_rafdb.py')
 ALIGNMENT_OFF = {'model.head.token_align_loss': None,

@@ -1,11 +1,11 @@
-"""tools/probe_components.py: the linear probe, the similarity sizes and a
+"""tools/analysis_tools/probe_components.py: the linear probe, the similarity sizes and a
 run on the tiny data with a checkpoint."""
 import json
 
 import pytest
 import torch
 
-from tools.probe_components import linear_probe, main, size
+from tools.analysis_tools.probe_components import linear_probe, main, size
 
 
 
@@ -33,7 +33,7 @@ def test_size_is_true_class_value_and_spread_over_classes():
 def test_probe_on_tiny_data(tmp_path, synthetic_rafdb):
     from mpafer_plugin.apis.model_init import init_model
 
-    from ..conftest import quickstart_cfg
+    from ...conftest import quickstart_cfg
     cfg = quickstart_cfg(tmp_path, synthetic_rafdb)
     cfg.dump(str(tmp_path / 'config.py'))
     model = init_model(str(tmp_path / 'config.py'))

@@ -23,7 +23,7 @@ pipeline (no augmentation):
 Writes one JSON (``--out``) and prints a summary.
 
 Usage:
-    python tools/probe_components.py CONFIG [CHECKPOINT ...]
+    python tools/analysis_tools/probe_components.py CONFIG [CHECKPOINT ...]
         [--out probe.json] [--lambdas 0 0.25 0.5 1 2] [--topks 1 4 16 64]
         [--cfg-options k=v ...]
 """

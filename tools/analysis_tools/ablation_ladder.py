@@ -18,7 +18,7 @@ standard deviation of every metric, the delta of every row) and
 line per run goes to stdout; training logs go to each run's ``train.log``.
 
 Usage:
-    python tools/ablation_ladder.py CONFIG [--seeds 0 1 2 3 4]
+    python tools/analysis_tools/ablation_ladder.py CONFIG [--seeds 0 1 2 3 4]
         [--rows NAME=ROW_CONFIG ...] [--reference REF_CONFIG]
         [--work-dir DIR] [--cfg-options k=v ...]
 """
@@ -37,7 +37,7 @@ from mmengine.config import Config, DictAction
 
 from mpafer_plugin.utils import atomic_write
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 ABLATIONS = osp.join(REPO_ROOT, 'configs', 'ablations')
 REFERENCE = osp.join(REPO_ROOT, 'configs', 'mpafer_rafdb.py')
 # The paper's component table, and global-local added to CoOp alone.
@@ -188,14 +188,18 @@ def markdown(summary, title):
     return '\n'.join(lines) + '\n'
 
 
+def ladder_title(header):
+    """The first line of ``ladder.md`` (and of the README's table)."""
+    return (f"Component ladder on `{header['config']}`, seeds "
+            f"{header['seeds']}; validation metrics after the last epoch "
+            f"(`python tools/analysis_tools/ablation_ladder.py`).")
+
+
 def write_outputs(work_dir, header, summary):
     """``ladder.json`` and ``ladder.md``, each replaced atomically."""
-    title = (f"Component ladder on `{header['config']}`, seeds "
-             f"{header['seeds']}; validation metrics after the last epoch "
-             f"(`python tools/ablation_ladder.py`).")
     texts = dict(json=json.dumps(dict(header, rows=summary), indent=1,
                                  default=str),
-                 md=markdown(summary, title))
+                 md=markdown(summary, ladder_title(header)))
     for ext, text in texts.items():
         atomic_write(osp.join(work_dir, f'ladder.{ext}'),
                      lambda tmp, text=text: open(tmp, 'w').write(text))
