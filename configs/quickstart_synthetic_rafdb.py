@@ -21,36 +21,54 @@ model = dict(
 data_root = 'data/synthetic_rafdb'
 train_pipeline = [
     dict(type='LoadFERImage'),
-    dict(type='RandomResizedCrop', scale=image_size,
-         crop_ratio_range=(0.8, 1.0), backend='pillow',
-         interpolation='bicubic'),
+    dict(
+        type='RandomResizedCrop',
+        scale=image_size,
+        crop_ratio_range=(0.8, 1.0),
+        backend='pillow',
+        interpolation='bicubic'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs'),
 ]
 test_pipeline = [
     dict(type='LoadFERImage'),
-    dict(type='Resize', scale=(image_size, image_size), backend='pillow',
-         interpolation='bicubic'),
+    dict(
+        type='Resize',
+        scale=(image_size, image_size),
+        backend='pillow',
+        interpolation='bicubic'),
     dict(type='PackInputs'),
 ]
 # One loader worker beside the main process (tools/quickstart.sh runs torch
 # with one thread): two busy processes for two cores.
 train_dataloader = dict(
-    num_workers=1, pin_memory=False,
+    num_workers=1,
+    pin_memory=False,
     dataset=dict(data_root=data_root, pipeline=train_pipeline))
 val_dataloader = dict(
-    num_workers=1, pin_memory=False,
+    num_workers=1,
+    pin_memory=False,
     dataset=dict(data_root=data_root, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
-optim_wrapper = dict(optimizer=dict(
-    _delete_=True, type='AdamW', lr=0.01, weight_decay=0.0))
+optim_wrapper = dict(
+    optimizer=dict(_delete_=True, type='AdamW', lr=0.01, weight_decay=0.0))
 max_epochs = 10
 train_cfg = dict(max_epochs=max_epochs)
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0, end=1,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=1, end=max_epochs,
-         eta_min=0.0, convert_to_iter_based=True),
+    dict(
+        type='LinearLR',
+        start_factor=1e-3,
+        by_epoch=True,
+        begin=0,
+        end=1,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        by_epoch=True,
+        begin=1,
+        end=max_epochs,
+        eta_min=0.0,
+        convert_to_iter_based=True),
 ]
 default_hooks = dict(logger=dict(interval=10))

@@ -4,7 +4,8 @@ in ``mmpretrain.registry`` (use ``custom_imports=dict(imports=
 from . import compat
 from .version import __version__
 
-from . import apis, datasets, engine, evaluation, models  # noqa: F401,E402  isort:skip
+# isort: split
+from . import apis, datasets, engine, evaluation, models  # noqa: F401,E402
 
 compat.install()
 

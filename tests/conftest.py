@@ -10,14 +10,18 @@ from mpafer_plugin.models import load_clip
 TINY_CLIP = dict(model_name='mpafer-tiny-vit', pretrained=None)
 # The quick start's architecture (64 px), with random weights.
 TINY_CLIP_64 = dict(model_name='mpafer-tiny-vit-64', pretrained=None)
-CLASSNAMES = ['surprise', 'fear', 'disgust', 'happiness', 'sadness',
-              'anger', 'neutral']
+CLASSNAMES = [
+    'surprise', 'fear', 'disgust', 'happiness', 'sadness', 'anger', 'neutral'
+]
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # A test parametrised over devices runs its 'cuda' case only with a GPU;
 # `pytest -m cuda` selects those cases (tools/gpu_check.sh runs them).
-CUDA = pytest.param('cuda', marks=[
-    pytest.mark.cuda,
-    pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')])
+CUDA = pytest.param(
+    'cuda',
+    marks=[
+        pytest.mark.cuda,
+        pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
+    ])
 
 
 def pytest_configure(config):
@@ -45,8 +49,8 @@ def synthetic_rafdb(tmp_path_factory):
     """A small RAF-DB-layout tree: 7 classes x (12 train, 4 test) images."""
     from mpafer_plugin.testing import make_synthetic_rafdb
     root = tmp_path_factory.mktemp('rafdb')
-    make_synthetic_rafdb(str(root), train_per_class=12, test_per_class=4,
-                         image_size=64, seed=0)
+    make_synthetic_rafdb(
+        str(root), train_per_class=12, test_per_class=4, image_size=64, seed=0)
     return str(root)
 
 
@@ -58,8 +62,8 @@ def quickstart_cfg(work_dir, data_root, **model_head):
         os.path.join(REPO_ROOT, 'configs', 'quickstart_synthetic_rafdb.py'))
     cfg.work_dir = str(work_dir)
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        cfg[loader].update(num_workers=0, persistent_workers=False,
-                           batch_size=8)
+        cfg[loader].update(
+            num_workers=0, persistent_workers=False, batch_size=8)
         cfg[loader].dataset.data_root = data_root
     cfg.model.clip = TINY_CLIP_64
     cfg.model.head.update(model_head)

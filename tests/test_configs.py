@@ -20,8 +20,8 @@ def load(name):
 
 def test_main_config_has_the_paper_defaults():
     cfg = load('mpafer_rafdb.py')
-    assert cfg.model.clip == dict(model_name='ViT-B-16-quickgelu',
-                                  pretrained='openai')
+    assert cfg.model.clip == dict(
+        model_name='ViT-B-16-quickgelu', pretrained='openai')
     assert cfg.model.data_preprocessor.mean == [122.771, 116.746, 104.094]
     assert cfg.model.data_preprocessor.std == [68.501, 66.632, 70.323]
     backbone, head = cfg.model.backbone, cfg.model.head
@@ -44,9 +44,10 @@ def test_main_config_has_the_paper_defaults():
     assert vitl.model.clip.model_name == 'ViT-L-14-quickgelu'
 
 
-@pytest.mark.parametrize('path', TOP_CONFIGS,
-                         ids=[os.path.relpath(p, CONFIG_DIR)
-                              for p in TOP_CONFIGS])
+@pytest.mark.parametrize(
+    'path',
+    TOP_CONFIGS,
+    ids=[os.path.relpath(p, CONFIG_DIR) for p in TOP_CONFIGS])
 def test_every_config_builds_its_model(path):
     cfg = Config.fromfile(path)
     cfg.model.clip = TINY_CLIP
@@ -111,5 +112,5 @@ def test_schedule_clips_the_gradient_norm():
     model.weight.grad = torch.full_like(model.weight, 1000.0)
     optim_wrapper.step()
     moved = model.weight.detach().norm().item()
-    assert moved == pytest.approx(cfg.optim_wrapper.optimizer.lr * 1.0,
-                                  rel=1e-4)
+    assert moved == pytest.approx(
+        cfg.optim_wrapper.optimizer.lr * 1.0, rel=1e-4)

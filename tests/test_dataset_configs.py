@@ -16,22 +16,21 @@ from .datasets import fixtures
 CASES = {
     'mpafer_rafdb.py': (lambda root: fixtures.write_rafdb_folders(root), 7),
     'mpafer_ferplus.py': (lambda root: fixtures.write_ferplus_csv(root), 8),
-    'mpafer_affectnet7.py': (
-        lambda root: fixtures.write_affectnet_csv(root), 7),
-    'mpafer_affectnet8.py': (
-        lambda root: fixtures.write_affectnet_csv(root), 8),
+    'mpafer_affectnet7.py':
+    (lambda root: fixtures.write_affectnet_csv(root), 7),
+    'mpafer_affectnet8.py':
+    (lambda root: fixtures.write_affectnet_csv(root), 8),
 }
 
 
 @pytest.mark.parametrize('name', sorted(CASES))
 @pytest.mark.parametrize('arch', ['', '_vitl14'])
-def test_config_builds_datasets_from_the_official_layout(name, arch,
-                                                         tmp_path):
+def test_config_builds_datasets_from_the_official_layout(name, arch, tmp_path):
     init_default_scope('mmpretrain')  # as the Runner does
     write, num_classes = CASES[name]
     root = write(tmp_path)
-    cfg = Config.fromfile(os.path.join(
-        REPO_ROOT, 'configs', name.replace('.py', f'{arch}.py')))
+    cfg = Config.fromfile(
+        os.path.join(REPO_ROOT, 'configs', name.replace('.py', f'{arch}.py')))
     assert len(cfg.model.head.classnames) == num_classes
     for loader in ('train_dataloader', 'test_dataloader'):
         dataset_cfg = cfg[loader].dataset

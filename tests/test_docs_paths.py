@@ -26,8 +26,8 @@ def documented_tool_paths():
 
 
 def resolves(path):
-    if osp.basename(path).startswith('test_') and not path.startswith(
-            'tests/'):
+    if osp.basename(path).startswith(
+            'test_') and not path.startswith('tests/'):
         path = 'tests/' + path
     return bool(glob.glob(osp.join(REPO_ROOT, path)))
 
@@ -35,8 +35,9 @@ def resolves(path):
 def test_documented_tool_paths_exist():
     found = list(documented_tool_paths())
     assert len(found) > 20, found  # the pattern still finds the paths
-    missing = [f'{where}: {path}' for where, path in found
-               if not resolves(path)]
+    missing = [
+        f'{where}: {path}' for where, path in found if not resolves(path)
+    ]
     assert not missing, 'no such file:\n' + '\n'.join(missing)
 
 

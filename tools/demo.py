@@ -63,12 +63,12 @@ class FERDemo:
         heat = result.heatmap
         heat = np.uint8(255 * (heat - heat.min()) /
                         max(float(heat.max() - heat.min()), 1e-12))
-        colour = cv2.cvtColor(cv2.applyColorMap(heat, cv2.COLORMAP_JET),
-                              cv2.COLOR_BGR2RGB)
+        colour = cv2.cvtColor(
+            cv2.applyColorMap(heat, cv2.COLORMAP_JET), cv2.COLOR_BGR2RGB)
         blended = cv2.addWeighted(result.image, 0.5, colour, 0.5, 0)
         scale = MAP_SIDE / max(blended.shape[:2])  # small inputs: legible
-        return cv2.resize(blended, None, fx=scale, fy=scale,
-                          interpolation=cv2.INTER_CUBIC)
+        return cv2.resize(
+            blended, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
 
 
 def build_page(demo: FERDemo):
@@ -79,21 +79,34 @@ def build_page(demo: FERDemo):
                     'Upload a photo or use the camera.')
         with gr.Row():
             with gr.Column():
-                image = gr.Image(label='Photo', sources=['upload', 'webcam'],
-                                 type='numpy', elem_id='photo')
-                face = gr.Number(label='Face (0 = leftmost)', value=0,
-                                 precision=0, minimum=0, elem_id='face')
-                button = gr.Button('Recognise', variant='primary',
-                                   elem_id='recognise')
+                image = gr.Image(
+                    label='Photo',
+                    sources=['upload', 'webcam'],
+                    type='numpy',
+                    elem_id='photo')
+                face = gr.Number(
+                    label='Face (0 = leftmost)',
+                    value=0,
+                    precision=0,
+                    minimum=0,
+                    elem_id='face')
+                button = gr.Button(
+                    'Recognise', variant='primary', elem_id='recognise')
             with gr.Column():
                 annotated = gr.Image(label='Faces', elem_id='faces')
-                label = gr.Label(label='Probabilities of the chosen face',
-                                 num_top_classes=7, elem_id='probabilities')
+                label = gr.Label(
+                    label='Probabilities of the chosen face',
+                    num_top_classes=7,
+                    elem_id='probabilities')
                 lines = gr.Textbox(label='Every face', elem_id='every_face')
-                similarity = gr.Image(label='Similarity map (predicted '
-                                      'class)', elem_id='similarity')
-        button.click(demo, inputs=[image, face],
-                     outputs=[annotated, label, lines, similarity])
+                similarity = gr.Image(
+                    label='Similarity map (predicted '
+                    'class)',
+                    elem_id='similarity')
+        button.click(
+            demo,
+            inputs=[image, face],
+            outputs=[annotated, label, lines, similarity])
     return page
 
 
@@ -106,9 +119,11 @@ def parse_args(argv=None):
     parser.add_argument('--server-name', default='127.0.0.1')
     parser.add_argument('--port', type=int, default=7860)
     parser.add_argument('--share', action='store_true')
-    parser.add_argument('--clip', metavar='PATH',
-                        help='CLIP weights file (or open_clip tag) instead '
-                        'of the one the config or export names')
+    parser.add_argument(
+        '--clip',
+        metavar='PATH',
+        help='CLIP weights file (or open_clip tag) instead '
+        'of the one the config or export names')
     return parser.parse_args(argv)
 
 
@@ -118,11 +133,15 @@ def main(argv=None):
         import gradio  # noqa: F401
     except ImportError:
         raise SystemExit('error: the demo needs Gradio: pip install .[demo]')
-    demo = FERDemo(FERInferencer(args.config, args.checkpoint,
-                                 device=args.device, detector=args.detector,
-                                 clip_pretrained=args.clip))
-    build_page(demo).launch(server_name=args.server_name,
-                            server_port=args.port, share=args.share)
+    demo = FERDemo(
+        FERInferencer(
+            args.config,
+            args.checkpoint,
+            device=args.device,
+            detector=args.detector,
+            clip_pretrained=args.clip))
+    build_page(demo).launch(
+        server_name=args.server_name, server_port=args.port, share=args.share)
     return 0
 
 

@@ -49,34 +49,60 @@ RECIPE_EPOCHS = 120
 ARCHS = {'ViT-B/16': 'ViT-B-16-quickgelu', 'ViT-L/14': 'ViT-L-14-quickgelu'}
 TINY_ARCH = 'mpafer-tiny-vit'  # --dry-run: every tower is the test one
 # The run's sizes: a GPU run, and --dry-run's on CPU
-GPU = dict(device='cuda', scale=1.0, batch=32, max_batch=512,
-           train_max_batch=512, repeats=5, big_repeats=3, threads=None,
-           budget_s=480)
-DRY = dict(device='cpu', scale=0.01, batch=4, max_batch=8,
-           train_max_batch=16, repeats=2, big_repeats=1, threads=1,
-           budget_s=1500)
+GPU = dict(
+    device='cuda',
+    scale=1.0,
+    batch=32,
+    max_batch=512,
+    train_max_batch=512,
+    repeats=5,
+    big_repeats=3,
+    threads=None,
+    budget_s=480)
+DRY = dict(
+    device='cpu',
+    scale=0.01,
+    batch=4,
+    max_batch=8,
+    train_max_batch=16,
+    repeats=2,
+    big_repeats=1,
+    threads=1,
+    budget_s=1500)
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--out', required=True, help='results folder')
-    parser.add_argument('--work', default=None,
-                        help='scratch folder (dataset, work dirs, '
-                        'checkpoints); default work_dirs/gpu_check/work')
-    parser.add_argument('--budget-s', type=float, default=None,
-                        help='skip the steps that no longer fit in this '
-                        'many seconds (default 480; --dry-run 1500)')
-    parser.add_argument('--max-batch', type=int, default=None,
-                        help='cap of the largest batch (default 512; '
-                        '--dry-run 8)')
-    parser.add_argument('--dry-run', action='store_true',
-                        help='CPU, tiny CLIP, 1%% of the dataset')
+    parser.add_argument(
+        '--work',
+        default=None,
+        help='scratch folder (dataset, work dirs, '
+        'checkpoints); default work_dirs/gpu_check/work')
+    parser.add_argument(
+        '--budget-s',
+        type=float,
+        default=None,
+        help='skip the steps that no longer fit in this '
+        'many seconds (default 480; --dry-run 1500)')
+    parser.add_argument(
+        '--max-batch',
+        type=int,
+        default=None,
+        help='cap of the largest batch (default 512; '
+        '--dry-run 8)')
+    parser.add_argument(
+        '--dry-run',
+        action='store_true',
+        help='CPU, tiny CLIP, 1%% of the dataset')
     return parser.parse_args(argv)
 
 
 # ------------------------------------------------------------ pure helpers
-def largest_batch(peak_bytes: Optional[float], batch: int,
-                  free_bytes: Optional[float], cap: int,
+def largest_batch(peak_bytes: Optional[float],
+                  batch: int,
+                  free_bytes: Optional[float],
+                  cap: int,
                   headroom: float = 0.8) -> int:
     """The largest power of two ``<= cap`` whose training step should fit
     in ``headroom * free_bytes``, the step's peak memory growing linearly
@@ -90,7 +116,8 @@ def largest_batch(peak_bytes: Optional[float], batch: int,
     return size
 
 
-def projection(timing: dict, wall_s: float,
+def projection(timing: dict,
+               wall_s: float,
                epochs: int = RECIPE_EPOCHS) -> dict:
     """The wall time of ``epochs`` epochs from a one-epoch run: what ran
     once (start-up, prototype pass: the run's wall time minus its epoch)
@@ -99,23 +126,32 @@ def projection(timing: dict, wall_s: float,
     the best checkpoint, saved in it, is saved only on improvement later:
     an upper bound."""
     epoch = timing['epochs'][0]
-    parts = dict(train_s=epoch['train_s'],
-                 checkpoint_s=epoch['after_epoch_s'],
-                 val_s=epoch.get('val_s', 0.0))
+    parts = dict(
+        train_s=epoch['train_s'],
+        checkpoint_s=epoch['after_epoch_s'],
+        val_s=epoch.get('val_s', 0.0))
     per_epoch = sum(parts.values())
     once = wall_s - per_epoch
-    return dict(epochs=epochs, per_epoch_s=per_epoch, once_s=once,
-                total_s=once + epochs * per_epoch,
-                epoch_shares={k: v / per_epoch for k, v in parts.items()},
-                data_wait_fraction=epoch['data_wait_fraction'])
+    return dict(
+        epochs=epochs,
+        per_epoch_s=per_epoch,
+        once_s=once,
+        total_s=once + epochs * per_epoch,
+        epoch_shares={
+            k: v / per_epoch
+            for k, v in parts.items()
+        },
+        data_wait_fraction=epoch['data_wait_fraction'])
 
 
 def pytest_counts(log: str) -> dict:
     """``{'passed': n, 'skipped': n, ...}`` from pytest's last line."""
     tail = log.strip().splitlines()[-1] if log.strip() else ''
-    return {word: int(n) for n, word in
-            re.findall(r'(\d+) (passed|failed|skipped|deselected|errors?)',
-                       tail)}
+    return {
+        word: int(n)
+        for n, word in re.findall(
+            r'(\d+) (passed|failed|skipped|deselected|errors?)', tail)
+    }
 
 
 def lr_scale(log: str) -> Optional[float]:
@@ -137,9 +173,11 @@ def benchmark_figures(result: dict) -> dict:
     floor = targets['train'].get('over', 'floor')  # the one it compared to
     peak = train['train_step'].get('peak_bytes')
     return dict(
-        batch=batch, amp=result['amp'],
+        batch=batch,
+        amp=result['amp'],
         train_over_floor=targets['train']['ratio'],
-        infer_over_floor=targets['infer']['ratio'], train_floor=floor,
+        infer_over_floor=targets['infer']['ratio'],
+        train_floor=floor,
         train_images_per_s=batch / train['train_step']['median_s'],
         floor_images_per_s=batch / train[floor]['median_s'],
         infer_images_per_s=1 / infer['predict']['per_image_median_s'],
@@ -160,8 +198,8 @@ class Check:
             self.mode['max_batch'] = self.mode['train_max_batch'] = \
                 args.max_batch
         self.out = osp.abspath(args.out)
-        self.work = osp.abspath(args.work or osp.join(
-            ROOT, 'work_dirs', 'gpu_check', 'work'))
+        self.work = osp.abspath(
+            args.work or osp.join(ROOT, 'work_dirs', 'gpu_check', 'work'))
         os.makedirs(self.out, exist_ok=True)
         # a fresh start: no logs, prototype cache or work dir of an earlier
         # run
@@ -171,9 +209,12 @@ class Check:
         shutil.rmtree(self.work, ignore_errors=True)
         os.makedirs(self.work)
         self.data_root = osp.join(self.work, 'rafdb')
-        self.summary = dict(dry_run=args.dry_run,
-                            budget_s=self.mode['budget_s'],
-                            steps={}, benchmark={}, train={})
+        self.summary = dict(
+            dry_run=args.dry_run,
+            budget_s=self.mode['budget_s'],
+            steps={},
+            benchmark={},
+            train={})
 
     def guarded(self, step, *args, **kwargs) -> None:
         """Run one step; an error of this script (not of the command it
@@ -200,7 +241,11 @@ class Check:
         with open(osp.join(self.out, 'summary.json'), 'w') as f:
             json.dump(self.summary, f, indent=2)
 
-    def run(self, name: str, cmd: List[str], log: str, estimate_s: float,
+    def run(self,
+            name: str,
+            cmd: List[str],
+            log: str,
+            estimate_s: float,
             env: Optional[dict] = None) -> Optional[str]:
         """Run ``cmd`` if ``estimate_s`` fits in the time left, stopped (with
         every process it started) at the time left; its output, appended
@@ -214,10 +259,14 @@ class Check:
             return None
         self.log(f'{name}: {step["cmd"]}')
         began = time.monotonic()
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True,
-                                env=dict(os.environ, **(env or {})),
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=dict(os.environ, **(env or {})),
+            start_new_session=True)
         try:
             output = proc.communicate(timeout=max(self.left(), 1))[0]
             step['rc'] = proc.returncode
@@ -234,38 +283,49 @@ class Check:
     # -------------------------------------------------------------- steps
     def environment(self) -> None:
         import torch
-        env = dict(python=platform.python_version(),
-                   torch=torch.__version__, cuda=torch.version.cuda,
-                   cuda_available=torch.cuda.is_available(),
-                   cpus=os.cpu_count(), loadavg=os.getloadavg())
+        env = dict(
+            python=platform.python_version(),
+            torch=torch.__version__,
+            cuda=torch.version.cuda,
+            cuda_available=torch.cuda.is_available(),
+            cpus=os.cpu_count(),
+            loadavg=os.getloadavg())
         if torch.cuda.is_available():
             free, total = torch.cuda.mem_get_info()
-            env.update(gpu=torch.cuda.get_device_name(),
-                       gpu_memory_gib=total / 2**30,
-                       free_memory_bytes=free,
-                       cudnn=torch.backends.cudnn.version(),
-                       tf32_matmul=torch.backends.cuda.matmul.allow_tf32,
-                       nccl=str(torch.cuda.nccl.version()))
+            env.update(
+                gpu=torch.cuda.get_device_name(),
+                gpu_memory_gib=total / 2**30,
+                free_memory_bytes=free,
+                cudnn=torch.backends.cudnn.version(),
+                tf32_matmul=torch.backends.cuda.matmul.allow_tf32,
+                nccl=str(torch.cuda.nccl.version()))
         self.summary['env'] = env
         self.log(f'environment: {env}')
         self.save()
 
     def start_dataset(self) -> subprocess.Popen:
-        cmd = [sys.executable,
-               'tools/dataset_converters/make_synthetic_rafdb.py', '--out',
-               self.data_root, '--rafdb-size', '--scale',
-               str(self.mode['scale'])]
+        cmd = [
+            sys.executable, 'tools/dataset_converters/make_synthetic_rafdb.py',
+            '--out', self.data_root, '--rafdb-size', '--scale',
+            str(self.mode['scale'])
+        ]
         self.summary['steps']['dataset'] = dict(cmd=' '.join(cmd))
         self.log(f'dataset (background): {" ".join(cmd)}')
         self._dataset_began = time.monotonic()
-        return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
+        return subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True)
 
     def wait_dataset(self, proc: subprocess.Popen) -> bool:
         output = proc.communicate()[0]
         step = self.summary['steps']['dataset']
-        step.update(rc=proc.returncode, output=output.strip()[-500:],
-                    seconds=time.monotonic() - self._dataset_began)
+        step.update(
+            rc=proc.returncode,
+            output=output.strip()[-500:],
+            seconds=time.monotonic() - self._dataset_began)
         self.log(f'dataset: rc={proc.returncode} in {step["seconds"]:.1f} s'
                  f': {output.strip()[-300:]}')
         self.save()
@@ -273,24 +333,30 @@ class Check:
 
     def pytest(self) -> None:
         self.run('pytest_cuda', [
-            sys.executable, '-m', 'pytest', '-m', 'cuda', 'tests', '-q',
-            '-rs', '-p', 'no:cacheprovider'], 'pytest.log', 30)
+            sys.executable, '-m', 'pytest', '-m', 'cuda', 'tests', '-q', '-rs',
+            '-p', 'no:cacheprovider'
+        ], 'pytest.log', 30)
         log = open(osp.join(self.out, 'pytest.log')).read()
         self.summary['steps']['pytest_cuda']['counts'] = pytest_counts(log)
         self.save()
 
-    def benchmark(self, name: str, batch: int, amp: bool,
+    def benchmark(self,
+                  name: str,
+                  batch: int,
+                  amp: bool,
                   big: bool = False) -> Optional[dict]:
         """tools/analysis_tools/benchmark.py's CLI, the one place it is
         called."""
         mode, key = self.mode, bench_key(name, amp, batch)
         arch = TINY_ARCH if self.args.dry_run else ARCHS[name]
         json_out = osp.join(self.work, re.sub(r'\W+', '_', key) + '.json')
-        cmd = [sys.executable, 'tools/analysis_tools/benchmark.py', CONFIG,
-               '--device', mode['device'], '--arch', arch, '--batch-size',
-               str(batch), '--amp' if amp else '--no-amp', '--json-out',
-               json_out, '--repeats',
-               str(mode['big_repeats' if big else 'repeats'])]
+        cmd = [
+            sys.executable, 'tools/analysis_tools/benchmark.py', CONFIG,
+            '--device', mode['device'], '--arch', arch, '--batch-size',
+            str(batch), '--amp' if amp else '--no-amp', '--json-out', json_out,
+            '--repeats',
+            str(mode['big_repeats' if big else 'repeats'])
+        ]
         if mode['threads']:
             cmd += ['--threads', str(mode['threads'])]
         if big:  # the text-side sweep does not depend on the batch
@@ -343,21 +409,27 @@ class Check:
             'train_cfg.max_epochs=1', 'model.clip.pretrained=None',
             f'train_dataloader.batch_size={batch}',
             'default_hooks.timing.type=EpochTimingHook'
-        ] + [f'{loader}.dataset.data_root={self.data_root}'
-             for loader in ('train_dataloader', 'val_dataloader',
-                            'test_dataloader')]
+        ] + [
+            f'{loader}.dataset.data_root={self.data_root}'
+            for loader in ('train_dataloader', 'val_dataloader',
+                           'test_dataloader')
+        ]
         if self.args.dry_run:
-            options += [f'model.clip.model_name={TINY_ARCH}',
-                        'train_dataloader.num_workers=1',
-                        'val_dataloader.num_workers=1']
+            options += [
+                f'model.clip.model_name={TINY_ARCH}',
+                'train_dataloader.num_workers=1',
+                'val_dataloader.num_workers=1'
+            ]
         args = ['--work-dir', work_dir, '--cfg-options', *options]
         if auto_scale_lr:
             args.append('--auto-scale-lr')
         with socket.socket() as sock:  # a free port for the rendezvous
             sock.bind(('127.0.0.1', 0))
             port = sock.getsockname()[1]
-        env = dict(PYTHON=sys.executable, PORT=str(port),
-                   MPAFER_CACHE=osp.join(self.work, 'cache'))
+        env = dict(
+            PYTHON=sys.executable,
+            PORT=str(port),
+            MPAFER_CACHE=osp.join(self.work, 'cache'))
         estimate = 20 if self.args.dry_run else 90
         launches = (
             ('tools/dist_train.sh CONFIG 1',
@@ -366,28 +438,33 @@ class Check:
             ('none (tools/train.py)',
              [sys.executable, 'tools/train.py', CONFIG, *args]))
         for launcher, cmd in launches:
-            name = f'train {key}' + ('' if launcher == launches[0][0]
-                                     else ' without launcher')
+            name = f'train {key}' + ('' if launcher == launches[0][0] else
+                                     ' without launcher')
             began = time.monotonic()
             done = self.run(name, cmd, 'train.log', estimate, env=env)
             wall = time.monotonic() - began
-            if done is not None or self.summary['steps'][name].get(
-                    'rc') in (None, 'timeout'):  # done, skipped, timed out
+            if done is not None or self.summary['steps'][name].get('rc') in (
+                    None, 'timeout'):  # done, skipped, timed out
                 break
         if done is None:
             return
         newest = max((osp.join(root, 'timing.json')
                       for root, _, files in os.walk(work_dir)
-                      if 'timing.json' in files), key=osp.getmtime)
+                      if 'timing.json' in files),
+                     key=osp.getmtime)
         with open(newest) as f:
             timing = json.load(f)
         self.summary['train'][key] = dict(
-            batch=batch, auto_scale_lr=auto_scale_lr, launcher=launcher,
-            lr_scale=lr_scale(done), wall_s=wall,
-            backend=('gloo' if 'gloo backend' in done
-                     else 'nccl' if launcher == launches[0][0]
+            batch=batch,
+            auto_scale_lr=auto_scale_lr,
+            launcher=launcher,
+            lr_scale=lr_scale(done),
+            wall_s=wall,
+            backend=('gloo' if 'gloo backend' in done else
+                     'nccl' if launcher == launches[0][0]
                      and self.mode['device'] == 'cuda' else None),
-            timing=timing, projection=projection(timing, wall))
+            timing=timing,
+            projection=projection(timing, wall))
         self.save()
 
 

@@ -45,49 +45,79 @@ from mpafer_plugin.utils import atomic_write, progress_bar
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('input', help='image, folder of images, or video')
-    parser.add_argument('--config', help='model config (optional with '
-                        '--prompts: the export holds its config)')
+    parser.add_argument(
+        '--config',
+        help='model config (optional with '
+        '--prompts: the export holds its config)')
     weights = parser.add_mutually_exclusive_group(required=True)
-    weights.add_argument('--checkpoint', help='full checkpoint (needs '
-                         '--config)')
-    weights.add_argument('--prompts', help='prompts-only export '
-                         '(tools/model_converters/export_prompts.py)')
+    weights.add_argument(
+        '--checkpoint', help='full checkpoint (needs '
+        '--config)')
+    weights.add_argument(
+        '--prompts',
+        help='prompts-only export '
+        '(tools/model_converters/export_prompts.py)')
     parser.add_argument('--out', required=True, help='output folder')
-    parser.add_argument('--format', choices=FaceResultsWriter.FORMATS,
-                        default='json')
-    parser.add_argument('--device', default=None,
-                        help='default: cuda if available, else cpu')
-    parser.add_argument('--batch-size', type=int, default=16,
-                        help='faces per forward pass')
-    parser.add_argument('--detector', default='auto',
-                        help='registered face detector type (MTCNNFaceDetector'
-                        ', HaarCascadeFaceDetector), "auto" (MTCNN when '
-                        'installed, else Haar) or "none"')
-    parser.add_argument('--detector-options', nargs='+', action=DictAction,
-                        default={}, help='detector arguments, k=v')
-    parser.add_argument('--no-detect', action='store_true',
-                        help='inputs are aligned face crops: no detection')
-    parser.add_argument('--margin', type=float, default=0.2,
-                        help='box growth on each side before cropping, as '
-                        'a fraction of the box size')
-    parser.add_argument('--video-stride', type=int, default=1,
-                        help='classify every N-th video frame')
-    parser.add_argument('--no-vis', action='store_true',
-                        help='do not write annotated images / videos')
-    parser.add_argument('--smooth', type=float, default=0.0,
-                        help='video: moving average of each tracked face\'s '
-                        'probabilities, p = S p_prev + (1 - S) p_frame, S in '
-                        '[0, 1); 0 (default) = none')
-    parser.add_argument('--show', action='store_true',
-                        help='show the annotated frames in a window; q ends')
+    parser.add_argument(
+        '--format', choices=FaceResultsWriter.FORMATS, default='json')
+    parser.add_argument(
+        '--device', default=None, help='default: cuda if available, else cpu')
+    parser.add_argument(
+        '--batch-size', type=int, default=16, help='faces per forward pass')
+    parser.add_argument(
+        '--detector',
+        default='auto',
+        help='registered face detector type (MTCNNFaceDetector'
+        ', HaarCascadeFaceDetector), "auto" (MTCNN when '
+        'installed, else Haar) or "none"')
+    parser.add_argument(
+        '--detector-options',
+        nargs='+',
+        action=DictAction,
+        default={},
+        help='detector arguments, k=v')
+    parser.add_argument(
+        '--no-detect',
+        action='store_true',
+        help='inputs are aligned face crops: no detection')
+    parser.add_argument(
+        '--margin',
+        type=float,
+        default=0.2,
+        help='box growth on each side before cropping, as '
+        'a fraction of the box size')
+    parser.add_argument(
+        '--video-stride',
+        type=int,
+        default=1,
+        help='classify every N-th video frame')
+    parser.add_argument(
+        '--no-vis',
+        action='store_true',
+        help='do not write annotated images / videos')
+    parser.add_argument(
+        '--smooth',
+        type=float,
+        default=0.0,
+        help='video: moving average of each tracked face\'s '
+        'probabilities, p = S p_prev + (1 - S) p_frame, S in '
+        '[0, 1); 0 (default) = none')
+    parser.add_argument(
+        '--show',
+        action='store_true',
+        help='show the annotated frames in a window; q ends')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    parser.add_argument('--clip', metavar='PATH',
-                        help='CLIP weights file (or open_clip tag) instead '
-                        'of the one the config or export names')
-    parser.add_argument('--trust-export-code', action='store_true',
-                        help='UNSAFE: read a --prompts export of the old '
-                        'format by EXECUTING the Python text it holds as '
-                        'its config; only for exports from a trusted source')
+    parser.add_argument(
+        '--clip',
+        metavar='PATH',
+        help='CLIP weights file (or open_clip tag) instead '
+        'of the one the config or export names')
+    parser.add_argument(
+        '--trust-export-code',
+        action='store_true',
+        help='UNSAFE: read a --prompts export of the old '
+        'format by EXECUTING the Python text it holds as '
+        'its config; only for exports from a trusted source')
     args = parser.parse_args(argv)
     if args.checkpoint and not args.config:
         parser.error('--checkpoint needs --config (only a prompts-only '
@@ -109,6 +139,7 @@ def build_detector(args):
 
 
 def write_summary(path, summary):
+
     def write(tmp):
         with open(tmp, 'w', encoding='utf-8') as f:
             json.dump(summary, f, indent=2)
@@ -141,10 +172,14 @@ def main(argv=None):
     except (FileNotFoundError, ValueError) as error:
         raise SystemExit(f'error: {error}')
     inferencer = FERInferencer(
-        args.config, args.checkpoint or args.prompts, device=args.device,
-        detector=build_detector(args), margin=args.margin,
+        args.config,
+        args.checkpoint or args.prompts,
+        device=args.device,
+        detector=build_detector(args),
+        margin=args.margin,
         cfg_options=args.cfg_options,
-        trust_export_code=args.trust_export_code, clip_pretrained=args.clip)
+        trust_export_code=args.trust_export_code,
+        clip_pretrained=args.clip)
     root = args.input if osp.isdir(args.input) else None
     progress = None
     if not any(is_stream(item) for item in items if isinstance(item, str)) \
@@ -152,9 +187,15 @@ def main(argv=None):
         progress = progress_bar(
             count_frames(items, args.video_stride), 'frames')
     results = osp.join(args.out, f'results.{args.format}')
-    summary = dict(input=args.input, results=results, frames=0, faces=0,
-                   no_face=[], unreadable=[], interrupted=False,
-                   ended_with_q=False)
+    summary = dict(
+        input=args.input,
+        results=results,
+        frames=0,
+        faces=0,
+        no_face=[],
+        unreadable=[],
+        interrupted=False,
+        ended_with_q=False)
     tracker = FaceTracker(smoothing=args.smooth)
     start = time.time()
     writer = FaceResultsWriter(results, inferencer.classes, args.format)
@@ -178,9 +219,11 @@ def main(argv=None):
     except KeyboardInterrupt:
         summary['interrupted'] = True
     except BaseException:
-        print(f'\nCrashed after {summary["frames"]} images/frames: '
-              f'{results} and summary.json are left as they were; the rows '
-              f'of this run are in {writer.partial_path}.', file=sys.stderr)
+        print(
+            f'\nCrashed after {summary["frames"]} images/frames: '
+            f'{results} and summary.json are left as they were; the rows '
+            f'of this run are in {writer.partial_path}.',
+            file=sys.stderr)
         raise
     finally:
         records.close()  # releases a camera or stream
@@ -191,10 +234,9 @@ def main(argv=None):
     print(f'\n{summary["frames"]} images/frames, {summary["faces"]} faces '
           f'-> {results} in {summary["seconds"]} s; '
           f'{len(summary["no_face"])} without a face, '
-          f'{len(summary["unreadable"])} unreadable'
-          + ('; INTERRUPTED, results so far kept' if summary['interrupted']
-             else '') + ('; ended with q' if summary['ended_with_q'] else '')
-          + '.')
+          f'{len(summary["unreadable"])} unreadable' +
+          ('; INTERRUPTED, results so far kept' if summary['interrupted'] else
+           '') + ('; ended with q' if summary['ended_with_q'] else '') + '.')
     for line in summary['unreadable']:
         print(f'  skipped {line}')
     return 130 if summary['interrupted'] else 0

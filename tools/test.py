@@ -65,7 +65,8 @@ def merge_args(cfg, args):
         if isinstance(evaluators, dict):
             evaluators = [evaluators]
         cfg.test_evaluator = list(evaluators) + [
-            dict(type='DumpResults', out_file_path=args.out)]
+            dict(type='DumpResults', out_file_path=args.out)
+        ]
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     return cfg
@@ -73,8 +74,10 @@ def merge_args(cfg, args):
 
 def check_needs_no_checkpoint(model, config):
     """Refuse to test a model with trainable tensors without weights."""
-    trainable = [name for name, param in model.named_parameters()
-                 if param.requires_grad and param.numel()]
+    trainable = [
+        name for name, param in model.named_parameters()
+        if param.requires_grad and param.numel()
+    ]
     if trainable:
         raise SystemExit(
             f'error: {config}: the model has trainable parameters '

@@ -7,8 +7,7 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(
-        type='CheckpointHook', interval=1, max_keep_ckpts=2,
-        save_best='auto'),
+        type='CheckpointHook', interval=1, max_keep_ckpts=2, save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # Augmentation draws depend only on (seed, epoch, rank), so --resume
     # reproduces an uninterrupted run (mpafer_plugin EpochSeedHook).

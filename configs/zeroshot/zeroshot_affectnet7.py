@@ -1,4 +1,5 @@
-# Zero-shot CLIP ViT-B/16 on AffectNet-7 with hard prompts only; nothing to train:
+# Zero-shot CLIP ViT-B/16 on AffectNet-7 with hard prompts only; nothing to
+# train:
 #   python tools/test.py configs/zeroshot/zeroshot_affectnet7.py
 # ViT-L/14: --cfg-options model.clip.model_name=ViT-L-14-quickgelu
 # Global-local matching: --cfg-options model.head.local_weight=1.0

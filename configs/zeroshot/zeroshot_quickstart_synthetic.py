@@ -8,8 +8,10 @@ _base_ = ['../quickstart_synthetic_rafdb.py']
 # ZeroShotCLIPHead's defaults: hard-prompt variant 3, lambda = 0.
 model = dict(
     backbone=dict(num_prompts=0),
-    head=dict(_delete_=True, type='ZeroShotCLIPHead',
-              classnames={{_base_.class_names}}))
+    head=dict(
+        _delete_=True,
+        type='ZeroShotCLIPHead',
+        classnames={{_base_.class_names}}))
 custom_hooks = []
 # Evaluation only: no training or validation loop.
 train_dataloader = val_dataloader = val_evaluator = None

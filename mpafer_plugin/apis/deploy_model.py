@@ -47,8 +47,10 @@ class DeployableFER(nn.Module):
             text = head.text_features().detach().float().clone()
         head.train(was_training)
         self.register_buffer('text_features', text)
-        self.register_buffer('logit_scale', torch.as_tensor(
-            head.logit_scale, dtype=torch.float32).detach().clone())
+        self.register_buffer(
+            'logit_scale',
+            torch.as_tensor(head.logit_scale,
+                            dtype=torch.float32).detach().clone())
         self.local_weight = float(head.local_weight)
         self.local_topk = int(head.local_topk)
         self.classes = list(head.classnames)

@@ -43,17 +43,21 @@ def record_clip_file(pretrained: Optional[str], out_file: str) -> \
     if not isinstance(pretrained, str) or not osp.isfile(pretrained):
         return None
     absolute = osp.abspath(pretrained)
-    return dict(given=pretrained, absolute=absolute,
-                relative_to_export=osp.relpath(
-                    absolute, osp.dirname(osp.abspath(out_file))))
+    return dict(
+        given=pretrained,
+        absolute=absolute,
+        relative_to_export=osp.relpath(absolute,
+                                       osp.dirname(osp.abspath(out_file))))
 
 
 def _candidates(record: dict, export_file: str) -> List[str]:
     folder = osp.dirname(osp.abspath(export_file))
-    paths = [record['absolute'],
-             osp.join(folder, record['relative_to_export']),
-             osp.join(folder, osp.basename(record['given'])),
-             osp.abspath(record['given'])]
+    paths = [
+        record['absolute'],
+        osp.join(folder, record['relative_to_export']),
+        osp.join(folder, osp.basename(record['given'])),
+        osp.abspath(record['given'])
+    ]
     return list(dict.fromkeys(osp.normpath(path) for path in paths))
 
 
@@ -76,5 +80,5 @@ def resolve_clip_file(meta: dict, export_file: str,
         f'The CLIP weights file of the prompts-only export {export_file} '
         f'(model.clip.pretrained={record["given"]!r} when it was exported) '
         f'was not found; tried:\n  ' + '\n  '.join(tried) +
-        f'\nGive its location with --clip PATH '
-        f'(init_model(..., clip_pretrained=PATH)).')
+        '\nGive its location with --clip PATH '
+        '(init_model(..., clip_pretrained=PATH)).')

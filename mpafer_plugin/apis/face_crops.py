@@ -35,9 +35,11 @@ class BoxFaceCrop:
     def __init__(self, margin: float = 0.2):
         self.margin = margin
 
-    def __call__(self, image: np.ndarray, box: Sequence[int],
-                 landmarks: Optional[np.ndarray] = None
-                 ) -> Tuple[np.ndarray, bool]:
+    def __call__(
+            self,
+            image: np.ndarray,
+            box: Sequence[int],
+            landmarks: Optional[np.ndarray] = None) -> Tuple[np.ndarray, bool]:
         height, width = image.shape[:2]
         x1, y1, x2, y2 = expand_box(box, self.margin, width, height)
         return image[y1:y2, x1:x2], False
@@ -83,15 +85,20 @@ class EyesSimilarityFaceCrop:
         self.targets = np.array([left_eye, right_eye], np.float64) * size
         self.fallback = BoxFaceCrop(margin)
 
-    def __call__(self, image: np.ndarray, box: Sequence[int],
-                 landmarks: Optional[np.ndarray] = None
-                 ) -> Tuple[np.ndarray, bool]:
+    def __call__(
+            self,
+            image: np.ndarray,
+            box: Sequence[int],
+            landmarks: Optional[np.ndarray] = None) -> Tuple[np.ndarray, bool]:
         if landmarks is None:
             return self.fallback(image, box)
         matrix = eyes_similarity(np.asarray(landmarks)[:2], self.targets)
-        crop = cv2.warpAffine(image, matrix, (self.size, self.size),
-                              flags=cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        crop = cv2.warpAffine(
+            image,
+            matrix, (self.size, self.size),
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=0)
         return crop, True
 
 
@@ -104,5 +111,7 @@ def build_face_crop(cfg: Optional[dict], margin: float):
     return TASK_UTILS.build(cfg)
 
 
-__all__ = ['BoxFaceCrop', 'EyesSimilarityFaceCrop', 'build_face_crop',
-           'eyes_similarity']
+__all__ = [
+    'BoxFaceCrop', 'EyesSimilarityFaceCrop', 'build_face_crop',
+    'eyes_similarity'
+]

@@ -27,7 +27,6 @@ import cv2
 import numpy as np
 from mmpretrain.registry import TASK_UTILS
 
-
 # Landmark order of :attr:`Faces.landmarks`; left / right as seen in the
 # image (the subject's right eye is the image's left eye).
 LANDMARKS = ('left_eye', 'right_eye', 'nose', 'mouth_left', 'mouth_right')
@@ -134,11 +133,12 @@ class HaarCascadeFaceDetector:
         scale = 1.0
         if self.upscale_to and min(height, width) < self.upscale_to:
             scale = self.upscale_to / min(height, width)
-            gray = cv2.resize(gray, (round(width * scale),
-                                     round(height * scale)),
-                              interpolation=cv2.INTER_CUBIC)
+            gray = cv2.resize(
+                gray, (round(width * scale), round(height * scale)),
+                interpolation=cv2.INTER_CUBIC)
         found = self.classifier.detectMultiScale(
-            cv2.equalizeHist(gray), scaleFactor=self.scale_factor,
+            cv2.equalizeHist(gray),
+            scaleFactor=self.scale_factor,
             minNeighbors=self.min_neighbors,
             minSize=(self.min_size, self.min_size))
         boxes = np.asarray(found, dtype=np.float64).reshape(-1, 4)
@@ -194,12 +194,17 @@ def expand_box(box: Sequence[int], margin: float, width: int,
     height on each side, clipped to a ``width`` x ``height`` image."""
     x1, y1, x2, y2 = (float(v) for v in box)
     dx, dy = margin * (x2 - x1), margin * (y2 - y1)
-    return np.array([max(0, round(x1 - dx)), max(0, round(y1 - dy)),
-                     min(width, round(x2 + dx)), min(height, round(y2 + dy))],
+    return np.array([
+        max(0, round(x1 - dx)),
+        max(0, round(y1 - dy)),
+        min(width, round(x2 + dx)),
+        min(height, round(y2 + dy))
+    ],
                     dtype=np.int64)
 
 
-__all__ = ['Faces', 'HaarCascadeFaceDetector', 'LANDMARKS',
-           'WholeImageFaceDetector', 'build_face_detector',
-           'default_face_detector', 'detect_faces', 'expand_box',
-           'FaceDetectorType']
+__all__ = [
+    'Faces', 'HaarCascadeFaceDetector', 'LANDMARKS', 'WholeImageFaceDetector',
+    'build_face_detector', 'default_face_detector', 'detect_faces',
+    'expand_box', 'FaceDetectorType'
+]

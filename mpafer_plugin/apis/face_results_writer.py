@@ -4,11 +4,12 @@ they come: an interrupted run keeps every row written so far.
 Row: ``source``, ``frame`` (video frame index, empty for an image),
 ``time`` (seconds into the video or since a live source opened, empty for
 an image), ``track`` (the face's track id across video frames with
-:class:`FaceTracker`, else empty), ``face`` (index in the image, left to right), ``box`` (``x1, y1, x2, y2``,
-pixels, ``x2``/``y2`` exclusive), ``pred_class``, ``pred_score`` and the
-probability of every class. CSV flattens the box into ``x1 … y2`` and the
-probabilities into ``prob_<class>`` columns; JSON is a list of objects with
-``box`` and ``scores`` (``{class: probability}``).
+:class:`FaceTracker`, else empty), ``face`` (index in the image, left
+to right), ``box`` (``x1, y1, x2, y2``, pixels, ``x2``/``y2``
+exclusive), ``pred_class``, ``pred_score`` and the probability of every
+class. CSV flattens the box into ``x1 … y2`` and the probabilities into
+``prob_<class>`` columns; JSON is a list of objects with ``box`` and
+``scores`` (``{class: probability}``).
 
 The rows go to a new file, ``<path>.partial``, which replaces ``path`` only
 when the run ends: normally, or by Ctrl-C (``KeyboardInterrupt``: the user
@@ -51,15 +52,13 @@ class FaceResultsWriter:
 
     def __enter__(self):
         os.makedirs(osp.dirname(osp.abspath(self.path)), exist_ok=True)
-        self._file = open(self.partial_path, 'w', newline='',
-                          encoding='utf-8')
+        self._file = open(self.partial_path, 'w', newline='', encoding='utf-8')
         if self.fmt == 'csv':
             self._csv = csv.writer(self._file)
-            self._csv.writerow(
-                ['source', 'frame', 'time', 'track', 'face',
-                 'x1', 'y1', 'x2', 'y2',
-                 'pred_class', 'pred_score'] +
-                [f'prob_{name}' for name in self.classes])
+            self._csv.writerow([
+                'source', 'frame', 'time', 'track', 'face', 'x1', 'y1', 'x2',
+                'y2', 'pred_class', 'pred_score'
+            ] + [f'prob_{name}' for name in self.classes])
         else:
             self._file.write('[')
         self._file.flush()
@@ -70,19 +69,24 @@ class FaceResultsWriter:
         for face in record['faces']:
             scores = [float(face['scores'][name]) for name in self.classes]
             if self.fmt == 'csv':
-                self._csv.writerow(
-                    [record['source'], _blank(record['frame']),
-                     _blank(record.get('time')), _blank(face.get('track')),
-                     face['face'], *face['box'],
-                     face['pred_class'], f'{face["pred_score"]:.6f}'] +
-                    [f'{p:.6f}' for p in scores])
+                self._csv.writerow([
+                    record['source'],
+                    _blank(record['frame']),
+                    _blank(record.get('time')),
+                    _blank(face.get('track')), face['face'], *face['box'],
+                    face['pred_class'], f'{face["pred_score"]:.6f}'
+                ] + [f'{p:.6f}' for p in scores])
             else:
-                row = dict(source=record['source'], frame=record['frame'],
-                           time=record.get('time'), track=face.get('track'),
-                           face=face['face'], box=list(face['box']),
-                           pred_class=face['pred_class'],
-                           pred_score=float(face['pred_score']),
-                           scores=dict(zip(self.classes, scores)))
+                row = dict(
+                    source=record['source'],
+                    frame=record['frame'],
+                    time=record.get('time'),
+                    track=face.get('track'),
+                    face=face['face'],
+                    box=list(face['box']),
+                    pred_class=face['pred_class'],
+                    pred_score=float(face['pred_score']),
+                    scores=dict(zip(self.classes, scores)))
                 self._file.write((',\n ' if self.rows else '\n ') +
                                  json.dumps(row))
             self.rows += 1

@@ -59,7 +59,8 @@ class FaceTracker:
         faces = [face for face in record['faces'] if 'scores' in face]
         pairs = sorted(((box_iou(track['box'], face['box']), t, f)
                         for t, track in enumerate(self._tracks)
-                        for f, face in enumerate(faces)), reverse=True)
+                        for f, face in enumerate(faces)),
+                       reverse=True)
         matched: Dict[int, dict] = {}
         used = set()
         for iou, t, f in pairs:
@@ -81,12 +82,14 @@ class FaceTracker:
                 self.smoothing * previous['scores'] + \
                 (1 - self.smoothing) * own
             label = int(smoothed.argmax())
-            face.update(track=track_id, raw_scores=dict(face['scores']),
-                        scores=dict(zip(names, smoothed.tolist())),
-                        pred_label=label, pred_class=names[label],
-                        pred_score=float(smoothed[label]))
-            tracks.append(dict(id=track_id, box=face['box'],
-                               scores=smoothed))
+            face.update(
+                track=track_id,
+                raw_scores=dict(face['scores']),
+                scores=dict(zip(names, smoothed.tolist())),
+                pred_label=label,
+                pred_class=names[label],
+                pred_score=float(smoothed[label]))
+            tracks.append(dict(id=track_id, box=face['box'], scores=smoothed))
         self._tracks = tracks
         return record
 

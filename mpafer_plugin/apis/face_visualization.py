@@ -27,8 +27,7 @@ def draw_faces(image: np.ndarray, record: dict) -> np.ndarray:
     font_scale = max(0.3, min(height, width) / 600)
     for face in record['faces']:
         x1, y1, x2, y2 = (round(v * scale) for v in face['box'])
-        cv2.rectangle(canvas, (x1, y1), (x2 - 1, y2 - 1), BOX_COLOR,
-                      thickness)
+        cv2.rectangle(canvas, (x1, y1), (x2 - 1, y2 - 1), BOX_COLOR, thickness)
         name = f'#{face["track"]}' if face.get('track') is not None \
             else face['face']
         _label(canvas, f'{name} {face["pred_class"]} '
@@ -40,8 +39,8 @@ def draw_faces(image: np.ndarray, record: dict) -> np.ndarray:
 
 
 def _label(canvas, text, x, y, font_scale, thickness):
-    (text_w, text_h), base = cv2.getTextSize(
-        text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thickness)
+    (text_w, text_h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX,
+                                             font_scale, thickness)
     top = y - text_h - base if y - text_h - base >= 0 else y
     cv2.rectangle(canvas, (x, top), (x + text_w, top + text_h + base),
                   BOX_COLOR, cv2.FILLED)
@@ -49,7 +48,8 @@ def _label(canvas, text, x, y, font_scale, thickness):
                 font_scale, TEXT_COLOR, thickness, cv2.LINE_AA)
 
 
-def visualization_path(record: dict, out_dir: str,
+def visualization_path(record: dict,
+                       out_dir: str,
                        root: Optional[str] = None) -> str:
     """Where the annotated image of ``record`` goes under ``out_dir``: the
     source's path relative to ``root`` (the input folder) or its file name,
@@ -65,7 +65,9 @@ def visualization_path(record: dict, out_dir: str,
     return osp.join(out_dir, stem + '.png')
 
 
-def save_visualization(image: np.ndarray, record: dict, out_dir: str,
+def save_visualization(image: np.ndarray,
+                       record: dict,
+                       out_dir: str,
                        root: Optional[str] = None) -> str:
     """Draw ``record`` on ``image``, write it to
     :func:`visualization_path` and return that path."""
@@ -92,11 +94,10 @@ class AnnotatedOutputs:
 
     def write(self, image: np.ndarray, record: dict) -> str:
         if record['frame'] is None:
-            return save_visualization(image, record, self.out_dir,
-                                      self.root)
+            return save_visualization(image, record, self.out_dir, self.root)
         canvas = draw_faces(image, record)
-        path = osp.dirname(visualization_path(record, self.out_dir,
-                                              self.root)) + '.mp4'
+        path = osp.dirname(
+            visualization_path(record, self.out_dir, self.root)) + '.mp4'
         video = self._videos.get(path)
         if video is None:
             os.makedirs(osp.dirname(path), exist_ok=True)

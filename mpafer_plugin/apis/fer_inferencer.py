@@ -107,18 +107,20 @@ class FERInferencer(BaseInferencer):
         if device is None:
             device = 'cuda' if torch.cuda.is_available() else 'cpu'
         if isinstance(model, (str, Config)) or model is None:
-            model = init_model(model, pretrained, device=device,
-                               cfg_options=cfg_options,
-                               trust_export_code=trust_export_code,
-                               clip_pretrained=clip_pretrained)
+            model = init_model(
+                model,
+                pretrained,
+                device=device,
+                cfg_options=cfg_options,
+                trust_export_code=trust_export_code,
+                clip_pretrained=clip_pretrained)
             pretrained = None
-        super().__init__(model=model, pretrained=pretrained or False,
-                         device=device)
+        super().__init__(
+            model=model, pretrained=pretrained or False, device=device)
         self.classes = list(self.model.head.classnames)
         self.detector = build_face_detector(detector)
         self.whole_image = isinstance(self.detector, WholeImageFaceDetector)
-        self.face_crop = build_face_crop(self.config.get('face_crop'),
-                                         margin)
+        self.face_crop = build_face_crop(self.config.get('face_crop'), margin)
 
     def _init_pipeline(self, cfg: Config) -> Callable:
         pipeline = cfg.test_dataloader.dataset.pipeline
@@ -172,9 +174,15 @@ class FERInferencer(BaseInferencer):
         return self._detect(Frame('array:0', None, to_bgr(image)))
 
     def _detect(self, frame: Frame) -> Tuple[dict, List[np.ndarray]]:
-        record = dict(source=frame.source, frame=frame.frame,
-                      time=frame.time, fps=frame.fps, image_shape=None, status='unreadable',
-                      error=frame.error, faces=[])
+        record = dict(
+            source=frame.source,
+            frame=frame.frame,
+            time=frame.time,
+            fps=frame.fps,
+            image_shape=None,
+            status='unreadable',
+            error=frame.error,
+            faces=[])
         if frame.image is None:
             return record, []
         image = frame.image
@@ -191,30 +199,39 @@ class FERInferencer(BaseInferencer):
             else:
                 crop, aligned = self.face_crop(image, box, points)
             crops.append(crop)
-            record['faces'].append(dict(
-                face=index, box=[int(v) for v in box],
-                landmarks=None if points is None else
-                [[round(float(x), 1), round(float(y), 1)] for x, y in points],
-                aligned=aligned))
+            record['faces'].append(
+                dict(
+                    face=index,
+                    box=[int(v) for v in box],
+                    landmarks=None if points is None else
+                    [[round(float(x), 1),
+                      round(float(y), 1)] for x, y in points],
+                    aligned=aligned))
         return record, crops
 
     def preprocess(self, crops: List[np.ndarray], batch_size: int = 1):
         """Batches of ``model.test_step`` inputs from BGR face crops."""
-        data = (self.pipeline(dict(img=crop, img_shape=crop.shape[:2],
-                                   ori_shape=crop.shape[:2]))
-                for crop in crops)
-        yield from map(default_collate, self._get_chunk_data(data,
-                                                             batch_size))
+        data = (
+            self.pipeline(
+                dict(
+                    img=crop,
+                    img_shape=crop.shape[:2],
+                    ori_shape=crop.shape[:2])) for crop in crops)
+        yield from map(default_collate, self._get_chunk_data(data, batch_size))
 
     def _classify(self, pending, crops, batch_size) -> None:
         """Fill the faces of the ``pending`` records with the predictions
         for ``crops`` (the faces' crops, in the same order)."""
-        preds = [pred for batch in self.preprocess(crops, batch_size)
-                 for pred in self.forward(batch)]
+        preds = [
+            pred for batch in self.preprocess(crops, batch_size)
+            for pred in self.forward(batch)
+        ]
         faces = (face for record, _ in pending for face in record['faces'])
         for face, pred in zip(faces, preds):
             scores = pred.pred_score.float().cpu()
             label = int(scores.argmax())
-            face.update(pred_label=label, pred_class=self.classes[label],
-                        pred_score=float(scores[label]),
-                        scores=dict(zip(self.classes, scores.tolist())))
+            face.update(
+                pred_label=label,
+                pred_class=self.classes[label],
+                pred_score=float(scores[label]),
+                scores=dict(zip(self.classes, scores.tolist())))

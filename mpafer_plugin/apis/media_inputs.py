@@ -14,16 +14,15 @@ import os.path as osp
 import re
 import time
 from dataclasses import dataclass
-from typing import (Iterable, Iterator, List, Optional, Sequence, Tuple,
-                    Union)
+from typing import Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
 
 from ..datasets.image_files import is_image_name
 
-VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v',
-                    '.mpg', '.mpeg', '.wmv')
+VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v', '.mpg',
+                    '.mpeg', '.wmv')
 
 InputType = Union[str, np.ndarray, Iterable[Union[str, np.ndarray]]]
 
@@ -46,9 +45,8 @@ class Frame:
 def is_stream(item: str) -> bool:
     """A live source: a camera index (``'0'``) or a URL
     (``rtsp://…``, ``http://…``), unless a file of that name exists."""
-    return not osp.exists(item) and (
-        item.isdigit() or re.match(r'^[a-zA-Z][a-zA-Z0-9+.-]*://', item)
-        is not None)
+    return not osp.exists(item) and (item.isdigit() or re.match(
+        r'^[a-zA-Z][a-zA-Z0-9+.-]*://', item) is not None)
 
 
 def is_video(path: str) -> bool:
@@ -103,8 +101,10 @@ class ExpandedInputs(list):
     of failing the whole run."""
 
 
+# yapf: disable
 def expand_inputs(inputs: InputType,
                   exclude: Sequence[str] = ()) -> ExpandedInputs:
+    # yapf: enable
     """A flat list of image paths, video paths and arrays. A folder is
     searched recursively for image files (sorted); a missing path raises
     :class:`FileNotFoundError` naming it.
@@ -134,11 +134,14 @@ def expand_inputs(inputs: InputType,
         if osp.isdir(item):
             found = []
             for folder, subfolders, names in os.walk(item):
-                subfolders[:] = [name for name in subfolders if not any(
-                    _inside(osp.join(folder, name), skip)
-                    for skip in exclude)]
-                found.extend(osp.join(folder, name) for name in names
-                             if is_image_name(name))
+                subfolders[:] = [
+                    name for name in subfolders if not any(
+                        _inside(osp.join(folder, name), skip)
+                        for skip in exclude)
+                ]
+                found.extend(
+                    osp.join(folder, name) for name in names
+                    if is_image_name(name))
             expanded.extend(sorted(found))  # dangling links too: unreadable
         elif osp.isfile(item):
             expanded.append(item)
@@ -171,8 +174,9 @@ def _iter_video(path: str, stride: int) -> Iterator[Frame]:
     live = is_stream(path)
     capture = cv2.VideoCapture(int(path) if path.isdigit() else path)
     if not capture.isOpened():
-        yield Frame(path, None, None, 'not a readable video' if not live
-                    else 'cannot open this camera or stream')
+        yield Frame(
+            path, None, None, 'not a readable video'
+            if not live else 'cannot open this camera or stream')
         return
     fps = capture.get(cv2.CAP_PROP_FPS) or None
     start, index = time.monotonic(), 0
@@ -182,7 +186,8 @@ def _iter_video(path: str, stride: int) -> Iterator[Frame]:
                 when = time.monotonic() - start if live or not fps \
                     else index / fps
                 ok, image = capture.retrieve()
-                yield Frame(path, index, to_bgr(image) if ok else None,
+                yield Frame(path, index,
+                            to_bgr(image) if ok else None,
                             None if ok else 'cannot decode frame',
                             round(when, 3), fps and fps / stride)
             index += 1

@@ -66,9 +66,12 @@ class MTCNNFaceDetector:
                               f'facenet-pytorch: {INSTALL_HINT}; or use '
                               f'--detector HaarCascadeFaceDetector.')
         from facenet_pytorch import MTCNN
-        self.mtcnn = MTCNN(min_face_size=min_face_size,
-                           thresholds=list(thresholds), keep_all=True,
-                           post_process=False, device=device)
+        self.mtcnn = MTCNN(
+            min_face_size=min_face_size,
+            thresholds=list(thresholds),
+            keep_all=True,
+            post_process=False,
+            device=device)
         self.score_threshold = score_threshold
         self.max_side = max_side
         self.upscale_to = upscale_to
@@ -94,8 +97,7 @@ class MTCNNFaceDetector:
         if scale != 1.0:
             image = cv2.resize(
                 image, (round(width * scale), round(height * scale)),
-                interpolation=cv2.INTER_AREA if scale < 1 else
-                cv2.INTER_CUBIC)
+                interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
         rgb = np.ascontiguousarray(image[..., ::-1])
         boxes, scores, points = self.mtcnn.detect(rgb, landmarks=True)
         if boxes is None:

@@ -34,9 +34,11 @@ from ..utils import atomic_torch_save
 from ..version import __version__
 from .export_clip_path import record_clip_file
 
-__all__ = ['EXPORT_KIND', 'UnsafeExportError', 'config_from_checkpoint',
-           'config_to_json', 'export_prompts', 'is_prompts_export',
-           'trainable_state_dict']
+__all__ = [
+    'EXPORT_KIND', 'UnsafeExportError', 'config_from_checkpoint',
+    'config_to_json', 'export_prompts', 'is_prompts_export',
+    'trainable_state_dict'
+]
 
 _TUPLE = '__tuple__'
 
@@ -49,8 +51,10 @@ def trainable_state_dict(model: nn.Module) -> dict:
     """``{name: tensor}`` of the parameters that train (``requires_grad``),
     detached, on CPU."""
     params = dict(model.named_parameters())
-    return {name: params[name].detach().cpu().clone()
-            for name in trainable_parameter_names(model)}
+    return {
+        name: params[name].detach().cpu().clone()
+        for name in trainable_parameter_names(model)
+    }
 
 
 def _plain(value, key: str):
@@ -58,13 +62,16 @@ def _plain(value, key: str):
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, tuple):
-        return {_TUPLE: [_plain(v, f'{key}[{i}]') for i, v in
-                         enumerate(value)]}
+        return {
+            _TUPLE: [_plain(v, f'{key}[{i}]') for i, v in enumerate(value)]
+        }
     if isinstance(value, list):
         return [_plain(v, f'{key}[{i}]') for i, v in enumerate(value)]
     if isinstance(value, dict):
-        return {str(k): _plain(v, f'{key}.{k}' if key else str(k))
-                for k, v in value.items()}
+        return {
+            str(k): _plain(v, f'{key}.{k}' if key else str(k))
+            for k, v in value.items()
+        }
     raise TypeError(f'Config key {key!r} holds a {type(value).__name__} '
                     f'({value!r}), which a prompts-only export cannot store '
                     f'as plain data; use a string type name instead.')
@@ -75,8 +82,10 @@ def config_to_json(cfg: Config) -> str:
 
 
 def _from_json(text: str) -> Config:
+
     def object_hook(obj):
         return tuple(obj[_TUPLE]) if set(obj) == {_TUPLE} else obj
+
     return Config(json.loads(text, object_hook=object_hook))
 
 
@@ -85,11 +94,14 @@ def export_prompts(model: nn.Module, cfg: Config, out_file: str) -> dict:
     ``out_file`` atomically and return what was written."""
     classes = list(getattr(getattr(model, 'head', None), 'classnames', []))
     checkpoint = dict(
-        meta=dict(kind=EXPORT_KIND, mpafer_plugin=__version__,
-                  config_json=config_to_json(cfg), classes=classes),
+        meta=dict(
+            kind=EXPORT_KIND,
+            mpafer_plugin=__version__,
+            config_json=config_to_json(cfg),
+            classes=classes),
         state_dict=trainable_state_dict(model))
-    clip_file = record_clip_file(
-        (cfg.model.get('clip') or {}).get('pretrained'), out_file)
+    clip_file = record_clip_file((cfg.model.get('clip')
+                                  or {}).get('pretrained'), out_file)
     if clip_file:
         checkpoint['meta']['clip_file'] = clip_file
     stamp_checkpoint(model, checkpoint, clip_spec=cfg.model.get('clip'))
@@ -105,8 +117,8 @@ def config_from_checkpoint(checkpoint: Union[str, dict],
     ``trust_export_code``: parsing it runs any code it holds."""
     if isinstance(checkpoint, str):
         source = source or checkpoint
-        checkpoint = torch.load(checkpoint, map_location='cpu',
-                                weights_only=True)
+        checkpoint = torch.load(
+            checkpoint, map_location='cpu', weights_only=True)
     source = source or 'the checkpoint'
     if not is_prompts_export(checkpoint):
         raise ValueError(

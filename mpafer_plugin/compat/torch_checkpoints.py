@@ -26,7 +26,6 @@ import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import checkpoint as mmengine_checkpoint
 
-
 _DEFAULT_STATISTICS = frozenset(('min', 'max', 'current', 'mean'))
 
 
@@ -81,8 +80,10 @@ def _numpy_globals() -> list:
     for module in ('numpy.core.multiarray', 'numpy._core.multiarray'):
         entries += [(reconstruct, f'{module}._reconstruct'),
                     (scalar, f'{module}.scalar')]
-    entries += [getattr(np.dtypes, name) for name in dir(np.dtypes)
-                if name.endswith('DType')]
+    entries += [
+        getattr(np.dtypes, name) for name in dir(np.dtypes)
+        if name.endswith('DType')
+    ]
     return entries
 
 

@@ -121,8 +121,8 @@ class AffectNet(FERDataset):
         return f'{label} {ID_NAMES[label]}'
 
     def layout_candidates(self) -> List[Tuple[str, str, str]]:
-        return [('csv', self.ann_file, 'file'), ('npy', self._npy_dir(),
-                                                  'folder')]
+        return [('csv', self.ann_file, 'file'),
+                ('npy', self._npy_dir(), 'folder')]
 
     def read_layout(self, layout: str) -> Tuple[List[dict], str]:
         if layout == 'csv':
@@ -167,8 +167,11 @@ class AffectNet(FERDataset):
                 raise ValueError(f'{where}: expression {row[6]!r} is not an '
                                  f'integer in 0..{len(ID_NAMES) - 1}.')
             name = row[0].strip()
-            info = dict(img_path=self.file_backend.join_path(img_dir, name),
-                        gt_label=expression, _id=name, _where=where)
+            info = dict(
+                img_path=self.file_backend.join_path(img_dir, name),
+                gt_label=expression,
+                _id=name,
+                _where=where)
             if self.crop_face:
                 info['face_bbox'] = self._face_bbox(row[1:5], where)
             rows.append(info)
@@ -194,25 +197,28 @@ class AffectNet(FERDataset):
         if not backend.isdir(ann_dir):
             raise FileNotFoundError(f'AffectNet annotation folder {ann_dir} '
                                     f'does not exist.')
-        stems = sorted((name[:-len(NPY_SUFFIX)]
-                        for name in list_names(backend, ann_dir)
-                        if name.endswith(NPY_SUFFIX)
-                        and not name.startswith('.')), key=_natural_key)
+        stems = sorted(
+            (name[:-len(NPY_SUFFIX)] for name in list_names(backend, ann_dir)
+             if name.endswith(NPY_SUFFIX) and not name.startswith('.')),
+            key=_natural_key)
         img_dir = backend.join_path(self._npy_dir(), 'images')
         rows = []
         for stem in stems:
             path = backend.join_path(ann_dir, stem + NPY_SUFFIX)
             try:
-                value = np.load(io.BytesIO(backend.get(path)),
-                                allow_pickle=False)
+                value = np.load(
+                    io.BytesIO(backend.get(path)), allow_pickle=False)
             except (OSError, ValueError) as err:
-                raise ValueError(f'{path}: not a numpy file ({err}).'
-                                 ) from None
+                raise ValueError(
+                    f'{path}: not a numpy file ({err}).') from None
             expression = _as_id(value.item()) if value.size == 1 else None
             if expression is None:
                 raise ValueError(f'{path}: expression {value!r} is not an '
                                  f'integer in 0..{len(ID_NAMES) - 1}.')
-            rows.append(dict(
-                img_path=backend.join_path(img_dir, stem + '.jpg'),
-                gt_label=expression, _id=stem, _where=path))
+            rows.append(
+                dict(
+                    img_path=backend.join_path(img_dir, stem + '.jpg'),
+                    gt_label=expression,
+                    _id=stem,
+                    _where=path))
         return rows

@@ -65,8 +65,8 @@ class FERDataset(BaseDataset):
         self.split = split
         self.layout = layout
         self.backend_args = backend_args
-        self.file_backend = get_file_backend(data_root,
-                                             backend_args=backend_args)
+        self.file_backend = get_file_backend(
+            data_root, backend_args=backend_args)
         super().__init__(data_root=data_root, **kwargs)
 
     # ------------------------------------------------ what a reader gives
@@ -96,8 +96,9 @@ class FERDataset(BaseDataset):
         layout = self.resolve_layout()
         rows, source = self.read_layout(layout)
         self._refuse_duplicates(rows)
-        rows = [row for row in rows
-                if row.pop('_split', self.split) == self.split]
+        rows = [
+            row for row in rows if row.pop('_split', self.split) == self.split
+        ]
         data_list, note = self.select(rows)
         MMLogger.get_current_instance().info(
             f'{self.NAME} {self.split} ({layout} layout, {source}): '
@@ -115,8 +116,9 @@ class FERDataset(BaseDataset):
             return self.layout
         candidates = self.layout_candidates()
         for layout, path, kind in candidates:
-            found = (self.file_backend.isdir(path) if kind == 'folder'
-                     else self.file_backend.isfile(path))
+            found = (
+                self.file_backend.isdir(path)
+                if kind == 'folder' else self.file_backend.isfile(path))
             if found:
                 return layout
         looked = ' and '.join(f'the {kind} {path} ({layout} layout)'
@@ -148,8 +150,8 @@ class FERDataset(BaseDataset):
         counts = Counter(reason.split(' to ')[0] for _, reason in bad)
         examples = '; '.join(
             (f'{info["_where"]}: ' if info['_where'] else '') +
-            f'{info["img_path"]} ({reason})' for info, reason in
-            bad[:EXAMPLES])
+            f'{info["img_path"]} ({reason})'
+            for info, reason in bad[:EXAMPLES])
         raise FileNotFoundError(
             f'{len(bad)} of {len(data_list)} {self.split} images listed in '
             f'{source} are not readable image files '

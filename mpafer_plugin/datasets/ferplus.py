@@ -8,12 +8,15 @@ from mmpretrain.registry import DATASETS
 from .fer_dataset import FERDataset, check_choice
 from .utils import read_csv_rows
 
-EMOTIONS = ('neutral', 'happiness', 'surprise', 'sadness', 'anger',
-            'disgust', 'fear', 'contempt')
+EMOTIONS = ('neutral', 'happiness', 'surprise', 'sadness', 'anger', 'disgust',
+            'fear', 'contempt')
 VOTE_COLUMNS = EMOTIONS + ('unknown', 'NF')
 USAGES = {'train': 'Training', 'val': 'PublicTest', 'test': 'PrivateTest'}
-FOLDERS = {'train': 'FER2013Train', 'val': 'FER2013Valid',
-           'test': 'FER2013Test'}
+FOLDERS = {
+    'train': 'FER2013Train',
+    'val': 'FER2013Valid',
+    'test': 'FER2013Test'
+}
 FER_FILES = ('fer2013.csv', 'icml_face_data.csv')
 LABEL_MODES = ('majority', 'argmax', 'argmax8')
 SIDE = 48
@@ -139,8 +142,12 @@ class FERPlus(FERDataset):
         self.label_mode = label_mode
         self.fer_file = fer_file
         self._unnamed = 0
-        super().__init__(data_root=data_root, split=split, layout=layout,
-                         ann_file=label_file, **kwargs)
+        super().__init__(
+            data_root=data_root,
+            split=split,
+            layout=layout,
+            ann_file=label_file,
+            **kwargs)
 
     def get_data_info(self, idx: int) -> dict:
         """The data info; a decoded gray image becomes ``img`` HxWx3."""
@@ -151,8 +158,8 @@ class FERPlus(FERDataset):
         return info
 
     def layout_candidates(self) -> List[Tuple[str, str, str]]:
-        return [('csv', path, 'file') for path in self._fer_candidates()] + [
-            ('folder', self._folder(), 'folder')]
+        return [('csv', path, 'file') for path in self._fer_candidates()
+                ] + [('folder', self._folder(), 'folder')]
 
     def read_layout(self, layout: str) -> Tuple[List[dict], str]:
         self._unnamed = 0
@@ -176,13 +183,13 @@ class FERPlus(FERDataset):
                       f'{self._unnamed} rows without a name)')
 
     def _folder(self) -> str:
-        return self.file_backend.join_path(self.data_root,
-                                           FOLDERS[self.split])
+        return self.file_backend.join_path(self.data_root, FOLDERS[self.split])
 
     def _fer_candidates(self) -> List[str]:
         names = FER_FILES if self.fer_file is None else (self.fer_file, )
-        return [self.file_backend.join_path(self.data_root, name)
-                for name in names]
+        return [
+            self.file_backend.join_path(self.data_root, name) for name in names
+        ]
 
     def _named(self, name: str, split: str) -> bool:
         """Whether a row has an image name; an unnamed row of the split is
@@ -217,8 +224,8 @@ class FERPlus(FERDataset):
                 raise ValueError(f'{label_where}: expected '
                                  f'{2 + len(VOTE_COLUMNS)} columns, got '
                                  f'{len(label_row)}.')
-            label = vote_label(_parse_votes(label_row[2:], label_where),
-                               self.label_mode)
+            label = vote_label(
+                _parse_votes(label_row[2:], label_where), self.label_mode)
             split = splits.get(row[usage_col].strip())
             if split is None:
                 raise ValueError(f'{where}: Usage {row[usage_col].strip()!r} '
@@ -226,8 +233,8 @@ class FERPlus(FERDataset):
             name = label_row[1].strip()
             if not self._named(name, split):
                 continue
-            info = dict(gt_label=label, _id=name, _where=label_where,
-                        _split=split)
+            info = dict(
+                gt_label=label, _id=name, _where=label_where, _split=split)
             if split == self.split and label is not None:
                 info['img'] = _decode_pixels(row[pixels_col], where)
             rows.append(info)
@@ -249,13 +256,15 @@ class FERPlus(FERDataset):
                 raise ValueError(f'{where}: expected {2 + len(VOTE_COLUMNS)} '
                                  f'columns (name, face box, votes), got '
                                  f'{len(row)}.')
-            label = vote_label(_parse_votes(row[2:], where),
-                               self.label_mode)
+            label = vote_label(_parse_votes(row[2:], where), self.label_mode)
             name = row[0].strip()
             if self._named(name, self.split):
-                rows.append(dict(
-                    img_path=self.file_backend.join_path(folder, name),
-                    gt_label=label, _id=name, _where=where))
+                rows.append(
+                    dict(
+                        img_path=self.file_backend.join_path(folder, name),
+                        gt_label=label,
+                        _id=name,
+                        _where=where))
         return rows
 
 

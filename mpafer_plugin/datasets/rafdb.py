@@ -12,13 +12,22 @@ SPLIT_PREFIXES = {'train': 'train_', 'test': 'test_'}
 # Class folder names of mirror copies (lower case) -> gt_label, in the
 # official order; never the alphabetical order ImageFolder would use.
 FOLDER_LABELS = {
-    **{str(number): number - 1 for number in range(1, 8)},
-    'surprise': 0, 'surprised': 0,
-    'fear': 1, 'fearful': 1,
-    'disgust': 2, 'disgusted': 2,
-    'happiness': 3, 'happy': 3,
-    'sadness': 4, 'sad': 4,
-    'anger': 5, 'angry': 5,
+    **{
+        str(number): number - 1
+        for number in range(1, 8)
+    },
+    'surprise': 0,
+    'surprised': 0,
+    'fear': 1,
+    'fearful': 1,
+    'disgust': 2,
+    'disgusted': 2,
+    'happiness': 3,
+    'happy': 3,
+    'sadness': 4,
+    'sad': 4,
+    'anger': 5,
+    'angry': 5,
     'neutral': 6,
 }
 
@@ -68,8 +77,9 @@ class RAFDB(FERDataset):
     NAME = 'RAF-DB'
     SPLITS = tuple(SPLIT_PREFIXES)
     LAYOUTS = ('official', 'folder')
-    METAINFO = dict(classes=('Surprise', 'Fear', 'Disgust', 'Happiness',
-                             'Sadness', 'Anger', 'Neutral'))
+    METAINFO = dict(
+        classes=('Surprise', 'Fear', 'Disgust', 'Happiness', 'Sadness',
+                 'Anger', 'Neutral'))
 
     def __init__(self,
                  data_root: str,
@@ -128,8 +138,12 @@ class RAFDB(FERDataset):
             for name in list_names(backend, folder):
                 if is_image_name(name):
                     path = backend.join_path(folder, name)
-                    rows.append(dict(img_path=path, gt_label=label, _id=path,
-                                     _where=None))
+                    rows.append(
+                        dict(
+                            img_path=path,
+                            gt_label=label,
+                            _id=path,
+                            _where=None))
         return rows
 
     def _read_label_file(self) -> List[dict]:
@@ -154,9 +168,12 @@ class RAFDB(FERDataset):
                 raise ValueError(f'{where}: image name {name!r} starts '
                                  f'with neither "train_" nor "test_".')
             stem, ext = osp.splitext(name)
-            rows.append(dict(
-                img_path=self.file_backend.join_path(
-                    img_dir, stem + self.img_suffix + ext),
-                gt_label=int(label) - 1, _id=name, _where=where,
-                _split=split))
+            rows.append(
+                dict(
+                    img_path=self.file_backend.join_path(
+                        img_dir, stem + self.img_suffix + ext),
+                    gt_label=int(label) - 1,
+                    _id=name,
+                    _where=where,
+                    _split=split))
         return rows

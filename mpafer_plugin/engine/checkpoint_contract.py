@@ -36,12 +36,15 @@ from typing import Optional
 import torch
 from mmengine.model import is_model_wrapper
 
+# yapf: disable
 from ..models.utils.state_contract import (CheckpointMismatchError,
                                            holds_frozen_weights,
                                            mismatch_message,
                                            state_dict_mismatches,
                                            tensor_digest,
                                            trainable_parameter_names)
+
+# yapf: enable
 
 META_KEY = 'mpafer'
 EXPORT_KIND = 'mpafer_prompts'
@@ -65,17 +68,22 @@ def describe_optimizer(optim_wrapper) -> Optional[dict]:
     return dict(
         wrapper=type(optim_wrapper).__name__,
         optimizer=type(optimizer).__name__,
-        param_groups=[len(group['params'])
-                      for group in optimizer.param_groups])
+        param_groups=[
+            len(group['params']) for group in optimizer.param_groups
+        ])
 
 
 def _state_dict(checkpoint: dict) -> dict:
     state = checkpoint.get('state_dict', checkpoint)
-    return {re.sub(r'^module\.', '', key): value
-            for key, value in state.items()}
+    return {
+        re.sub(r'^module\.', '', key): value
+        for key, value in state.items()
+    }
 
 
-def stamp_checkpoint(model, checkpoint: dict, optim_wrapper=None,
+def stamp_checkpoint(model,
+                     checkpoint: dict,
+                     optim_wrapper=None,
                      fingerprint: Optional[str] = None,
                      clip_spec: Optional[dict] = None) -> dict:
     """Add ``meta['mpafer']`` to ``checkpoint`` and, where the CLIP spec
@@ -84,8 +92,10 @@ def stamp_checkpoint(model, checkpoint: dict, optim_wrapper=None,
     :meth:`MPAFER.frozen_fingerprint`."""
     model = _unwrap(model)
     state = checkpoint['state_dict']
-    trainable = {name: state[name]
-                 for name in trainable_parameter_names(model)}
+    trainable = {
+        name: state[name]
+        for name in trainable_parameter_names(model)
+    }
     spec = dict(clip_spec or getattr(model, 'clip_spec', None) or {})
     rebuildable = bool(spec.get('pretrained'))
     if rebuildable:
@@ -100,7 +110,10 @@ def stamp_checkpoint(model, checkpoint: dict, optim_wrapper=None,
         clip=spec or None,
         frozen_weights='clip_spec' if lean else 'included',
         clip_fingerprint=fingerprint if lean and rebuildable else None,
-        trainable={name: list(t.shape) for name, t in trainable.items()},
+        trainable={
+            name: list(t.shape)
+            for name, t in trainable.items()
+        },
         trainable_digest=tensor_digest(trainable),
         optimizer=describe_optimizer(optim_wrapper))
     return checkpoint
@@ -122,8 +135,9 @@ def check_integrity(checkpoint: dict, source: str) -> None:
         raise CheckpointMismatchError(
             f'Checkpoint {source} is corrupt: its meta lists trainable '
             f'tensors {missing} that its state_dict lacks.')
-    found = tensor_digest({name: state[name]
-                           for name in recorded['trainable']})
+    found = tensor_digest(
+        {name: state[name]
+         for name in recorded['trainable']})
     if found != recorded['trainable_digest']:
         raise CheckpointMismatchError(
             f'Checkpoint {source} is corrupt: its trainable tensors '
@@ -143,8 +157,9 @@ def _check_resumable(checkpoint: dict, source: str, optim_wrapper) -> None:
             f'cannot be resumed from it. Resume from a training checkpoint '
             f'(epoch_N.pth) of the work dir, or start a new training from '
             f'these prompts with --cfg-options load_from={source}.')
-    missing = [key for key in ('optimizer', 'message_hub')
-               if key not in checkpoint]
+    missing = [
+        key for key in ('optimizer', 'message_hub') if key not in checkpoint
+    ]
     if missing or 'epoch' not in meta:
         raise CheckpointMismatchError(
             f'{source} cannot be resumed from: it has no '
@@ -162,8 +177,9 @@ def _check_resumable(checkpoint: dict, source: str, optim_wrapper) -> None:
         return
     if not saved:  # written before meta['mpafer']: read the optimizer state
         groups = checkpoint['optimizer'].get('param_groups', [])
-        saved = dict(current, param_groups=[len(group.get('params', []))
-                                            for group in groups])
+        saved = dict(
+            current,
+            param_groups=[len(group.get('params', [])) for group in groups])
         # Another optimizer has other hyper-parameters both ways (AdamW:
         # betas, eps; SGD: momentum, dampening); a newer torch adds some.
         settings = set(groups[0]) if groups else set()
@@ -171,8 +187,10 @@ def _check_resumable(checkpoint: dict, source: str, optim_wrapper) -> None:
         if settings - now and now - settings:
             saved['optimizer'] = (f'one with settings '
                                   f'{sorted(settings - now)}')
-            current = dict(current, optimizer=f'{current["optimizer"]} '
-                           f'with settings {sorted(now - settings)}')
+            current = dict(
+                current,
+                optimizer=f'{current["optimizer"]} '
+                f'with settings {sorted(now - settings)}')
     mine = {key: current[key] for key in ('optimizer', 'param_groups')}
     if {key: saved[key] for key in mine} != mine:
         raise CheckpointMismatchError(
@@ -182,8 +200,11 @@ def _check_resumable(checkpoint: dict, source: str, optim_wrapper) -> None:
             f'its weights with --cfg-options load_from={source}.')
 
 
-def verify_checkpoint(model, checkpoint: dict, source: str,
-                      resume: bool = False, optim_wrapper=None) -> None:
+def verify_checkpoint(model,
+                      checkpoint: dict,
+                      source: str,
+                      resume: bool = False,
+                      optim_wrapper=None) -> None:
     """Refuse ``checkpoint`` (from file ``source``) if it cannot be used
     with ``model`` (see the module docstring); ``resume`` adds the checks
     of a resumption against ``optim_wrapper``."""

@@ -33,10 +33,16 @@ from torch.nn.parallel import DistributedDataParallel
 
 # env:// variable -> the variable each launcher sets
 LAUNCHER_VARIABLES = {
-    'slurm': dict(RANK='SLURM_PROCID', WORLD_SIZE='SLURM_NTASKS',
-                  LOCAL_RANK='SLURM_LOCALID'),
-    'mpi': dict(RANK='OMPI_COMM_WORLD_RANK', WORLD_SIZE='OMPI_COMM_WORLD_SIZE',
-                LOCAL_RANK='OMPI_COMM_WORLD_LOCAL_RANK'),
+    'slurm':
+    dict(
+        RANK='SLURM_PROCID',
+        WORLD_SIZE='SLURM_NTASKS',
+        LOCAL_RANK='SLURM_LOCALID'),
+    'mpi':
+    dict(
+        RANK='OMPI_COMM_WORLD_RANK',
+        WORLD_SIZE='OMPI_COMM_WORLD_SIZE',
+        LOCAL_RANK='OMPI_COMM_WORLD_LOCAL_RANK'),
 }
 DEFAULT_PORT = '29500'  # torch.distributed's default
 
@@ -76,7 +82,9 @@ def launcher_env(launcher: str,
     elif launcher == 'slurm':
         env['MASTER_ADDR'] = subprocess.run(
             ['scontrol', 'show', 'hostnames', environ['SLURM_NODELIST']],
-            capture_output=True, text=True, check=True).stdout.split()[0]
+            capture_output=True,
+            text=True,
+            check=True).stdout.split()[0]
     else:
         raise RuntimeError('--launcher mpi: set MASTER_ADDR to the address '
                            'of the rank-0 host.')
@@ -85,12 +93,14 @@ def launcher_env(launcher: str,
 
 def _cpu_model_wrapper_cfg(cfg) -> dict:
     """The Runner's default DDP wrapper (or the config's), for CPU."""
-    wrapper = dict(cfg.get('model_wrapper_cfg') or dict(
-        type='MMDistributedDataParallel', broadcast_buffers=False,
-        find_unused_parameters=cfg.get('find_unused_parameters', False)))
+    wrapper = dict(
+        cfg.get('model_wrapper_cfg') or dict(
+            type='MMDistributedDataParallel',
+            broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False)))
     wrapper.setdefault('type', 'MMDistributedDataParallel')
-    if issubclass(MODEL_WRAPPERS.get(wrapper['type']),
-                  DistributedDataParallel):
+    if issubclass(
+            MODEL_WRAPPERS.get(wrapper['type']), DistributedDataParallel):
         wrapper.setdefault('device_ids', None)
     return wrapper
 
@@ -121,9 +131,11 @@ def init_cpu_distributed(cfg) -> bool:
         dist_cfg['timeout'] = timedelta(seconds=dist_cfg['timeout'])
     torch_dist.init_process_group(backend=backend, **dist_cfg)
     cfg.model_wrapper_cfg = _cpu_model_wrapper_cfg(cfg)
-    print_log(f'No accelerator: rank {torch_dist.get_rank()} of '
-              f'{torch_dist.get_world_size()} runs on CPU with the '
-              f'{backend} backend.', logger='current')
+    print_log(
+        f'No accelerator: rank {torch_dist.get_rank()} of '
+        f'{torch_dist.get_world_size()} runs on CPU with the '
+        f'{backend} backend.',
+        logger='current')
     return True
 
 
@@ -132,8 +144,8 @@ def distributed_session(cfg):
     """Run the body (build and run the Runner) in a distributed session:
     started by :func:`init_cpu_distributed` on CPU, by MMEngine otherwise;
     the process group, whoever started it, is destroyed after a barrier
-    when the body succeeds (after an error the launcher ends every rank; destroying a
-    group that other ranks still wait on could hang)."""
+    when the body succeeds (after an error the launcher ends every rank;
+    destroying a group that other ranks still wait on could hang)."""
     init_cpu_distributed(cfg)
     yield
     if torch_dist.is_initialized():

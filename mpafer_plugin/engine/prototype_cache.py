@@ -84,8 +84,7 @@ class PrototypeCache:
         self.folder = folder
 
     @staticmethod
-    def key(dataset, pipeline, preprocessor, encoder: torch.nn.Module
-            ) -> str:
+    def key(dataset, pipeline, preprocessor, encoder: torch.nn.Module) -> str:
         """The key of the prototypes of ``dataset`` (already restricted to
         the images of the pass, with the pass's ``pipeline``) through
         ``preprocessor`` (config) and the frozen ``encoder``."""

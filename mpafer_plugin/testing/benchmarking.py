@@ -22,8 +22,11 @@ def summarise(samples: Sequence[float]) -> dict:
     ordered = sorted(samples)
     q1, q3 = ((ordered[0], ordered[0]) if len(ordered) < 2 else
               statistics.quantiles(ordered, n=4, method='inclusive')[::2])
-    return dict(median_s=statistics.median(ordered), iqr_s=q3 - q1,
-                min_s=ordered[0], samples_s=list(samples))
+    return dict(
+        median_s=statistics.median(ordered),
+        iqr_s=q3 - q1,
+        min_s=ordered[0],
+        samples_s=list(samples))
 
 
 def ratio(a: dict, b: dict) -> Tuple[float, float]:
@@ -34,8 +37,7 @@ def ratio(a: dict, b: dict) -> Tuple[float, float]:
     return a['median_s'] / b['median_s'], statistics.median(paired)
 
 
-def flatness(values: Sequence[float], tolerance: float) -> Tuple[float,
-                                                                 bool]:
+def flatness(values: Sequence[float], tolerance: float) -> Tuple[float, bool]:
     """``max / min`` of positive ``values``, and whether it is at most
     ``tolerance`` (the values do not grow with what was varied)."""
     spread = max(values) / min(values)
@@ -64,8 +66,8 @@ class MemoryMeter:
     def __init__(self, device: torch.device):
         self.device = torch.device(device)
         self.cuda = self.device.type == 'cuda'
-        self.kind = ('cuda_max_memory_allocated_growth' if self.cuda else
-                     'cpu_rss_high_water_mark_growth')
+        self.kind = ('cuda_max_memory_allocated_growth'
+                     if self.cuda else 'cpu_rss_high_water_mark_growth')
         self._libc = None
         if not self.cuda:
             with contextlib.suppress(OSError):
@@ -108,18 +110,18 @@ def count_flops(fn: Callable[[], object]) -> int:
     aten = torch.ops.aten
     mapping = {}
     for name, formula in (
-            ('_scaled_dot_product_flash_attention_for_cpu',
-             lambda q, k, v, *a, **kw: fc.sdpa_flop_count(q, k, v)),
-            ('_scaled_dot_product_flash_attention_for_cpu_backward',
-             lambda g, q, k, v, *a, **kw: fc.sdpa_backward_flop_count(
-                 g, q, k, v))):
+        ('_scaled_dot_product_flash_attention_for_cpu',
+         lambda q, k, v, *a, **kw: fc.sdpa_flop_count(q, k, v)),
+        ('_scaled_dot_product_flash_attention_for_cpu_backward',
+         lambda g, q, k, v, *a, **kw: fc.sdpa_backward_flop_count(g, q, k, v)
+         )):
         if hasattr(aten, name):
             mapping[getattr(aten, name)] = formula
     fastpath = torch.backends.mha.get_fastpath_enabled()
     torch.backends.mha.set_fastpath_enabled(False)
     try:
-        with fc.FlopCounterMode(display=False,
-                                custom_mapping=mapping) as counter:
+        with fc.FlopCounterMode(
+                display=False, custom_mapping=mapping) as counter:
             fn()
     finally:
         torch.backends.mha.set_fastpath_enabled(fastpath)
@@ -149,8 +151,10 @@ def time_interleaved(fns: Dict[str, Callable[[], object]],
     for _ in range(warmup):
         for fn in fns.values():
             fn()
-    result = {name: dict(flops=count_flops(fn) if flops else None)
-              for name, fn in fns.items()}
+    result = {
+        name: dict(flops=count_flops(fn) if flops else None)
+        for name, fn in fns.items()
+    }
     times: Dict[str, List[float]] = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
@@ -178,17 +182,20 @@ def profile_top_ops(fn: Callable[[], object], top: int,
     from torch.profiler import ProfilerActivity, profile
     cuda = torch.device(device).type == 'cuda'
     fn()
-    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA]
-                                           if cuda else [])
+    activities = [ProfilerActivity.CPU
+                  ] + ([ProfilerActivity.CUDA] if cuda else [])
     with profile(activities=activities) as prof:
         fn()
         if cuda:
             torch.cuda.synchronize(device)
-    self_key, total_key = (('self_device_time_total', 'device_time_total')
-                           if cuda else
+    self_key, total_key = (('self_device_time_total',
+                            'device_time_total') if cuda else
                            ('self_cpu_time_total', 'cpu_time_total'))
     events = sorted(prof.key_averages(), key=lambda e: -getattr(e, self_key))
-    return [dict(name=e.key, calls=e.count,
-                 self_s=getattr(e, self_key) / 1e6,
-                 total_s=getattr(e, total_key) / 1e6)
-            for e in events[:top]]
+    return [
+        dict(
+            name=e.key,
+            calls=e.count,
+            self_s=getattr(e, self_key) / 1e6,
+            total_s=getattr(e, total_key) / 1e6) for e in events[:top]
+    ]

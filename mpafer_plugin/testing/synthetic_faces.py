@@ -57,28 +57,36 @@ def _draw_face(rng: np.random.Generator, label: int,
     def xy(x, y):
         return cx + x * scale, cy + y * scale
 
-    skin = tuple(int(v) for v in np.clip(
-        rng.normal([205, 160, 130], 35), 60, 255))
+    skin = tuple(
+        int(v) for v in np.clip(rng.normal([205, 160, 130], 35), 60, 255))
     draw.ellipse([*xy(-0.36, -0.45), *xy(0.36, 0.45)], fill=skin)
     for side in (-1, 1):
         # brows: inner end at |x| = 0.06, outer end at |x| = 0.26
         base = -0.22 - 0.11 * raise_
-        draw.line([xy(side * 0.06, base - 0.08 * slant),
-                   xy(side * 0.26, base + 0.03 * slant)],
-                  fill=ink, width=line * 3)
+        draw.line([
+            xy(side * 0.06, base - 0.08 * slant),
+            xy(side * 0.26, base + 0.03 * slant)
+        ],
+                  fill=ink,
+                  width=line * 3)
         # eyes: an ellipse whose height follows the openness, and a pupil
         ex, half_h = side * 0.15, max(0.008, 0.05 * eye)
-        draw.ellipse([*xy(ex - 0.08, -0.06 - half_h),
-                      *xy(ex + 0.08, -0.06 + half_h)],
-                     fill=(245, 245, 245), outline=ink, width=line)
+        draw.ellipse(
+            [*xy(ex - 0.08, -0.06 - half_h), *xy(ex + 0.08, -0.06 + half_h)],
+            fill=(245, 245, 245),
+            outline=ink,
+            width=line)
         r = min(0.03, half_h)
         draw.ellipse([*xy(ex - r, -0.06 - r), *xy(ex + r, -0.06 + r)],
                      fill=ink)
-    draw.line([xy(0, -0.05), xy(-0.03, 0.08), xy(0.02, 0.09)], fill=ink,
+    draw.line([xy(0, -0.05), xy(-0.03, 0.08),
+               xy(0.02, 0.09)],
+              fill=ink,
               width=line)
     if wrinkle > 0.4:  # nose wrinkle lines
         for dy in (-0.02, 0.02):
-            draw.line([xy(-0.05, dy), xy(0.05, dy - 0.01)], fill=ink,
+            draw.line([xy(-0.05, dy), xy(0.05, dy - 0.01)],
+                      fill=ink,
                       width=line)
     # mouth: corners at +-w, centre lowered by the curve; upper lip raised
     # on one side by the asymmetry; opened by `opening`
@@ -94,8 +102,8 @@ def _draw_face(rng: np.random.Generator, label: int,
     draw.line(upper, fill=ink, width=line)
     draw.line(lower if opening > 0.15 else upper, fill=ink, width=line)
 
-    image = image.rotate(rng.uniform(-12, 12), resample=Image.BILINEAR,
-                         fillcolor=background)
+    image = image.rotate(
+        rng.uniform(-12, 12), resample=Image.BILINEAR, fillcolor=background)
     image = image.resize((size, size), Image.LANCZOS)
     if rng.random() < 0.3:
         image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.0)))
@@ -104,7 +112,8 @@ def _draw_face(rng: np.random.Generator, label: int,
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)), shape
 
 
-def describe_face(shape: np.ndarray, rng: np.random.Generator,
+def describe_face(shape: np.ndarray,
+                  rng: np.random.Generator,
                   keep: float = 0.75) -> str:
     """A caption naming the visible attributes of a drawn face (never its
     class), from its 8 shape parameters, in the words of the shipped
@@ -117,17 +126,18 @@ def describe_face(shape: np.ndarray, rng: np.random.Generator,
     a tiny CLIP on image-caption pairs, as CLIP is pretrained."""
     raise_, slant, eye, curve, opening, width, asym, wrinkle = shape
     if slant > 0.45:
-        brows = ('eyebrows raised and pulled together' if raise_ > 0.45
-                 else 'the inner ends of the eyebrows drawn up into a slant')
+        brows = ('eyebrows raised and pulled together' if raise_ > 0.45 else
+                 'the inner ends of the eyebrows drawn up into a slant')
     elif slant < -0.45:
         brows = 'eyebrows lowered and drawn together'
     else:
-        brows = ('eyebrows raised high and curved' if raise_ > 0.45 else
-                 'eyebrows lowered' if raise_ < -0.3 else
+        brows = ('eyebrows raised high and curved'
+                 if raise_ > 0.45 else 'eyebrows lowered' if raise_ < -0.3 else
                  'eyebrows resting flat in their natural position')
-    phrases = [brows,
-               'eyes opened wide' if eye > 1.2 else
-               'narrowed eyes' if eye < 0.8 else 'eyes open normally']
+    phrases = [
+        brows, 'eyes opened wide' if eye > 1.2 else
+        'narrowed eyes' if eye < 0.8 else 'eyes open normally'
+    ]
     if curve > 0.45:
         phrases.append('mouth corners pulled up and back')
     elif curve < -0.45:
@@ -135,8 +145,7 @@ def describe_face(shape: np.ndarray, rng: np.random.Generator,
     else:
         phrases.append('mouth corners level')
     phrases.append('the jaw dropped and lips parted' if opening > 0.6 else
-                   'mouth slightly open' if opening > 0.25 else
-                   'lips closed')
+                   'mouth slightly open' if opening > 0.25 else 'lips closed')
     if width > 1.15:
         phrases.append('lips stretched horizontally')
     if asym > 0.4:
@@ -149,9 +158,10 @@ def describe_face(shape: np.ndarray, rng: np.random.Generator,
     return 'a photo of a face with ' + ', with '.join(kept) + '.'
 
 
-def synthetic_captioned_faces(num: int, image_size: int = 100,
-                              seed: int = 0) -> Iterator[Tuple[Image.Image,
-                                                               str]]:
+def synthetic_captioned_faces(
+        num: int,
+        image_size: int = 100,
+        seed: int = 0) -> Iterator[Tuple[Image.Image, str]]:
     """``num`` (face, caption) pairs, classes in turn, deterministic in
     ``seed``; drawn from another stream than :func:`make_synthetic_rafdb`
     (which uses ``[seed, index]``), so no pair repeats a dataset image."""
@@ -159,15 +169,16 @@ def synthetic_captioned_faces(num: int, image_size: int = 100,
     num_classes = len(RAFDB.METAINFO['classes'])
     for index in range(num):
         face, shape = _draw_face(
-            np.random.default_rng([seed, 1 << 20, index]),
-            index % num_classes, image_size)
+            np.random.default_rng([seed, 1 << 20, index]), index % num_classes,
+            image_size)
         yield face, describe_face(shape, rng)
 
 
 # RAF-DB (basic)'s images per class, in label order (docs/datasets.md):
 # 12,271 train and 3,068 test images.
-RAFDB_SPLIT_COUNTS = dict(train=(1290, 281, 717, 4772, 1982, 705, 2524),
-                          test=(329, 74, 160, 1185, 478, 162, 680))
+RAFDB_SPLIT_COUNTS = dict(
+    train=(1290, 281, 717, 4772, 1982, 705, 2524),
+    test=(329, 74, 160, 1185, 478, 162, 680))
 
 
 def rafdb_split_counts(scale: float = 1.0) -> Dict[str, List[int]]:
@@ -175,15 +186,17 @@ def rafdb_split_counts(scale: float = 1.0) -> Dict[str, List[int]]:
     one image per class): ``{'train': [7 counts], 'test': [7 counts]}``."""
     if scale <= 0:
         raise ValueError(f'scale={scale} must be > 0.')
-    return {split: [max(1, round(n * scale)) for n in counts]
-            for split, counts in RAFDB_SPLIT_COUNTS.items()}
+    return {
+        split: [max(1, round(n * scale)) for n in counts]
+        for split, counts in RAFDB_SPLIT_COUNTS.items()
+    }
 
 
 def _class_counts(per_class: Union[int, Sequence[int]], split: str,
                   num_classes: int) -> List[int]:
     """``per_class`` as one count per class."""
-    counts = ([per_class] * num_classes if isinstance(per_class, int)
-              else [int(n) for n in per_class])
+    counts = ([per_class] * num_classes
+              if isinstance(per_class, int) else [int(n) for n in per_class])
     if len(counts) != num_classes or min(counts) < 0:
         raise ValueError(
             f'{split}_per_class={per_class!r}: expected one count >= 0 for '
@@ -196,16 +209,16 @@ def _write_face(root: str, image_size: int, seed: int, with_original: bool,
     """Draw face number ``index`` (its own random stream ``[seed, index]``,
     so the files do not depend on the number of workers) and write it."""
     stem, label, index = job
-    face, _ = _draw_face(np.random.default_rng([seed, index]), label,
-                         image_size)
-    face.save(osp.join(root, 'Image', 'aligned', f'{stem}_aligned.jpg'),
-              quality=92)
+    face, _ = _draw_face(
+        np.random.default_rng([seed, index]), label, image_size)
+    face.save(
+        osp.join(root, 'Image', 'aligned', f'{stem}_aligned.jpg'), quality=92)
     if with_original:
         wide = Image.new('RGB', (image_size * 3 // 2, ) * 2,
                          face.getpixel((0, 0)))
         wide.paste(face, (image_size // 4, image_size // 4))
-        wide.save(osp.join(root, 'Image', 'original', f'{stem}.jpg'),
-                  quality=92)
+        wide.save(
+            osp.join(root, 'Image', 'original', f'{stem}.jpg'), quality=92)
 
 
 def make_synthetic_rafdb(root: str,
@@ -254,7 +267,9 @@ def make_synthetic_rafdb(root: str,
     else:
         for job in jobs:
             write(job)
-    with open(osp.join(root, 'EmoLabel', 'list_patition_label.txt'), 'w',
-              newline='\n') as f:
+    with open(
+            osp.join(root, 'EmoLabel', 'list_patition_label.txt'),
+            'w',
+            newline='\n') as f:
         f.writelines(f'{stem}.jpg {label + 1}\n' for stem, label, _ in jobs)
     return summary

@@ -75,9 +75,9 @@ def compute_similarity_map(model: torch.nn.Module,
     if not isinstance(head, MPAHead):
         raise TypeError(f'The model head is {type(head).__name__}; a '
                         f'similarity map needs an MPAHead.')
-    data = pipeline(dict(img_path=image) if isinstance(image, str) else
-                    dict(img=image, img_shape=image.shape[:2],
-                         ori_shape=image.shape[:2]))
+    data = pipeline(
+        dict(img_path=image) if isinstance(image, str) else dict(
+            img=image, img_shape=image.shape[:2], ori_shape=image.shape[:2]))
     if data is None:
         raise FileNotFoundError(f'Cannot load image {image}.')
     batch = model.data_preprocessor(pseudo_collate([data]), False)
@@ -98,8 +98,8 @@ def compute_similarity_map(model: torch.nn.Module,
         image = image[..., ::-1]  # the loader gives BGR
     grid_h, grid_w = model.backbone.visual.grid_size
     grid = similarity[0, index].reshape(1, 1, grid_h, grid_w)
-    heatmap = F.interpolate(grid, size=image.shape[:2], mode='bilinear',
-                            align_corners=False)
+    heatmap = F.interpolate(
+        grid, size=image.shape[:2], mode='bilinear', align_corners=False)
     return SimilarityMap(
         image=np.ascontiguousarray(image).astype(np.uint8),
         similarity=grid[0, 0].cpu().numpy(),

@@ -24,8 +24,8 @@ def test_eye_similarity_maps_the_eyes_onto_the_targets():
     mapped = np.c_[eyes, np.ones(2)] @ matrix.T
     np.testing.assert_allclose(mapped, targets, atol=1e-9)
     linear = matrix[:, :2]  # a rotation times a scale: no shear
-    np.testing.assert_allclose(linear @ linear.T,
-                               np.eye(2) * np.linalg.det(linear), atol=1e-9)
+    np.testing.assert_allclose(
+        linear @ linear.T, np.eye(2) * np.linalg.det(linear), atol=1e-9)
     with pytest.raises(ValueError, match='coincide'):
         eyes_similarity(np.array([[5.0, 5.0], [5.0, 5.0]]), targets)
 
@@ -52,9 +52,9 @@ def test_aligned_crop_undoes_rotation_and_scale(angle, scale):
 
 
 def test_eyes_land_on_the_template():
-    crop, _ = EyesSimilarityFaceCrop(size=200, left_eye=(0.3, 0.4),
-                                     right_eye=(0.7, 0.4))(
-        face_photo(), BOX, LANDMARKS)
+    crop, _ = EyesSimilarityFaceCrop(
+        size=200, left_eye=(0.3, 0.4), right_eye=(0.7, 0.4))(face_photo(), BOX,
+                                                             LANDMARKS)
     # The darkest blob around each target is the pupil region.
     for x in (60, 140):
         window = cv2.GaussianBlur(crop, (9, 9), 0)[70:90, x - 10:x + 10]

@@ -12,8 +12,8 @@ from .face_fixtures import face_photo, no_face, small_face, two_faces
 def test_build_from_name_dict_none_or_callable():
     assert isinstance(build_face_detector(None), WholeImageFaceDetector)
     assert isinstance(build_face_detector('None'), WholeImageFaceDetector)
-    haar = build_face_detector(dict(type='HaarCascadeFaceDetector',
-                                    min_neighbors=9, upscale_to=0))
+    haar = build_face_detector(
+        dict(type='HaarCascadeFaceDetector', min_neighbors=9, upscale_to=0))
     assert isinstance(haar, HaarCascadeFaceDetector)
     assert (haar.min_neighbors, haar.upscale_to) == (9, 0)
 
@@ -42,8 +42,9 @@ def test_small_image_is_upscaled_for_detection():
 
 
 def test_missing_cascade_is_named(tmp_path):
-    with pytest.raises(FileNotFoundError, match='no_such_cascade.xml.*'
-                       'opencv-python<5'):
+    with pytest.raises(
+            FileNotFoundError, match='no_such_cascade.xml.*'
+            'opencv-python<5'):
         HaarCascadeFaceDetector(cascade='no_such_cascade.xml')
     bad = tmp_path / 'bad.xml'
     bad.write_text('<opencv_storage></opencv_storage>')

@@ -8,11 +8,23 @@ import pytest
 from mpafer_plugin.apis import FaceResultsWriter
 
 CLASSES = ['happy', 'sad']
-RECORD = dict(source='a.jpg', frame=None, faces=[
-    dict(face=0, box=[1, 2, 3, 4], pred_class='sad', pred_score=0.75,
-         scores=dict(happy=0.25, sad=0.75)),
-    dict(face=1, box=[5, 6, 7, 8], pred_class='happy', pred_score=0.5,
-         scores=dict(happy=0.5, sad=0.5))])
+RECORD = dict(
+    source='a.jpg',
+    frame=None,
+    faces=[
+        dict(
+            face=0,
+            box=[1, 2, 3, 4],
+            pred_class='sad',
+            pred_score=0.75,
+            scores=dict(happy=0.25, sad=0.75)),
+        dict(
+            face=1,
+            box=[5, 6, 7, 8],
+            pred_class='happy',
+            pred_score=0.5,
+            scores=dict(happy=0.5, sad=0.5))
+    ])
 NO_FACE = dict(source='b.jpg', frame=3, faces=[])
 
 
@@ -27,18 +39,32 @@ def test_rows_parse_and_survive_an_exception(tmp_path, fmt):
     assert writer.rows == 2
     if fmt == 'json':
         rows = json.loads(open(path).read())
-        assert rows[0] == dict(source='a.jpg', frame=None, time=None,
-                               track=None, face=0,
-                               box=[1, 2, 3, 4], pred_class='sad',
-                               pred_score=0.75,
-                               scores=dict(happy=0.25, sad=0.75))
+        assert rows[0] == dict(
+            source='a.jpg',
+            frame=None,
+            time=None,
+            track=None,
+            face=0,
+            box=[1, 2, 3, 4],
+            pred_class='sad',
+            pred_score=0.75,
+            scores=dict(happy=0.25, sad=0.75))
     else:
         rows = list(csv.DictReader(open(path, newline='')))
-        assert rows[1] == dict(source='a.jpg', frame='', time='', track='',
-                               face='1', x1='5',
-                               y1='6', x2='7', y2='8', pred_class='happy',
-                               pred_score='0.500000',
-                               prob_happy='0.500000', prob_sad='0.500000')
+        assert rows[1] == dict(
+            source='a.jpg',
+            frame='',
+            time='',
+            track='',
+            face='1',
+            x1='5',
+            y1='6',
+            x2='7',
+            y2='8',
+            pred_class='happy',
+            pred_score='0.500000',
+            prob_happy='0.500000',
+            prob_sad='0.500000')
     assert len(rows) == 2
 
 

@@ -7,10 +7,17 @@ from mpafer_plugin.apis.face_tracking import FaceTracker, box_iou
 
 
 def record(frame, *faces, source='v.mp4'):
-    return dict(source=source, frame=frame, faces=[
-        dict(face=i, box=box, scores=dict(happy=p, sad=1 - p),
-             pred_class='happy' if p >= 0.5 else 'sad')
-        for i, (box, p) in enumerate(faces)])
+    return dict(
+        source=source,
+        frame=frame,
+        faces=[
+            dict(
+                face=i,
+                box=box,
+                scores=dict(happy=p, sad=1 - p),
+                pred_class='happy' if p >= 0.5 else 'sad')
+            for i, (box, p) in enumerate(faces)
+        ])
 
 
 def test_iou():
@@ -25,16 +32,16 @@ def test_ids_follow_the_boxes():
     first = tracker.update(record(0, (left, 0.9), (right, 0.2)))
     assert [f['track'] for f in first['faces']] == [0, 1]
     # the faces swapped order in the record and moved a little
-    second = tracker.update(record(1, ([51, 1, 61, 11], 0.2),
-                                   ([1, 0, 11, 10], 0.9)))
+    second = tracker.update(
+        record(1, ([51, 1, 61, 11], 0.2), ([1, 0, 11, 10], 0.9)))
     assert [f['track'] for f in second['faces']] == [1, 0]
     third = tracker.update(record(2, ([100, 0, 110, 10], 0.5)))
     assert [f['track'] for f in third['faces']] == [2]
     other = tracker.update(record(0, (left, 0.5), source='w.mp4'))
     assert [f['track'] for f in other['faces']] == [0]
     still = dict(source='a.jpg', frame=None, faces=[dict(face=0)])
-    assert tracker.update(still) == dict(source='a.jpg', frame=None,
-                                         faces=[dict(face=0)])
+    assert tracker.update(still) == dict(
+        source='a.jpg', frame=None, faces=[dict(face=0)])
 
 
 def test_smoothing_is_a_moving_average():

@@ -12,8 +12,8 @@ from mmpretrain.registry import TRANSFORMS
 
 from mpafer_plugin.apis import FERInferencer
 from ..conftest import CLASSNAMES, REPO_ROOT, TINY_CLIP
-from .face_fixtures import (FACE_PHOTO, face_photo, model_files,  # noqa: F401
-                            no_face, small_face, trained, two_faces)
+from .face_fixtures import (FACE_PHOTO, face_photo, no_face, small_face,
+                            two_faces)
 
 
 def probs(face):
@@ -26,15 +26,15 @@ def predict_file(model, config, path):
     """The model's own prediction for an image file, through the config's
     test pipeline as the test loop runs it."""
     cfg = Config.fromfile(config)
-    pipeline = Compose([TRANSFORMS.build(t)
-                        for t in cfg.test_dataloader.dataset.pipeline])
+    pipeline = Compose(
+        [TRANSFORMS.build(t) for t in cfg.test_dataloader.dataset.pipeline])
     batch = default_collate([pipeline(dict(img_path=path))])
     with torch.no_grad():
         return model.test_step(batch)[0].pred_score
 
 
-def test_probabilities_are_the_models_prediction_on_the_crop(model_files,
-                                                             tmp_path):
+def test_probabilities_are_the_models_prediction_on_the_crop(
+        model_files, tmp_path):
     model, config, full, _ = model_files
     inferencer = FERInferencer(config, full, device='cpu', margin=0.2)
     [record] = inferencer(FACE_PHOTO, show_dir=str(tmp_path / 'vis'))
@@ -64,23 +64,23 @@ def test_no_detector_classifies_the_whole_image(model_files):
     [record] = inferencer(FACE_PHOTO)
     [face] = record['faces']
     assert face['box'] == [0, 0, 512, 600]
-    torch.testing.assert_close(probs(face),
-                               predict_file(model, config, FACE_PHOTO),
-                               rtol=1e-4, atol=1e-6)
+    torch.testing.assert_close(
+        probs(face),
+        predict_file(model, config, FACE_PHOTO),
+        rtol=1e-4,
+        atol=1e-6)
 
 
-def test_prompts_export_alone_predicts_like_the_full_checkpoint(
-        model_files):
+def test_prompts_export_alone_predicts_like_the_full_checkpoint(model_files):
     _, config, full, prompts = model_files
     from_export = FERInferencer(prompts, device='cpu')(two_faces())
     from_full = FERInferencer(config, full, device='cpu')(two_faces())
     assert from_export[0]['faces'] and \
         len(from_export[0]['faces']) == len(from_full[0]['faces'])
-    for got, expected in zip(from_export[0]['faces'],
-                             from_full[0]['faces']):
+    for got, expected in zip(from_export[0]['faces'], from_full[0]['faces']):
         assert got['box'] == expected['box']
-        np.testing.assert_allclose(probs(got), probs(expected),
-                                   rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(
+            probs(got), probs(expected), rtol=1e-5, atol=1e-7)
 
 
 def test_no_face_several_faces_gray_and_small_images(model_files):
@@ -88,7 +88,8 @@ def test_no_face_several_faces_gray_and_small_images(model_files):
     inferencer = FERInferencer(config, full, device='cpu')
     gray = cv2.cvtColor(face_photo(), cv2.COLOR_BGR2GRAY)
     blank, several, gray_rec, small = inferencer(
-        [no_face(), two_faces(), gray, small_face()], batch_size=2)
+        [no_face(), two_faces(), gray,
+         small_face()], batch_size=2)
 
     assert blank['status'] == 'no_face' and blank['faces'] == []
     assert several['status'] == 'ok' and len(several['faces']) == 2
@@ -97,7 +98,8 @@ def test_no_face_several_faces_gray_and_small_images(model_files):
     assert [face['face'] for face in several['faces']] == [0, 1]
     for record in (gray_rec, small):
         assert record['status'] == 'ok' and len(record['faces']) == 1
-        assert sum(record['faces'][0]['scores'].values()) == pytest.approx(1, 1e-5)
+        assert sum(record['faces'][0]['scores'].values()) == pytest.approx(
+            1, 1e-5)
     assert small['image_shape'] == [48, 41]
     x1, y1, x2, y2 = small['faces'][0]['box']
     assert 0 <= x1 < x2 <= 41 and 0 <= y1 < y2 <= 48
@@ -112,8 +114,8 @@ def test_batch_size_does_not_change_results(model_files):
     assert [len(r['faces']) for r in one] == [2, 0, 1]
     for a, b in zip(one, three):
         for fa, fb in zip(a['faces'], b['faces']):
-            np.testing.assert_allclose(probs(fa), probs(fb),
-                                       rtol=1e-5, atol=1e-7)
+            np.testing.assert_allclose(
+                probs(fa), probs(fb), rtol=1e-5, atol=1e-7)
 
 
 def test_unreadable_file_is_reported_and_skipped(model_files, tmp_path):
@@ -145,12 +147,15 @@ def test_paper_config_without_checkpoint():
     no checkpoint: untrained prompts, said so, and it still runs."""
     inferencer = FERInferencer(
         os.path.join(REPO_ROOT, 'configs', 'mpafer_rafdb.py'),
-        device='cpu', detector=None, cfg_options={'model.clip': TINY_CLIP})
+        device='cpu',
+        detector=None,
+        cfg_options={'model.clip': TINY_CLIP})
     assert inferencer.classes == CLASSNAMES
     assert [t.__class__.__name__ for t in inferencer.pipeline.transforms] \
         == ['Resize', 'PackInputs']
     [record] = inferencer(small_face())
-    assert sum(record['faces'][0]['scores'].values()) == pytest.approx(1, abs=1e-5)
+    assert sum(record['faces'][0]['scores'].values()) == pytest.approx(
+        1, abs=1e-5)
 
 
 @pytest.mark.parametrize('margin', [-0.1, float('nan'), 2.5])

@@ -26,8 +26,10 @@ def test_folder_is_searched_recursively_for_images(tmp_path):
     for name in ('a.PNG', 'b/c.jpg', 'b/readme.txt', 'b/d.bmp'):
         (tmp_path / name).write_bytes(b'')
     assert expand_inputs(str(tmp_path)) == [
-        str(tmp_path / 'a.PNG'), str(tmp_path / 'b' / 'c.jpg'),
-        str(tmp_path / 'b' / 'd.bmp')]
+        str(tmp_path / 'a.PNG'),
+        str(tmp_path / 'b' / 'c.jpg'),
+        str(tmp_path / 'b' / 'd.bmp')
+    ]
     frames = list(iter_frames(expand_inputs(str(tmp_path))))
     assert all(f.image is None and f.error for f in frames)
     with pytest.raises(FileNotFoundError, match='missing.png'):
@@ -39,8 +41,8 @@ def test_excluded_folders_are_never_searched(tmp_path):
     for name in ('a.png', 'out/vis/a.png', 'out/results.png'):
         (tmp_path / name).write_bytes(b'')
     out = str(tmp_path / 'out')
-    assert expand_inputs(str(tmp_path), exclude=[out + '/']) == [
-        str(tmp_path / 'a.png')]
+    assert expand_inputs(
+        str(tmp_path), exclude=[out + '/']) == [str(tmp_path / 'a.png')]
     with pytest.raises(ValueError, match='inside the output folder'):
         expand_inputs(str(tmp_path / 'out' / 'vis' / 'a.png'), exclude=[out])
 

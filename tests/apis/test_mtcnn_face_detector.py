@@ -7,10 +7,9 @@ import pytest
 
 from mpafer_plugin.apis import (FERInferencer, HaarCascadeFaceDetector,
                                 MTCNNFaceDetector, build_face_detector,
-                                default_face_detector)
-from mpafer_plugin.apis import face_detectors, mtcnn_face_detector
-from .face_fixtures import (face_photo, model_files, no_face,  # noqa: F401
-                            small_face, trained, two_faces)
+                                default_face_detector, face_detectors,
+                                mtcnn_face_detector)
+from .face_fixtures import face_photo, no_face, small_face, two_faces
 
 needs_mtcnn = pytest.mark.skipif(
     mtcnn_face_detector.mtcnn_weights_folder() is None,
@@ -71,8 +70,8 @@ def test_inferencer_aligns_faces_as_the_config_says(model_files):
     [face] = record['faces']
     assert face['aligned'] and crop.shape == (100, 100, 3)
     assert len(face['landmarks']) == 5
-    haar = FERInferencer(config, full, device='cpu',
-                         detector='HaarCascadeFaceDetector')
+    haar = FERInferencer(
+        config, full, device='cpu', detector='HaarCascadeFaceDetector')
     record, [crop] = haar.crop_faces(face_photo())
     assert not record['faces'][0]['aligned']
     assert record['faces'][0]['landmarks'] is None and crop.shape[0] > 200
@@ -84,10 +83,10 @@ def test_default_falls_back_to_haar_with_a_warning(monkeypatch):
     with pytest.warns(UserWarning, match='facenet-pytorch is not installed'):
         assert default_face_detector() == 'HaarCascadeFaceDetector'
     with pytest.warns(UserWarning):
-        assert isinstance(build_face_detector('auto'),
-                          HaarCascadeFaceDetector)
-    with pytest.raises(ImportError, match='pip install --no-deps '
-                       'facenet-pytorch'):
+        assert isinstance(build_face_detector('auto'), HaarCascadeFaceDetector)
+    with pytest.raises(
+            ImportError, match='pip install --no-deps '
+            'facenet-pytorch'):
         MTCNNFaceDetector()
-    assert face_detectors.detect_faces(
-        HaarCascadeFaceDetector(), face_photo()).landmarks is None
+    assert face_detectors.detect_faces(HaarCascadeFaceDetector(),
+                                       face_photo()).landmarks is None

@@ -73,13 +73,13 @@ def test_checkpoint_missing_some_frozen_weights_is_still_reported(trained):
     dropped = next(k for k in state if k.startswith('backbone.visual.'))
     del state[dropped]
     fresh = MODELS.build(Config.fromfile(trained[1]).model)
-    with pytest.raises(CheckpointMismatchError,
-                       match=f'{dropped}: missing from the checkpoint'):
+    with pytest.raises(
+            CheckpointMismatchError,
+            match=f'{dropped}: missing from the checkpoint'):
         fresh.load_state_dict(state, strict=False)  # strict or not
 
 
-def test_export_config_is_plain_data_read_without_executing(trained,
-                                                             tmp_path):
+def test_export_config_is_plain_data_read_without_executing(trained, tmp_path):
     _, config, full = trained
     out = str(tmp_path / 'prompts.pth')
     export(config, full, out)
@@ -127,11 +127,15 @@ def test_code_in_an_old_export_never_runs_through_any_entry_point(
         init_model(path)
     from tools.infer import main as infer
     with pytest.raises(UnsafeExportError, match='EXECUTES'):
-        infer([image, '--prompts', path, '--no-detect', '--out',
-               str(tmp_path / 'infer')])
+        infer([
+            image, '--prompts', path, '--no-detect', '--out',
+            str(tmp_path / 'infer')
+        ])
     from tools.visualization.visualize_similarity import main as visualize
-    visualize([config, path, image, '--no-detect', '--out',
-               str(tmp_path / 'map.png')])
+    visualize([
+        config, path, image, '--no-detect', '--out',
+        str(tmp_path / 'map.png')
+    ])
     export(config, path, str(tmp_path / 'new.pth'))  # the safe re-export
     assert 'config_json' in torch.load(tmp_path / 'new.pth')['meta']
     cfg = quickstart_cfg(tmp_path / 'work', synthetic_rafdb)
@@ -175,8 +179,8 @@ def moved_export(trained, tmp_path, monkeypatch):
 def predicts_like(model, rebuilt):
     images = torch.rand(2, 3, 64, 64)
     with torch.no_grad():
-        torch.testing.assert_close(rebuilt(images, mode='tensor'),
-                                   model(images, mode='tensor'))
+        torch.testing.assert_close(
+            rebuilt(images, mode='tensor'), model(images, mode='tensor'))
 
 
 def test_moved_export_finds_its_clip_file_beside_it(moved_export):
@@ -194,8 +198,11 @@ def test_clip_override_is_used_and_checked(moved_export, tmp_path,
     predicts_like(model, init_model(path, clip_pretrained=elsewhere))
     image = sorted(glob.glob(f'{synthetic_rafdb}/Image/aligned/test_*'))[0]
     from tools.infer import main as infer
-    infer([image, '--prompts', path, '--clip', elsewhere, '--no-detect',
-           '--no-vis', '--out', str(tmp_path / 'infer')])
+    infer([
+        image, '--prompts', path, '--clip', elsewhere, '--no-detect',
+        '--no-vis', '--out',
+        str(tmp_path / 'infer')
+    ])
     assert json.load(open(tmp_path / 'infer' / 'results.json'))
 
 
@@ -216,7 +223,8 @@ def test_another_clip_file_is_refused_by_fingerprint(moved_export):
     torch.manual_seed(5)  # same architecture, other weights
     torch.save(load_clip(**TINY_CLIP_64).state_dict(), clip)
     for override in (None, clip):
-        with pytest.raises(CheckpointMismatchError,
-                           match=r'fingerprint sha256:\w+; the CLIP built '
-                           r'.*has fingerprint sha256:\w+.*--clip PATH'):
+        with pytest.raises(
+                CheckpointMismatchError,
+                match=r'fingerprint sha256:\w+; the CLIP built '
+                r'.*has fingerprint sha256:\w+.*--clip PATH'):
             init_model(path, clip_pretrained=override)

@@ -14,14 +14,15 @@ def test_mmengine_state_loads_with_weights_only(tmp_path):
     buffer = HistoryBuffer()
     for value in (1.0, 2.0, 4.0):
         buffer.update(value)
-    state = dict(message_hub=dict(log_scalars={'train/loss': buffer}),
-                 meta=dict(best=buffer.mean(), epoch=3),
-                 state_dict=dict(w=torch.ones(2)))
+    state = dict(
+        message_hub=dict(log_scalars={'train/loss': buffer}),
+        meta=dict(best=buffer.mean(), epoch=3),
+        state_dict=dict(w=torch.ones(2)))
     path = tmp_path / 'ckpt.pth'
     torch.save(state, path)
     with zipfile.ZipFile(path) as archive:  # what mmengine's pickle holds
-        pickled = archive.read(next(n for n in archive.namelist()
-                                    if n.endswith('data.pkl')))
+        pickled = archive.read(
+            next(n for n in archive.namelist() if n.endswith('data.pkl')))
     assert b'getattr' in pickled and b'HistoryBuffer' in pickled
     loaded = torch.load(path, weights_only=True)
     restored = loaded['message_hub']['log_scalars']['train/loss']
@@ -31,6 +32,7 @@ def test_mmengine_state_loads_with_weights_only(tmp_path):
 
 
 class RunsCode:
+
     def __init__(self, marker):
         self.marker = marker
 
@@ -39,6 +41,7 @@ class RunsCode:
 
 
 class ReachesAttribute:
+
     def __reduce__(self):
         return getattr, (HistoryBuffer, '__init__')
 
@@ -55,8 +58,8 @@ def test_checkpoint_that_runs_code_is_refused(tmp_path):
 def test_getattr_is_allowed_only_for_statistics_methods(tmp_path):
     path = tmp_path / 'evil.pth'
     torch.save(dict(meta=ReachesAttribute()), path)
-    with pytest.raises(pickle.UnpicklingError,
-                       match=r"Refusing getattr\(.*'__init__'\)"):
+    with pytest.raises(
+            pickle.UnpicklingError, match=r"Refusing getattr\(.*'__init__'\)"):
         torch.load(path, weights_only=True)
 
 
@@ -74,7 +77,6 @@ def test_runner_refuses_code_naming_the_file(tmp_path, synthetic_rafdb,
     from mmengine.runner import Runner
 
     from mpafer_plugin.engine import UnsafeCheckpointError
-
     from ..conftest import quickstart_cfg
     path, marker = evil_checkpoint
     cfg = quickstart_cfg(tmp_path / 'work', synthetic_rafdb)
@@ -106,8 +108,8 @@ def test_truncated_checkpoint_is_named(tmp_path):
     path = tmp_path / 'epoch_3.pth'
     torch.save(dict(state_dict=dict(w=torch.ones(100))), path)
     path.write_bytes(path.read_bytes()[:300])
-    with pytest.raises(RuntimeError,
-                       match=rf'Checkpoint {path} is truncated or corrupt'):
+    with pytest.raises(
+            RuntimeError, match=rf'Checkpoint {path} is truncated or corrupt'):
         _load_checkpoint(str(path))
 
 

@@ -50,7 +50,9 @@ def affectnet_row(split, i, expression):
             f'{expression},{valence},-0.125')
 
 
-def write_affectnet_csv(root, train=AFFECTNET_TRAIN, val=AFFECTNET_VAL,
+def write_affectnet_csv(root,
+                        train=AFFECTNET_TRAIN,
+                        val=AFFECTNET_VAL,
                         skip_images=()):
     """The original release: ``training.csv`` with a header,
     ``validation.csv`` without one; images named in ``skip_images`` (row
@@ -58,16 +60,17 @@ def write_affectnet_csv(root, train=AFFECTNET_TRAIN, val=AFFECTNET_VAL,
     root = str(root)
     lists = osp.join(root, 'Manually_Annotated_file_lists')
     os.makedirs(lists, exist_ok=True)
-    for split, file, expressions, header in (
-            ('train', 'training.csv', train, True),
-            ('val', 'validation.csv', val, False)):
+    for split, file, expressions, header in (('train', 'training.csv', train,
+                                              True), ('val', 'validation.csv',
+                                                      val, False)):
         lines = [AFFECTNET_COLUMNS] if header else []
         for i, expression in enumerate(expressions):
             lines.append(affectnet_row(split, i, expression))
             name = affectnet_name(split, i)
             if name not in skip_images:
-                _face_image(osp.join(root, 'Manually_Annotated_Images', name),
-                            affectnet_box(i))
+                _face_image(
+                    osp.join(root, 'Manually_Annotated_Images', name),
+                    affectnet_box(i))
         with open(osp.join(lists, file), 'w', newline='') as f:
             f.write('\r\n'.join(lines) + '\r\n')
     return root
@@ -84,12 +87,14 @@ def write_affectnet_npy(root, train=AFFECTNET_TRAIN, val=AFFECTNET_VAL):
         os.makedirs(annotations, exist_ok=True)
         for i, expression in enumerate(expressions):
             _face_image(osp.join(images, f'{i}.jpg'), (0, 0, 8, 8), (8, 8))
-            np.save(osp.join(annotations, f'{i}_exp.npy'),
-                    np.array(str(expression)))
+            np.save(
+                osp.join(annotations, f'{i}_exp.npy'),
+                np.array(str(expression)))
             np.save(osp.join(annotations, f'{i}_val.npy'), np.array('0.1'))
             np.save(osp.join(annotations, f'{i}_aro.npy'), np.array('0.2'))
-            np.save(osp.join(annotations, f'{i}_lnd.npy'),
-                    np.zeros(136, np.float32))
+            np.save(
+                osp.join(annotations, f'{i}_lnd.npy'),
+                np.zeros(136, np.float32))
     return root
 
 
@@ -129,13 +134,15 @@ def write_ferplus_csv(root, rows=FERPLUS_ROWS, variant='fer2013'):
     column order and leading spaces) and ``fer2013new.csv``."""
     root = str(root)
     os.makedirs(root, exist_ok=True)
-    images = ['emotion,pixels,Usage' if variant == 'fer2013'
-              else 'emotion, Usage, pixels']
+    images = [
+        'emotion,pixels,Usage'
+        if variant == 'fer2013' else 'emotion, Usage, pixels'
+    ]
     votes = [FERPLUS_VOTE_HEADER]
     for i, (usage, name, counts) in enumerate(rows):
         pixels = ' '.join(str(v) for v in ferplus_pixels(i).ravel())
-        images.append(f'{i % 7},{pixels},{usage}' if variant == 'fer2013'
-                      else f'{i % 7},{usage},{pixels}')
+        images.append(f'{i % 7},{pixels},{usage}' if variant ==
+                      'fer2013' else f'{i % 7},{usage},{pixels}')
         votes.append(f'{usage},{name},' + ','.join(map(str, counts)))
     file = 'fer2013.csv' if variant == 'fer2013' else 'icml_face_data.csv'
     for name, lines in ((file, images), ('fer2013new.csv', votes)):
@@ -174,8 +181,7 @@ def write_ferplus_folders(root, rows=FERPLUS_FOLDER_ROWS, skip_images=()):
             if name and name not in skip_images:
                 Image.fromarray(ferplus_pixels(i)).save(
                     osp.join(root, folder, name))
-        with open(osp.join(root, folder, 'label.csv'), 'w',
-                  newline='') as f:
+        with open(osp.join(root, folder, 'label.csv'), 'w', newline='') as f:
             f.write('\n'.join(lines) + '\n')
     return root
 
@@ -185,9 +191,17 @@ def write_ferplus_folders(root, rows=FERPLUS_FOLDER_ROWS, skip_images=()):
 # Fear, Disgust, Happiness, Sadness, Anger, Neutral.
 RAFDB_NUMERIC = {'train': {'1': 2, '4': 3, '7': 1}, 'test': {'2': 1, '6': 2}}
 RAFDB_NAMED = {
-    'train': {'Surprise': 1, 'happy': 2, 'NEUTRAL': 1, 'angry': 1,
-              'Fearful': 1},
-    'test': {'disgusted': 1, 'sadness': 2},
+    'train': {
+        'Surprise': 1,
+        'happy': 2,
+        'NEUTRAL': 1,
+        'angry': 1,
+        'Fearful': 1
+    },
+    'test': {
+        'disgusted': 1,
+        'sadness': 2
+    },
 }
 
 

@@ -11,8 +11,8 @@ from .fixtures import (AFFECTNET_COLUMNS, AFFECTNET_TRAIN, AFFECTNET_VAL,
                        captured_log, replace_line, write_affectnet_csv,
                        write_affectnet_npy)
 
-CLASSES_8 = ('Neutral', 'Happiness', 'Sadness', 'Surprise', 'Fear',
-             'Disgust', 'Anger', 'Contempt')
+CLASSES_8 = ('Neutral', 'Happiness', 'Sadness', 'Surprise', 'Fear', 'Disgust',
+             'Anger', 'Contempt')
 TRAIN_CSV = 'Manually_Annotated_file_lists/training.csv'
 VAL_CSV = 'Manually_Annotated_file_lists/validation.csv'
 
@@ -28,14 +28,14 @@ def kept(expressions, num_classes):
 
 @pytest.mark.parametrize('num_classes', [7, 8])
 def test_csv_protocols_labels_and_classes(csv_root, num_classes):
-    for split, expressions in (('train', AFFECTNET_TRAIN),
-                               ('val', AFFECTNET_VAL)):
+    for split, expressions in (('train', AFFECTNET_TRAIN), ('val',
+                                                            AFFECTNET_VAL)):
         ds = AffectNet(csv_root, split=split, num_classes=num_classes)
         assert list(ds.get_gt_labels()) == kept(expressions, num_classes)
         assert ds.metainfo['classes'] == CLASSES_8[:num_classes]
         assert ds.CLASSES == CLASSES_8[:num_classes]
-    assert len(AffectNet(csv_root, 'train', num_classes)) == (
-        8 if num_classes == 7 else 10)
+    assert len(AffectNet(csv_root, 'train',
+                         num_classes)) == (8 if num_classes == 7 else 10)
     assert ds.get_data_info(0)['img_path'] == osp.join(
         csv_root, 'Manually_Annotated_Images', affectnet_name('val', 0))
     assert 'face_bbox' not in ds.get_data_info(0)
@@ -44,8 +44,8 @@ def test_csv_protocols_labels_and_classes(csv_root, num_classes):
 def test_class_override_and_config_build(csv_root):
     ds = AffectNet(csv_root, num_classes=7, classes=list('abcdefg'))
     assert ds.CLASSES == tuple('abcdefg')
-    ds = DATASETS.build(dict(type='AffectNet', data_root=csv_root,
-                             split='val', num_classes=8))
+    ds = DATASETS.build(
+        dict(type='AffectNet', data_root=csv_root, split='val', num_classes=8))
     assert len(ds) == 8 and ds.CLASSES[-1] == 'Contempt'
 
 
@@ -60,20 +60,23 @@ def test_dropped_rows_are_logged(csv_root):
 def test_header_is_detected_either_way(csv_root):
     train_csv = osp.join(csv_root, TRAIN_CSV)
     replace_line(train_csv, 1, None)  # now header-less
-    assert list(AffectNet(csv_root, 'train', 8).get_gt_labels()) == kept(
-        AFFECTNET_TRAIN, 8)
+    assert list(AffectNet(csv_root, 'train',
+                          8).get_gt_labels()) == kept(AFFECTNET_TRAIN, 8)
     val_csv = osp.join(csv_root, VAL_CSV)
     with open(val_csv) as f:
         lines = f.read()
     with open(val_csv, 'w') as f:
         f.write(AFFECTNET_COLUMNS + '\n' + lines)
-    assert list(AffectNet(csv_root, 'val', 8).get_gt_labels()) == kept(
-        AFFECTNET_VAL, 8)
+    assert list(AffectNet(csv_root, 'val',
+                          8).get_gt_labels()) == kept(AFFECTNET_VAL, 8)
 
 
 def test_custom_ann_file_and_img_dir(csv_root, tmp_path):
-    ds = AffectNet(csv_root, split='train', ann_file=VAL_CSV,
-                   img_dir=osp.join(csv_root, 'Manually_Annotated_Images'))
+    ds = AffectNet(
+        csv_root,
+        split='train',
+        ann_file=VAL_CSV,
+        img_dir=osp.join(csv_root, 'Manually_Annotated_Images'))
     assert list(ds.get_gt_labels()) == kept(AFFECTNET_VAL, 7)
 
 
@@ -98,8 +101,9 @@ def test_bad_face_box_names_line(csv_root):
     row = affectnet_row('train', 0, 0).replace(',1,2,8,6,', ',1,2,0,6,')
     replace_line(osp.join(csv_root, TRAIN_CSV), 2, row)
     AffectNet(csv_root, split='train')  # boxes are only read for crops
-    with pytest.raises(ValueError, match=r'training.csv:2: face box .* no '
-                       r'area'):
+    with pytest.raises(
+            ValueError, match=r'training.csv:2: face box .* no '
+            r'area'):
         AffectNet(csv_root, split='train', crop_face=True)
 
 
@@ -107,8 +111,9 @@ def test_missing_images(tmp_path):
     contempt = affectnet_name('val', 7)
     root = write_affectnet_csv(
         tmp_path, skip_images=(contempt, affectnet_name('val', 1)))
-    with pytest.raises(FileNotFoundError, match=r'1 of 7 val images .*'
-                       r'val_001.jpg'):
+    with pytest.raises(
+            FileNotFoundError, match=r'1 of 7 val images .*'
+            r'val_001.jpg'):
         AffectNet(root, split='val', num_classes=7)
     with pytest.raises(FileNotFoundError, match=r'2 of 8 val images'):
         AffectNet(root, split='val', num_classes=8)
@@ -116,16 +121,24 @@ def test_missing_images(tmp_path):
 
 def test_empty_split_is_an_error(tmp_path):
     root = write_affectnet_csv(tmp_path, val=(7, 8, 9, 10))  # none in 0..6
-    with pytest.raises(ValueError, match=r'validation.csv: no val images '
-                       r'with an expression id in 0..6'):
+    with pytest.raises(
+            ValueError,
+            match=r'validation.csv: no val images '
+            r'with an expression id in 0..6'):
         AffectNet(root, split='val', num_classes=7)
     assert len(AffectNet(root, split='val', num_classes=8)) == 1
 
 
 def test_face_boxes_and_crop_pipeline(csv_root):
-    ds = AffectNet(csv_root, split='train', crop_face=True, pipeline=[
-        dict(type='LoadImageFromFile'), dict(type='CropFaceBox'),
-        dict(type='PackInputs')])
+    ds = AffectNet(
+        csv_root,
+        split='train',
+        crop_face=True,
+        pipeline=[
+            dict(type='LoadImageFromFile'),
+            dict(type='CropFaceBox'),
+            dict(type='PackInputs')
+        ])
     for i in range(3):
         x, y, w, h = affectnet_box(i)
         assert ds.get_data_info(i)['face_bbox'] == (x, y, x + w, y + h)
@@ -141,8 +154,8 @@ def test_crop_face_box_clips_and_passes_through():
     np.testing.assert_array_equal(out['img'], img[10:12, 0:5])
     assert CropFaceBox()(dict(img=img))['img'] is img
     with pytest.raises(ValueError, match=r'outside the 16x12 image a.jpg'):
-        CropFaceBox()(dict(img=img, face_bbox=(20, 0, 30, 5),
-                           img_path='a.jpg'))
+        CropFaceBox()(
+            dict(img=img, face_bbox=(20, 0, 30, 5), img_path='a.jpg'))
 
 
 def test_npy_layout(tmp_path):
@@ -154,10 +167,11 @@ def test_npy_layout(tmp_path):
         assert list(ds.get_gt_labels()) == kept(expressions, num_classes)
     ds = AffectNet(root, 'train', 8, layout='npy')
     assert ds.CLASSES == CLASSES_8
-    assert [osp.basename(ds.get_data_info(i)['img_path'])
-            for i in range(len(ds))] == [f'{i}.jpg' for i in range(3, 13)]
-    assert ds.get_data_info(0)['img_path'] == osp.join(
-        root, 'train_set', 'images', '3.jpg')
+    assert [
+        osp.basename(ds.get_data_info(i)['img_path']) for i in range(len(ds))
+    ] == [f'{i}.jpg' for i in range(3, 13)]
+    assert ds.get_data_info(0)['img_path'] == osp.join(root, 'train_set',
+                                                       'images', '3.jpg')
     with pytest.raises(ValueError, match='crop_face needs the csv layout'):
         AffectNet(root, crop_face=True)
 
@@ -175,8 +189,9 @@ def test_npy_layout_errors(tmp_path):
 
 
 def test_layout_detection_and_bad_arguments(tmp_path):
-    with pytest.raises(FileNotFoundError,
-                       match=r'training.csv \(csv layout\) .*train_set'):
+    with pytest.raises(
+            FileNotFoundError,
+            match=r'training.csv \(csv layout\) .*train_set'):
         AffectNet(str(tmp_path))
     with pytest.raises(FileNotFoundError, match='training.csv'):
         AffectNet(str(tmp_path), layout='csv')

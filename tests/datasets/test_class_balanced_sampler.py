@@ -38,20 +38,22 @@ class CatIds:
 
 
 def frequencies(sampler, labels):
-    return np.bincount(np.asarray(labels)[list(sampler)],
-                       minlength=3) / len(sampler)
+    return np.bincount(
+        np.asarray(labels)[list(sampler)], minlength=3) / len(sampler)
 
 
 @pytest.mark.parametrize('dataset_type', [GtLabels, CatIds])
 def test_classes_are_drawn_uniformly(dataset_type):
-    sampler = ClassBalancedSampler(dataset_type(LABELS), num_samples=30000,
-                                   seed=0)
+    sampler = ClassBalancedSampler(
+        dataset_type(LABELS), num_samples=30000, seed=0)
     assert len(sampler) == 30000
-    np.testing.assert_allclose(frequencies(sampler, LABELS), [1 / 3] * 3,
-                               atol=0.02)
+    np.testing.assert_allclose(
+        frequencies(sampler, LABELS), [1 / 3] * 3, atol=0.02)
     # Within a class, samples are drawn alike: all 9 of class 1 appear.
-    assert set(np.asarray(list(sampler))[
-        np.asarray(LABELS)[list(sampler)] == 1]) == set(range(90, 99))
+    assert set(
+        np.asarray(
+            list(sampler))[np.asarray(LABELS)[list(sampler)] == 1]) == set(
+                range(90, 99))
 
 
 def test_default_length_and_seed():
@@ -62,6 +64,7 @@ def test_default_length_and_seed():
 
 
 def test_deterministic_per_seed_and_epoch():
+
     def draw(seed, epoch):
         sampler = ClassBalancedSampler(GtLabels(LABELS), seed=seed)
         sampler.set_epoch(epoch)
@@ -79,16 +82,19 @@ def test_ranks_take_disjoint_shares_of_one_draw():
     world_size, num_samples = 3, 100
     shares = []
     for rank in range(world_size):
-        sampler = ClassBalancedSampler(GtLabels(LABELS), num_samples, seed=5,
-                                       rank=rank, world_size=world_size)
+        sampler = ClassBalancedSampler(
+            GtLabels(LABELS),
+            num_samples,
+            seed=5,
+            rank=rank,
+            world_size=world_size)
         sampler.set_epoch(2)
         assert len(sampler) == 34  # ceil(100 / 3)
         shares.append(list(sampler))
-    single = ClassBalancedSampler(GtLabels(LABELS), 102, seed=5, rank=0,
-                                  world_size=1)
+    single = ClassBalancedSampler(
+        GtLabels(LABELS), 102, seed=5, rank=0, world_size=1)
     single.set_epoch(2)
-    interleaved = [shares[i % world_size][i // world_size]
-                   for i in range(102)]
+    interleaved = [shares[i % world_size][i // world_size] for i in range(102)]
     assert interleaved == list(single)  # rank r has positions r, r + 3...
     with pytest.raises(ValueError, match=r'rank 3 is not in 0..2'):
         ClassBalancedSampler(GtLabels(LABELS), rank=3, world_size=3)
@@ -109,9 +115,9 @@ def test_built_from_registry_with_runner_defaults(synthetic_rafdb):
         dict(type='ClassBalancedSampler', num_samples=14),
         default_args=dict(dataset=dataset, seed=0))
     assert isinstance(sampler, ClassBalancedSampler)
-    loader = DataLoader(dataset, batch_size=7, sampler=sampler,
-                        collate_fn=list)
+    loader = DataLoader(
+        dataset, batch_size=7, sampler=sampler, collate_fn=list)
     batches = list(loader)
     assert [len(batch) for batch in batches] == [7, 7]
-    assert all(info['gt_label'] == dataset.get_gt_labels()[
-        info['sample_idx']] for batch in batches for info in batch)
+    assert all(info['gt_label'] == dataset.get_gt_labels()[info['sample_idx']]
+               for batch in batches for info in batch)

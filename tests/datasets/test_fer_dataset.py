@@ -19,10 +19,12 @@ from .test_rafdb import LABELS, write_tree
 # ---------------------------------------------------------------- duplicates
 def test_rafdb_refuses_a_duplicate_naming_both_lines(tmp_path):
     root = write_tree(tmp_path, LABELS + 'train_00001.jpg 2\n')
-    with pytest.raises(ValueError, match=r"image 'train_00001.jpg' is listed "
-                       r'twice, at .*list_patition_label.txt:1 \(label 4 '
-                       r'Sadness\) and at .*list_patition_label.txt:7 '
-                       r'\(label 1 Fear\)'):
+    with pytest.raises(
+            ValueError,
+            match=r"image 'train_00001.jpg' is listed "
+            r'twice, at .*list_patition_label.txt:1 \(label 4 '
+            r'Sadness\) and at .*list_patition_label.txt:7 '
+            r'\(label 1 Fear\)'):
         RAFDB(root, split='test')  # refused for either split
 
 
@@ -31,9 +33,11 @@ def test_affectnet_refuses_a_duplicate_naming_both_lines(tmp_path):
     csv = osp.join(root, 'Manually_Annotated_file_lists', 'training.csv')
     with open(csv, 'a') as f:  # row 3 again, same label
         f.write(affectnet_row('train', 3, 2) + '\n')
-    with pytest.raises(ValueError, match=r"'100/train_003.jpg' is listed "
-                       r'twice, at .*training.csv:5 \(label 2 Sadness\) and '
-                       r'at .*training.csv:15 \(label 2 Sadness\)'):
+    with pytest.raises(
+            ValueError,
+            match=r"'100/train_003.jpg' is listed "
+            r'twice, at .*training.csv:5 \(label 2 Sadness\) and '
+            r'at .*training.csv:15 \(label 2 Sadness\)'):
         AffectNet(root)
 
 
@@ -43,16 +47,20 @@ def test_ferplus_refuses_duplicates_also_across_splits(tmp_path):
     # line 5 is fer0000003.png (PublicTest); a PrivateTest row takes its name
     replace_line(votes, 6, 'PrivateTest,fer0000003.png,10,0,0,0,0,0,0,0,0,0')
     for split in ('train', 'val', 'test'):
-        with pytest.raises(ValueError, match=r"'fer0000003.png' is listed "
-                           r'twice, at .*fer2013new.csv:5 .* and at '
-                           r'.*fer2013new.csv:6 \(label 0 Neutral\)'):
+        with pytest.raises(
+                ValueError,
+                match=r"'fer0000003.png' is listed "
+                r'twice, at .*fer2013new.csv:5 .* and at '
+                r'.*fer2013new.csv:6 \(label 0 Neutral\)'):
             FERPlus(root, split=split)
     root = write_ferplus_folders(tmp_path / 'folders')
     label_csv = osp.join(root, 'FER2013Test', 'label.csv')
     with open(label_csv, 'a') as f:
         f.write('fer0000005.png,"(0, 0, 48, 48)",0,0,0,0,0,9,1,0,0,0\n')
-    with pytest.raises(ValueError, match=r'label.csv:1 \(label 5 Disgust\) '
-                       r'and at .*label.csv:3 \(label 5 Disgust\)'):
+    with pytest.raises(
+            ValueError,
+            match=r'label.csv:1 \(label 5 Disgust\) '
+            r'and at .*label.csv:3 \(label 5 Disgust\)'):
         FERPlus(root, split='test')
 
 
@@ -73,8 +81,10 @@ def test_label_files_in_another_encoding_name_file_and_line(
     with open(label, 'wb') as f:
         f.write(text.encode(encoding))
     line = 7 if encoding == 'latin-1' else 1
-    with pytest.raises(ValueError, match=rf'list_patition_label.txt:{line}: '
-                       r'not UTF-8 text .*save the file as UTF-8'):
+    with pytest.raises(
+            ValueError,
+            match=rf'list_patition_label.txt:{line}: '
+            r'not UTF-8 text .*save the file as UTF-8'):
         RAFDB(root)
     root = write_affectnet_csv(tmp_path / 'affectnet')
     csv = osp.join(root, 'Manually_Annotated_file_lists', 'validation.csv')
@@ -116,18 +126,22 @@ def test_dangling_links_and_folders_named_like_images_are_refused(tmp_path):
     folder = osp.join(root, 'train', '1')
     os.symlink(osp.join(folder, 'gone.jpg'), osp.join(folder, 'link.jpg'))
     os.makedirs(osp.join(folder, 'album.png'))
-    with pytest.raises(FileNotFoundError, match=r'2 of 3 train images .* are '
-                       r'not readable image files \(1 a folder, not a file, '
-                       r'1 a dangling link\).*album.png \(a folder, not a '
-                       r'file\); .*link.jpg \(a dangling link to .*gone.jpg'):
+    with pytest.raises(
+            FileNotFoundError,
+            match=r'2 of 3 train images .* are '
+            r'not readable image files \(1 a folder, not a file, '
+            r'1 a dangling link\).*album.png \(a folder, not a '
+            r'file\); .*link.jpg \(a dangling link to .*gone.jpg'):
         RAFDB(root)
     root = write_tree(tmp_path / 'official')
     image = osp.join(root, 'Image', 'aligned', 'train_00002_aligned.jpg')
     os.remove(image)
     os.symlink('/nonexistent/x.jpg', image)
-    with pytest.raises(FileNotFoundError, match=r'list_patition_label.txt:2: '
-                       r'.*train_00002_aligned.jpg \(a dangling link to '
-                       r'/nonexistent/x.jpg\)'):
+    with pytest.raises(
+            FileNotFoundError,
+            match=r'list_patition_label.txt:2: '
+            r'.*train_00002_aligned.jpg \(a dangling link to '
+            r'/nonexistent/x.jpg\)'):
         RAFDB(root)
 
 
@@ -156,8 +170,8 @@ class PrefixBackend(BaseStorageBackend):
         return '/'.join([uri.rstrip('/'), *parts])
 
     def list_dir_or_file(self, uri, list_dir=True, list_file=True, **kw):
-        return self.disk.list_dir_or_file(self._local(uri), list_dir,
-                                          list_file, **kw)
+        return self.disk.list_dir_or_file(
+            self._local(uri), list_dir, list_file, **kw)
 
 
 def test_files_go_through_the_mmengine_backend(tmp_path):
@@ -169,8 +183,10 @@ def test_files_go_through_the_mmengine_backend(tmp_path):
     assert ds.get_data_info(0)['img_path'] == (
         f'mem://{root}/Image/aligned/test_0001_aligned.jpg')
     os.remove(osp.join(root, 'Image', 'aligned', 'test_0002_aligned.jpg'))
-    with pytest.raises(FileNotFoundError, match=r'list_patition_label.txt:6'
-                       r': mem://.*test_0002_aligned.jpg \(missing\)'):
+    with pytest.raises(
+            FileNotFoundError,
+            match=r'list_patition_label.txt:6'
+            r': mem://.*test_0002_aligned.jpg \(missing\)'):
         RAFDB('mem://' + root, split='test')
     root = write_rafdb_folders(tmp_path / 'mirror')
     assert len(RAFDB('mem://' + root)) == 6

@@ -23,20 +23,22 @@ TEST_SPLIT = {
 }
 
 
-@pytest.mark.parametrize('votes, majority, argmax, argmax8', [
-    ((10, 0, 0, 0, 0, 0, 0, 0, 0, 0), 0, 0, 0),
-    ((0, 6, 0, 0, 0, 0, 0, 0, 4, 0), 1, 1, 1),  # 6 > 10 / 2
-    ((0, 5, 0, 0, 0, 0, 0, 0, 5, 0), None, 1, 1),  # 5 is not > 5: tie
-    ((4, 4, 0, 0, 0, 0, 0, 0, 2, 0), None, 0, 0),  # first max wins
-    ((2, 1, 0, 0, 0, 0, 0, 0, 7, 0), None, None, 0),  # unknown wins
-    ((0, 0, 0, 0, 0, 0, 0, 0, 1, 9), None, None, None),  # NF, no emotion
-    ((4, 2, 1, 1, 1, 1, 0, 0, 0, 0), 0, 0, 0),  # 4 > 6 / 2 once 1s are 0
-    ((1, 1, 1, 1, 1, 1, 1, 3, 0, 0), 7, 7, 7),  # only contempt survives
-    ((1, 1, 1, 1, 1, 1, 1, 1, 1, 1), None, 0, 0),  # all single votes
-    ((0, 0, 0, 0, 0, 0, 0, 0, 0, 0), None, None, None),
-    ((0, 0, 3, 0, 0, 0, 0, 0, 2, 2), None, 2, 2),  # 3 is not > 7 / 2
-    ((0, 0, 3, 0, 0, 0, 0, 0, 2, 1), 2, 2, 2),  # 3 > 5 / 2
-])
+@pytest.mark.parametrize(
+    'votes, majority, argmax, argmax8',
+    [
+        ((10, 0, 0, 0, 0, 0, 0, 0, 0, 0), 0, 0, 0),
+        ((0, 6, 0, 0, 0, 0, 0, 0, 4, 0), 1, 1, 1),  # 6 > 10 / 2
+        ((0, 5, 0, 0, 0, 0, 0, 0, 5, 0), None, 1, 1),  # 5 is not > 5: tie
+        ((4, 4, 0, 0, 0, 0, 0, 0, 2, 0), None, 0, 0),  # first max wins
+        ((2, 1, 0, 0, 0, 0, 0, 0, 7, 0), None, None, 0),  # unknown wins
+        ((0, 0, 0, 0, 0, 0, 0, 0, 1, 9), None, None, None),  # NF, no emotion
+        ((4, 2, 1, 1, 1, 1, 0, 0, 0, 0), 0, 0, 0),  # 4 > 6 / 2 once 1s are 0
+        ((1, 1, 1, 1, 1, 1, 1, 3, 0, 0), 7, 7, 7),  # only contempt survives
+        ((1, 1, 1, 1, 1, 1, 1, 1, 1, 1), None, 0, 0),  # all single votes
+        ((0, 0, 0, 0, 0, 0, 0, 0, 0, 0), None, None, None),
+        ((0, 0, 3, 0, 0, 0, 0, 0, 2, 2), None, 2, 2),  # 3 is not > 7 / 2
+        ((0, 0, 3, 0, 0, 0, 0, 0, 2, 1), 2, 2, 2),  # 3 > 5 / 2
+    ])
 def test_vote_label_rules(votes, majority, argmax, argmax8):
     assert vote_label(votes, 'majority') == majority
     assert vote_label(votes) == majority
@@ -72,8 +74,8 @@ def test_csv_layout_test_split(tmp_path, variant, label_mode):
 def test_csv_layout_other_splits_and_metainfo(csv_root):
     train = FERPlus(csv_root)
     assert list(train.get_gt_labels()) == [2, 3]  # row 1 has no name
-    np.testing.assert_array_equal(train.get_data_info(1)['img'][..., 0],
-                                  ferplus_pixels(2))
+    np.testing.assert_array_equal(
+        train.get_data_info(1)['img'][..., 0], ferplus_pixels(2))
     assert list(FERPlus(csv_root, split='val').get_gt_labels()) == [6]
     assert train.CLASSES == CLASSES == train.metainfo['classes']
 
@@ -93,11 +95,16 @@ def test_split_sizes_are_logged(csv_root):
 
 
 def test_csv_pipeline_with_load_fer_image(csv_root):
-    ds = DATASETS.build(dict(
-        type='FERPlus', data_root=csv_root, split='test',
-        pipeline=[dict(type='LoadFERImage'),
-                  dict(type='Resize', scale=(64, 64)),
-                  dict(type='PackInputs')]))
+    ds = DATASETS.build(
+        dict(
+            type='FERPlus',
+            data_root=csv_root,
+            split='test',
+            pipeline=[
+                dict(type='LoadFERImage'),
+                dict(type='Resize', scale=(64, 64)),
+                dict(type='PackInputs')
+            ]))
     item = ds[1]
     assert tuple(item['inputs'].shape) == (3, 64, 64)
     assert item['data_samples'].gt_label.item() == 1
@@ -125,20 +132,24 @@ def test_folder_layout(tmp_path):
     assert list(train.get_gt_labels()) == [7, 1, 7]
     assert train.get_data_info(0)['img_path'] == osp.join(
         root, 'FER2013Train', 'fer0000000.png')
-    assert list(FERPlus(root, label_mode='argmax8').get_gt_labels()) == [
-        7, 0, 1, 7]
+    assert list(FERPlus(root,
+                        label_mode='argmax8').get_gt_labels()) == [7, 0, 1, 7]
     assert list(FERPlus(root, 'val').get_gt_labels()) == [3]
-    test = FERPlus(root, 'test', pipeline=[
-        dict(type='LoadFERImage'), dict(type='PackInputs')])
+    test = FERPlus(
+        root,
+        'test',
+        pipeline=[dict(type='LoadFERImage'),
+                  dict(type='PackInputs')])
     assert list(test.get_gt_labels()) == [5]
     assert tuple(test[0]['inputs'].shape) == (3, 48, 48)
 
 
 def test_folder_layout_errors(tmp_path):
     root = write_ferplus_folders(tmp_path, skip_images=('fer0000003.png', ))
-    with pytest.raises(FileNotFoundError,
-                       match=r'1 of 3 train images .*label.csv:4: '
-                       r'.*fer0000003.png \(missing\)'):
+    with pytest.raises(
+            FileNotFoundError,
+            match=r'1 of 3 train images .*label.csv:4: '
+            r'.*fer0000003.png \(missing\)'):
         FERPlus(root)
     label_csv = osp.join(root, 'FER2013Valid', 'label.csv')
     replace_line(label_csv, 1, 'fer0000004.png,"(0, 0, 48, 48)",0,0,0,6,4')
@@ -160,8 +171,7 @@ def test_folder_layout_errors(tmp_path):
      r'0..255'),
     ('fer2013.csv', 3, '0,1 2,Training,extra',
      r'fer2013.csv:3: expected 3 columns'),
-    ('fer2013.csv', 3, '0,1 2',
-     r'fer2013.csv:3: expected 3 columns'),
+    ('fer2013.csv', 3, '0,1 2', r'fer2013.csv:3: expected 3 columns'),
     ('fer2013.csv', 3, '0,1 2,Validation',
      r"fer2013.csv:3: Usage 'Validation'"),
     ('fer2013new.csv', 3, 'Training,fer0000001.png,10,0,0,0,0,0,0,0,0',
@@ -191,9 +201,11 @@ def test_malformed_csv_rows_name_file_and_line(csv_root, file, lineno, text,
 
 def test_layout_detection_and_bad_arguments(tmp_path):
     root = str(tmp_path)
-    with pytest.raises(FileNotFoundError, match=r'fer2013.csv \(csv layout\)'
-                       r' and the file .*icml_face_data.csv \(csv layout\) '
-                       r'and the folder .*FER2013Test \(folder layout\)'):
+    with pytest.raises(
+            FileNotFoundError,
+            match=r'fer2013.csv \(csv layout\)'
+            r' and the file .*icml_face_data.csv \(csv layout\) '
+            r'and the folder .*FER2013Test \(folder layout\)'):
         FERPlus(root, split='test')
     with pytest.raises(FileNotFoundError, match='FER2013 image file'):
         FERPlus(root, layout='csv')
@@ -213,6 +225,7 @@ def test_layout_detection_and_bad_arguments(tmp_path):
 def test_empty_split_is_an_error(tmp_path):
     rows = [r for r in FERPLUS_ROWS if r[0] != 'PublicTest']
     root = write_ferplus_csv(tmp_path, rows=rows)
-    with pytest.raises(ValueError, match=r"no val images under "
-                       r"label_mode='majority'"):
+    with pytest.raises(
+            ValueError, match=r"no val images under "
+            r"label_mode='majority'"):
         FERPlus(root, split='val')

@@ -25,8 +25,8 @@ def write_tree(root, label_text=LABELS, skip=()):
         for line in label_text.split('\n'):
             if line.split() and line.split()[0] not in skip:
                 stem = line.split()[0][:-4]
-                Image.new('RGB', (10, 12), (1, 2, 3)).save(
-                    folder / f'{stem}{suffix}.jpg')
+                Image.new('RGB', (10, 12),
+                          (1, 2, 3)).save(folder / f'{stem}{suffix}.jpg')
     return str(root)
 
 
@@ -64,8 +64,9 @@ def test_malformed_lines_name_file_and_line(tmp_path, line, message):
 
 def test_missing_images_are_listed(tmp_path):
     root = write_tree(tmp_path, skip=('train_00002.jpg', ))
-    with pytest.raises(FileNotFoundError,
-                       match=r'1 of 3 train images .*train_00002_aligned'):
+    with pytest.raises(
+            FileNotFoundError,
+            match=r'1 of 3 train images .*train_00002_aligned'):
         RAFDB(root, split='train')
     assert len(RAFDB(root, split='test')) == 2  # the other split is fine
 
@@ -74,7 +75,8 @@ def test_missing_label_file_and_empty_split(tmp_path):
     with pytest.raises(FileNotFoundError, match='list_patition_label.txt'):
         RAFDB(str(tmp_path), split='train')
     root = write_tree(tmp_path, 'train_00001.jpg 1\n')
-    with pytest.raises(ValueError, match=r"list_patition_label.txt: no test images"):
+    with pytest.raises(
+            ValueError, match=r"list_patition_label.txt: no test images"):
         RAFDB(root, split='test')
     with pytest.raises(ValueError, match='split must be one of'):
         RAFDB(root, split='val')
@@ -82,9 +84,13 @@ def test_missing_label_file_and_empty_split(tmp_path):
 
 def test_build_from_config_and_load_item(tmp_path):
     root = write_tree(tmp_path)
-    ds = DATASETS.build(dict(
-        type='RAFDB', data_root=root, split='train',
-        pipeline=[dict(type='LoadImageFromFile'), dict(type='PackInputs')]))
+    ds = DATASETS.build(
+        dict(
+            type='RAFDB',
+            data_root=root,
+            split='train',
+            pipeline=[dict(type='LoadImageFromFile'),
+                      dict(type='PackInputs')]))
     item = ds[2]
     assert tuple(item['inputs'].shape) == (3, 12, 10)
     assert item['data_samples'].gt_label.item() == 6

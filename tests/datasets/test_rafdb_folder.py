@@ -9,8 +9,9 @@ from .test_rafdb import write_tree
 
 
 def paths_and_labels(ds):
-    return [(osp.relpath(ds.get_data_info(i)['img_path'], ds.data_root),
-             ds.get_data_info(i)['gt_label']) for i in range(len(ds))]
+    return [(osp.relpath(ds.get_data_info(i)['img_path'],
+                         ds.data_root), ds.get_data_info(i)['gt_label'])
+            for i in range(len(ds))]
 
 
 @pytest.mark.parametrize('layout', ['auto', 'folder'])
@@ -41,48 +42,67 @@ def test_named_class_folders_use_the_official_order(tmp_path):
 
 
 def test_every_synonym_maps(tmp_path):
-    names = ['surprised', 'fear', 'Disgust', 'happiness', 'sad', 'anger',
-             'Neutral']
+    names = [
+        'surprised', 'fear', 'Disgust', 'happiness', 'sad', 'anger', 'Neutral'
+    ]
     root = write_rafdb_folders(tmp_path, {'train': dict.fromkeys(names, 1)})
     assert list(RAFDB(root).get_gt_labels()) == list(range(7))
 
 
 def test_bad_class_folders(tmp_path):
     root = write_rafdb_folders(tmp_path,
-                               {'train': {'happy': 1, 'contempt': 1}})
-    with pytest.raises(ValueError, match=r"train.contempt: class folder "
-                       r"'contempt' is neither a label 1..7"):
+                               {'train': {
+                                   'happy': 1,
+                                   'contempt': 1
+                               }})
+    with pytest.raises(
+            ValueError,
+            match=r"train.contempt: class folder "
+            r"'contempt' is neither a label 1..7"):
         RAFDB(root)
-    os.rename(osp.join(root, 'train', 'contempt'),
-              osp.join(root, 'train', '0'))
+    os.rename(
+        osp.join(root, 'train', 'contempt'), osp.join(root, 'train', '0'))
     with pytest.raises(ValueError, match=r"class folder '0'"):
         RAFDB(root)
     os.rename(osp.join(root, 'train', '0'), osp.join(root, 'train', '4'))
-    with pytest.raises(ValueError, match=r"class folders '4' and 'happy' "
-                       r"both stand for Happiness"):
+    with pytest.raises(
+            ValueError,
+            match=r"class folders '4' and 'happy' "
+            r"both stand for Happiness"):
         RAFDB(root)
 
 
 def test_empty_split_is_an_error(tmp_path):
-    root = write_rafdb_folders(tmp_path, {'train': {'1': 1},
-                                          'test': {'1': 0, 'happy': 0}})
+    root = write_rafdb_folders(tmp_path, {
+        'train': {
+            '1': 1
+        },
+        'test': {
+            '1': 0,
+            'happy': 0
+        }
+    })
     assert len(RAFDB(root, split='train')) == 1
     with pytest.raises(ValueError, match=r'test: no test images\.'):
         RAFDB(root, split='test')
 
 
 def test_layout_detection(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r'No RAF-DB train split '
-                       r'found: looked for the file .*list_patition_label.txt '
-                       r'\(official layout\) and the folder .*train '
-                       r'\(folder layout\)'):
+    with pytest.raises(
+            FileNotFoundError,
+            match=r'No RAF-DB train split '
+            r'found: looked for the file .*list_patition_label.txt '
+            r'\(official layout\) and the folder .*train '
+            r'\(folder layout\)'):
         RAFDB(str(tmp_path))
     root = write_rafdb_folders(tmp_path, {'train': {'1': 1}})
-    with pytest.raises(FileNotFoundError, match=r'the folder .*test '
-                       r'\(folder layout\)'):
+    with pytest.raises(
+            FileNotFoundError, match=r'the folder .*test '
+            r'\(folder layout\)'):
         RAFDB(root, split='test')
-    with pytest.raises(FileNotFoundError, match=r'RAF-DB folder .*test does '
-                       r'not exist'):
+    with pytest.raises(
+            FileNotFoundError, match=r'RAF-DB folder .*test does '
+            r'not exist'):
         RAFDB(root, split='test', layout='folder')
     os.makedirs(osp.join(root, 'test', '2'))
     with pytest.raises(ValueError, match=r'test: no test images'):
@@ -102,8 +122,11 @@ def test_official_layout_can_be_forced(tmp_path):
 
 def test_folder_layout_pipeline(tmp_path):
     root = write_rafdb_folders(tmp_path)
-    ds = RAFDB(root, split='test', pipeline=[
-        dict(type='LoadImageFromFile'), dict(type='PackInputs')])
+    ds = RAFDB(
+        root,
+        split='test',
+        pipeline=[dict(type='LoadImageFromFile'),
+                  dict(type='PackInputs')])
     item = ds[2]
     assert tuple(item['inputs'].shape) == (3, 8, 8)
     assert item['data_samples'].gt_label.item() == 5

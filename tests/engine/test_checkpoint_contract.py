@@ -26,8 +26,9 @@ def make_cfg(work_dir, data_root, clip, cache):
     cfg = quickstart_cfg(work_dir, data_root)
     cfg.model.clip.pretrained = clip
     cfg.train_cfg.max_epochs = 1
-    cfg.custom_hooks = [dict(hook, cache_dir=cache)
-                        for hook in cfg.custom_hooks]
+    cfg.custom_hooks = [
+        dict(hook, cache_dir=cache) for hook in cfg.custom_hooks
+    ]
     return cfg
 
 
@@ -54,7 +55,8 @@ def test_training_checkpoint_is_lean_and_describes_itself(run):
     checkpoint = torch.load(work / 'epoch_1.pth', weights_only=True)
     assert sorted(checkpoint['state_dict']) == [
         'backbone.prompts', 'head.context', 'head.prototypes',
-        'head.prototypes_ready']
+        'head.prototypes_ready'
+    ]
     assert {'optimizer', 'param_schedulers', 'message_hub'} <= set(checkpoint)
     recorded = checkpoint['meta']['mpafer']
     assert recorded['classes'] == list(cfg.model.head.classnames)
@@ -76,18 +78,20 @@ def test_lean_checkpoint_tests_and_infers(run, tmp_path):
 
 
 @pytest.mark.parametrize('change, named', [
-    ({'model.backbone.num_prompts': 4},
-     r'backbone.prompts: checkpoint \(2, 8, 64\), model \(2, 4, 64\)'),
-    ({'model.head.class_specific_context': False},
-     r'head.context: checkpoint \(7, 10, 64\), model \(10, 64\)'),
+    ({
+        'model.backbone.num_prompts': 4
+    }, r'backbone.prompts: checkpoint \(2, 8, 64\), model \(2, 4, 64\)'),
+    ({
+        'model.head.class_specific_context': False
+    }, r'head.context: checkpoint \(7, 10, 64\), model \(10, 64\)'),
 ])
-def test_load_from_into_another_model_is_refused(run, tmp_path, change,
-                                                 named):
+def test_load_from_into_another_model_is_refused(run, tmp_path, change, named):
     cfg, work = run
     checkpoint = str(work / 'epoch_1.pth')
     runner = runner_for(run, tmp_path, load_from=checkpoint, **change)
-    with pytest.raises(CheckpointMismatchError,
-                       match=rf'{checkpoint} does not fit(.|\n)*{named}'):
+    with pytest.raises(
+            CheckpointMismatchError,
+            match=rf'{checkpoint} does not fit(.|\n)*{named}'):
         runner.test()
     with pytest.raises(CheckpointMismatchError, match=named):
         init_model(_merged(cfg, change), checkpoint)
@@ -102,33 +106,48 @@ def _merged(cfg, change):
 def test_clip_weights_file_as_checkpoint_is_refused(run, tmp_path):
     cfg, _ = run
     runner = runner_for(run, tmp_path, load_from=cfg.model.clip.pretrained)
-    with pytest.raises(CheckpointMismatchError,
-                       match=r'backbone.prompts: missing from the checkpoint '
-                       r'\(model: \(2, 8, 64\)\)(.|\n)*head.context: missing'
-                       r'(.|\n)*tensors the model does not have'):
+    with pytest.raises(
+            CheckpointMismatchError,
+            match=r'backbone.prompts: missing from the checkpoint '
+            r'\(model: \(2, 8, 64\)\)(.|\n)*head.context: missing'
+            r'(.|\n)*tensors the model does not have'):
         runner.test()
 
 
 def test_resume_with_another_optimizer_names_both(run, tmp_path):
     cfg, work = run
     runner = runner_for(
-        run, tmp_path, resume=True, load_from=str(work / 'epoch_1.pth'),
-        **{'train_cfg.max_epochs': 2,
-           'optim_wrapper.optimizer': dict(_delete_=True, type='SGD',
-                                           lr=0.01, momentum=0.9)})
-    with pytest.raises(CheckpointMismatchError,
-                       match=r"another optimizer(.|\n)*'AdamW'(.|\n)*'SGD'"):
+        run,
+        tmp_path,
+        resume=True,
+        load_from=str(work / 'epoch_1.pth'),
+        **{
+            'train_cfg.max_epochs':
+            2,
+            'optim_wrapper.optimizer':
+            dict(_delete_=True, type='SGD', lr=0.01, momentum=0.9)
+        })
+    with pytest.raises(
+            CheckpointMismatchError,
+            match=r"another optimizer(.|\n)*'AdamW'(.|\n)*'SGD'"):
         runner.train()
 
 
 def test_resume_with_another_model_names_tensors(run, tmp_path):
     _, work = run
     runner = runner_for(
-        run, tmp_path, resume=True, load_from=str(work / 'epoch_1.pth'),
-        **{'train_cfg.max_epochs': 2, 'model.backbone.num_prompts': 4})
-    with pytest.raises(CheckpointMismatchError,
-                       match=r'backbone.prompts: checkpoint \(2, 8, 64\), '
-                       r'model \(2, 4, 64\)'):
+        run,
+        tmp_path,
+        resume=True,
+        load_from=str(work / 'epoch_1.pth'),
+        **{
+            'train_cfg.max_epochs': 2,
+            'model.backbone.num_prompts': 4
+        })
+    with pytest.raises(
+            CheckpointMismatchError,
+            match=r'backbone.prompts: checkpoint \(2, 8, 64\), '
+            r'model \(2, 4, 64\)'):
         runner.train()
 
 
@@ -136,11 +155,16 @@ def test_resume_from_an_export_says_why_not(run, tmp_path):
     cfg, work = run
     export = str(tmp_path / 'prompts.pth')
     export_prompts(init_model(cfg, str(work / 'epoch_1.pth')), cfg, export)
-    runner = runner_for(run, tmp_path, resume=True, load_from=export,
-                        **{'train_cfg.max_epochs': 2})
-    with pytest.raises(CheckpointMismatchError,
-                       match=r'prompts-only export(.|\n)*no optimizer state'
-                       r'(.|\n)*cannot be resumed'):
+    runner = runner_for(
+        run,
+        tmp_path,
+        resume=True,
+        load_from=export,
+        **{'train_cfg.max_epochs': 2})
+    with pytest.raises(
+            CheckpointMismatchError,
+            match=r'prompts-only export(.|\n)*no optimizer state'
+            r'(.|\n)*cannot be resumed'):
         runner.train()
     # ... while load_from and init_model take it
     runner_for(run, tmp_path, load_from=export).test()
@@ -152,15 +176,19 @@ def test_classes_of_another_order_or_wording_stop_test_and_inference(
     cfg, work = run
     checkpoint = str(work / 'epoch_1.pth')
     trained = list(cfg.model.head.classnames)
-    for classes in (trained[1:2] + trained[:1] + trained[2:],  # order
-                    [c.capitalize() for c in trained]):
+    reordered = trained[1:2] + trained[:1] + trained[2:]
+    reworded = [c.capitalize() for c in trained]
+    for classes in (reordered, reworded):
         changed = _merged(cfg, {'model.head.classnames': classes})
         pattern = (rf'trained with classes {re.escape(str(trained))}(.|\n)*'
                    rf'classnames are {re.escape(str(classes))}')
         with pytest.raises(CheckpointMismatchError, match=pattern):
             init_model(changed, checkpoint)
-        runner = runner_for(run, tmp_path, load_from=checkpoint,
-                            **{'model.head.classnames': classes})
+        runner = runner_for(
+            run,
+            tmp_path,
+            load_from=checkpoint,
+            **{'model.head.classnames': classes})
         with pytest.raises(CheckpointMismatchError, match=pattern):
             runner.test()
 
@@ -174,10 +202,12 @@ def test_other_clip_weights_are_refused_naming_both_fingerprints(
     pattern = (rf'{recorded["clip_fingerprint"]}(.|\n)*other_clip.pt'
                rf'(.|\n)*fingerprint sha256:')
     with pytest.raises(CheckpointMismatchError, match=pattern):
-        init_model(_merged(cfg, {'model.clip.pretrained': other}),
-                   checkpoint)
-    runner = runner_for(run, tmp_path, load_from=checkpoint,
-                        **{'model.clip.pretrained': other})
+        init_model(_merged(cfg, {'model.clip.pretrained': other}), checkpoint)
+    runner = runner_for(
+        run,
+        tmp_path,
+        load_from=checkpoint,
+        **{'model.clip.pretrained': other})
     with pytest.raises(CheckpointMismatchError, match=pattern):
         runner.test()
 
@@ -190,8 +220,9 @@ def test_flipped_bytes_in_the_prompts_are_refused_naming_the_file(
     raw[:16] ^= 0xFF
     bad = str(tmp_path / 'flipped.pth')
     torch.save(checkpoint, bad)
-    with pytest.raises(CheckpointMismatchError,
-                       match=rf'{bad} is corrupt: its trainable tensors'):
+    with pytest.raises(
+            CheckpointMismatchError,
+            match=rf'{bad} is corrupt: its trainable tensors'):
         init_model(cfg, bad)
     with pytest.raises(CheckpointMismatchError, match=rf'{bad} is corrupt'):
         runner_for(run, tmp_path, load_from=bad).test()
@@ -228,8 +259,9 @@ def test_work_dir_with_only_corrupt_checkpoints_names_them(run, tmp_path):
     (work / 'epoch_1.pth').write_bytes(b'not a checkpoint')
     resumed = cfg.copy()
     resumed.work_dir, resumed.resume, resumed.load_from = str(work), True, None
-    with pytest.raises(CheckpointMismatchError,
-                       match=rf'No valid checkpoint(.|\n)*epoch_1.pth'):
+    with pytest.raises(
+            CheckpointMismatchError,
+            match=r'No valid checkpoint(.|\n)*epoch_1.pth'):
         Runner.from_cfg(resumed).train()
 
 
@@ -251,11 +283,18 @@ def test_resume_of_an_old_checkpoint_with_another_optimizer_names_both(
     path = str(tmp_path / 'old.pth')
     torch.save(old, path)
     runner = runner_for(
-        run, tmp_path, resume=True, load_from=path,
-        **{'train_cfg.max_epochs': 2,
-           'optim_wrapper.optimizer': dict(_delete_=True, type='SGD',
-                                           lr=0.01, momentum=0.9)})
-    with pytest.raises(CheckpointMismatchError,
-                       match=r"another optimizer(.|\n)*'amsgrad', 'betas'"
-                       r"(.|\n)*SGD with settings \['dampening'"):
+        run,
+        tmp_path,
+        resume=True,
+        load_from=path,
+        **{
+            'train_cfg.max_epochs':
+            2,
+            'optim_wrapper.optimizer':
+            dict(_delete_=True, type='SGD', lr=0.01, momentum=0.9)
+        })
+    with pytest.raises(
+            CheckpointMismatchError,
+            match=r"another optimizer(.|\n)*'amsgrad', 'betas'"
+            r"(.|\n)*SGD with settings \['dampening'"):
         runner.train()

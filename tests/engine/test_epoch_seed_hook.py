@@ -9,7 +9,6 @@ import torch
 from mmpretrain.registry import HOOKS
 
 from mpafer_plugin.engine.hooks.epoch_seed_hook import epoch_seed
-
 from ..conftest import REPO_ROOT
 
 
@@ -32,18 +31,22 @@ def test_draws_depend_only_on_seed_and_epoch():
 
 
 def test_epoch_seed_separates_ranks_and_fits_32_bits():
-    seeds = {epoch_seed(0, epoch, rank)
-             for epoch in range(50) for rank in range(4)}
+    seeds = {
+        epoch_seed(0, epoch, rank)
+        for epoch in range(50)
+        for rank in range(4)
+    }
     assert len(seeds) == 200
     assert all(0 <= s < 2**32 for s in seeds)
 
 
-@pytest.mark.parametrize('workers, persistent, warned', [
-    (2, True, True), (2, False, False), (0, False, False)])
+@pytest.mark.parametrize('workers, persistent, warned', [(2, True, True),
+                                                         (2, False, False),
+                                                         (0, False, False)])
 def test_warns_about_persistent_workers(workers, persistent, warned):
     logger = MagicMock()
-    loader = SimpleNamespace(num_workers=workers,
-                             persistent_workers=persistent)
+    loader = SimpleNamespace(
+        num_workers=workers, persistent_workers=persistent)
     runner = SimpleNamespace(train_dataloader=loader, logger=logger)
     HOOKS.build(dict(type='EpochSeedHook')).before_train(runner)
     assert logger.warning.called == warned
@@ -66,14 +69,15 @@ class RandomDraws(torch.utils.data.Dataset):
         return 4
 
     def __getitem__(self, index):
-        return (random.random(), float(np.random.rand()),
-                torch.rand(1).item())
+        return (random.random(), float(np.random.rand()), torch.rand(1).item())
 
 
 def worker_draws(epoch, worker_init_fn):
     """One epoch through 2 fresh (non-persistent) workers."""
     loader = torch.utils.data.DataLoader(
-        RandomDraws(), batch_size=None, num_workers=2,
+        RandomDraws(),
+        batch_size=None,
+        num_workers=2,
         worker_init_fn=worker_init_fn)
     HOOKS.build(dict(type='EpochSeedHook')).before_train_epoch(
         SimpleNamespace(seed=0, epoch=epoch))

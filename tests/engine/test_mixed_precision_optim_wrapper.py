@@ -7,7 +7,6 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from mpafer_plugin.engine import MixedPrecisionOptimWrapper
-
 from ..conftest import quickstart_cfg
 
 
@@ -17,26 +16,35 @@ def build(tmp_path, **wrapper):
     model = MODELS.build(cfg.model)
     model.head.set_prototypes(torch.randn(7, 64))
     with DefaultScope.overwrite_default_scope(cfg.default_scope):  # Runner's
-        optim_wrapper = build_optim_wrapper(model, dict(
-            cfg.optim_wrapper, type='MixedPrecisionOptimWrapper', **wrapper))
+        optim_wrapper = build_optim_wrapper(
+            model,
+            dict(
+                cfg.optim_wrapper,
+                type='MixedPrecisionOptimWrapper',
+                **wrapper))
     return model, optim_wrapper
 
 
 def batch(n=4):
     gen = torch.Generator().manual_seed(0)
     return dict(
-        inputs=list(torch.randint(0, 255, (n, 3, 64, 64), generator=gen,
-                                  dtype=torch.uint8)),
+        inputs=list(
+            torch.randint(
+                0, 255, (n, 3, 64, 64), generator=gen, dtype=torch.uint8)),
         data_samples=[DataSample().set_gt_label(i % 7) for i in range(n)])
 
 
 def test_bf16_autocast_steps_on_cpu(tmp_path):
     model, optim_wrapper = build(tmp_path, dtype='bfloat16')
     assert isinstance(optim_wrapper, MixedPrecisionOptimWrapper)
-    frozen = {n: p.clone() for n, p in model.named_parameters()
-              if not p.requires_grad}
-    prompts = {n: p.detach().clone() for n, p in model.named_parameters()
-               if p.requires_grad}
+    frozen = {
+        n: p.clone()
+        for n, p in model.named_parameters() if not p.requires_grad
+    }
+    prompts = {
+        n: p.detach().clone()
+        for n, p in model.named_parameters() if p.requires_grad
+    }
     block_dtypes = []
     model.backbone.visual.transformer.resblocks[0].register_forward_hook(
         lambda module, args, out: block_dtypes.append(out.dtype))

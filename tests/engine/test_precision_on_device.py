@@ -28,7 +28,8 @@ PRECISIONS = {
 }
 CASES = [('cpu', 'fp32'), ('cpu', 'bf16')] + [
     pytest.param(*CUDA.values, precision, marks=CUDA.marks)
-    for precision in PRECISIONS]
+    for precision in PRECISIONS
+]
 
 
 def build(device, precision, monkeypatch):
@@ -57,8 +58,9 @@ def build(device, precision, monkeypatch):
 def batch(n=4):
     gen = torch.Generator().manual_seed(0)
     return dict(
-        inputs=list(torch.randint(0, 255, (n, 3, 64, 64), generator=gen,
-                                  dtype=torch.uint8)),
+        inputs=list(
+            torch.randint(
+                0, 255, (n, 3, 64, 64), generator=gen, dtype=torch.uint8)),
         data_samples=[DataSample().set_gt_label(i % 7) for i in range(n)])
 
 
@@ -66,10 +68,14 @@ def batch(n=4):
 def test_train_and_eval_step(device, precision, monkeypatch):
     model, optim_wrapper = build(device, precision, monkeypatch)
     compute = PRECISIONS[precision][3]
-    frozen = {n: p.clone() for n, p in model.named_parameters()
-              if not p.requires_grad}
-    prompts = {n: p.detach().clone() for n, p in model.named_parameters()
-               if p.requires_grad}
+    frozen = {
+        n: p.clone()
+        for n, p in model.named_parameters() if not p.requires_grad
+    }
+    prompts = {
+        n: p.detach().clone()
+        for n, p in model.named_parameters() if p.requires_grad
+    }
     assert set(prompts) == {'backbone.prompts', 'head.context'}
     linear_dtypes = []  # a frozen linear layer's output: what it ran in
     model.backbone.visual.transformer.resblocks[0].mlp.c_fc \

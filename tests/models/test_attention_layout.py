@@ -42,24 +42,27 @@ def todays_forward(backbone, images):
 
 @pytest.mark.parametrize('layout', ('auto', ) + LAYOUTS)
 @pytest.mark.parametrize('grad', [False, True])
-def test_unprompted_tower_equals_encode_image(tiny_clip, images, layout,
-                                              grad):
-    backbone = PromptedCLIPViT(clip_model=tiny_clip, num_prompts=4,
-                               attention_layout=layout)
+def test_unprompted_tower_equals_encode_image(tiny_clip, images, layout, grad):
+    backbone = PromptedCLIPViT(
+        clip_model=tiny_clip, num_prompts=4, attention_layout=layout)
     with torch.no_grad():
         reference = tiny_clip.encode_image(images)
     with torch.set_grad_enabled(grad):
         _, glob = backbone(images.requires_grad_(grad), use_prompts=False)
     torch.testing.assert_close(glob, reference, rtol=1e-5, atol=1e-5)
-    assert all(attn.batch_first for attn in (
-        b.attn for b in tiny_clip.visual.transformer.resblocks))
+    assert all(
+        attn.batch_first
+        for attn in (b.attn for b in tiny_clip.visual.transformer.resblocks))
 
 
 @pytest.mark.parametrize('layout', ('auto', ) + LAYOUTS)
 def test_prompt_gradients_equal_todays_path_in_float64(tiny_clip, images,
                                                        layout):
-    backbone = PromptedCLIPViT(clip_model=tiny_clip.double(), num_prompts=4,
-                               prompt_depth=1, attention_layout=layout)
+    backbone = PromptedCLIPViT(
+        clip_model=tiny_clip.double(),
+        num_prompts=4,
+        prompt_depth=1,
+        attention_layout=layout)
     images = images.double()
     grads, outputs = [], []
     for forward in (todays_forward, backbone.forward):
@@ -70,8 +73,7 @@ def test_prompt_gradients_equal_todays_path_in_float64(tiny_clip, images,
         outputs.append((patches.detach(), glob.detach()))
         backbone.prompts.grad = None
     torch.testing.assert_close(grads[1], grads[0], rtol=1e-10, atol=1e-12)
-    torch.testing.assert_close(outputs[1], outputs[0], rtol=1e-10,
-                               atol=1e-12)
+    torch.testing.assert_close(outputs[1], outputs[0], rtol=1e-10, atol=1e-12)
     assert grads[0].abs().sum() > 0
 
 
@@ -127,19 +129,22 @@ def test_choice_is_measured_once_per_shape_class(tiny_clip, images,
         assert choice.layout == layouts.pick(choice.seconds)
 
 
-@pytest.mark.parametrize('seconds, expected', [
-    (dict(batch_first=1.0, sequence_first=0.7), 'sequence_first'),
-    (dict(batch_first=0.7, sequence_first=1.0), 'batch_first'),
-    (dict(batch_first=0.97, sequence_first=1.0), 'sequence_first'),  # tie
-])
+@pytest.mark.parametrize(
+    'seconds, expected',
+    [
+        (dict(batch_first=1.0, sequence_first=0.7), 'sequence_first'),
+        (dict(batch_first=0.7, sequence_first=1.0), 'batch_first'),
+        (dict(batch_first=0.97, sequence_first=1.0), 'sequence_first'),  # tie
+    ])
 def test_pick_keeps_the_preferred_layout_on_near_ties(seconds, expected):
     assert layouts.pick(seconds) == expected
 
 
 def test_no_measurement_under_deterministic_algorithms(tiny_clip, images,
                                                        monkeypatch):
-    monkeypatch.setattr(layouts, 'measure', lambda *a, **k: pytest.fail(
-        'measured under deterministic algorithms'))
+    monkeypatch.setattr(
+        layouts, 'measure',
+        lambda *a, **k: pytest.fail('measured under deterministic algorithms'))
     backbone = PromptedCLIPViT(clip_model=tiny_clip, num_prompts=2)
     was = torch.are_deterministic_algorithms_enabled()
     torch.use_deterministic_algorithms(True)
@@ -154,9 +159,11 @@ def test_no_measurement_under_deterministic_algorithms(tiny_clip, images,
 
 
 def test_forced_layout_sets_and_restores_every_owner(tiny_clip):
-    model = torch.nn.ModuleDict(dict(
-        backbone=PromptedCLIPViT(clip_model=tiny_clip),
-        text=CLIPTextEncoder(tiny_clip, attention_layout='sequence_first')))
+    model = torch.nn.ModuleDict(
+        dict(
+            backbone=PromptedCLIPViT(clip_model=tiny_clip),
+            text=CLIPTextEncoder(tiny_clip,
+                                 attention_layout='sequence_first')))
     with layouts.forced_layout(model, 'batch_first'):
         assert model.backbone.attention_layout == 'batch_first'
         assert model.text.attention_layout == 'batch_first'
@@ -173,19 +180,21 @@ def test_bad_layout_is_refused_naming_the_owner(tiny_clip):
 
 @pytest.mark.parametrize('layout, expect_bmm', [('batch_first', True),
                                                 ('sequence_first', False)])
-def test_sequence_first_projections_are_plain_gemms(tiny_clip, images,
-                                                    layout, expect_bmm):
+def test_sequence_first_projections_are_plain_gemms(tiny_clip, images, layout,
+                                                    expect_bmm):
     """The mechanism itself: batch-first, autograd-recorded attention runs
     its projections as bmm on an expanded weight; sequence-first, none."""
-    backbone = PromptedCLIPViT(clip_model=tiny_clip, num_prompts=2,
-                               attention_layout=layout)
+    backbone = PromptedCLIPViT(
+        clip_model=tiny_clip, num_prompts=2, attention_layout=layout)
 
     def step():
         patches, glob = backbone(images)
         (patches.sum() + glob.sum()).backward()
 
-    ops = {row['name']: row['calls']
-           for row in profile_top_ops(step, 1000, torch.device('cpu'))}
+    ops = {
+        row['name']: row['calls']
+        for row in profile_top_ops(step, 1000, torch.device('cpu'))
+    }
     assert ('aten::bmm' in ops) == expect_bmm
     assert ops['aten::addmm'] > 0
 

@@ -14,7 +14,6 @@ import torch.nn as nn
 
 from mpafer_plugin.models import load_clip
 from mpafer_plugin.models.utils.clip_weights import is_torchscript_archive
-
 from ..conftest import TINY_CLIP
 from ..datasets.fixtures import captured_log
 
@@ -38,8 +37,8 @@ class _OpenAIArchive(nn.Module):
                 module = getattr(module, part)
             module.register_parameter(
                 leaf, nn.Parameter(value.clone(), requires_grad=False))
-        for name, value in (('input_resolution', 224),
-                            ('context_length', 77), ('vocab_size', 49408)):
+        for name, value in (('input_resolution', 224), ('context_length', 77),
+                            ('vocab_size', 49408)):
             self.register_buffer(name, torch.tensor(value))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -72,8 +71,13 @@ def _write(fmt, state_dict, tmp_path):
         torch.save(state_dict, path)
     elif fmt == 'wrapped_ddp_state_dict':
         path = tmp_path / 'epoch_32.pt'
-        torch.save(dict(epoch=32, state_dict={
-            f'module.{k}': v for k, v in state_dict.items()}), path)
+        torch.save(
+            dict(
+                epoch=32,
+                state_dict={
+                    f'module.{k}': v
+                    for k, v in state_dict.items()
+                }), path)
     elif fmt == 'open_clip_bin':
         path = tmp_path / 'open_clip_pytorch_model.bin'
         torch.save(state_dict, path)
@@ -89,8 +93,9 @@ def _write(fmt, state_dict, tmp_path):
             _save_safetensors(state_dict, path / weights)
         else:
             torch.save(state_dict, path / weights)
-        config = dict(model_cfg=open_clip.get_model_config(
-            TINY_CLIP['model_name']), preprocess_cfg={})
+        config = dict(
+            model_cfg=open_clip.get_model_config(TINY_CLIP['model_name']),
+            preprocess_cfg={})
         (path / 'open_clip_config.json').write_text(json.dumps(config))
     return str(path)
 
@@ -111,8 +116,7 @@ def test_every_weight_format_loads_the_files_weights(fmt, source, tmp_path):
     assert path in log.getvalue() and 'random' not in log.getvalue()
 
 
-def test_openai_archive_is_read_by_torchscript_not_unpickled(source,
-                                                             tmp_path):
+def test_openai_archive_is_read_by_torchscript_not_unpickled(source, tmp_path):
     path = _write('openai_torchscript', source, tmp_path)
     assert is_torchscript_archive(path)
     with pytest.raises(RuntimeError, match='TorchScript'):
@@ -125,8 +129,8 @@ def test_openai_archive_is_read_by_torchscript_not_unpickled(source,
 def tiny_gelu(tmp_path_factory):
     """``mpafer-tiny-vit`` with GELU instead of QuickGELU."""
     folder = tmp_path_factory.mktemp('gelu_config')
-    config = dict(open_clip.get_model_config(TINY_CLIP['model_name']),
-                  quick_gelu=False)
+    config = dict(
+        open_clip.get_model_config(TINY_CLIP['model_name']), quick_gelu=False)
     (folder / 'mpafer-tiny-vit-gelu.json').write_text(json.dumps(config))
     open_clip.add_model_config(str(folder))
     return 'mpafer-tiny-vit-gelu'
@@ -141,8 +145,7 @@ def test_openai_archive_needs_a_quickgelu_architecture(source, tmp_path,
     assert path in message and 'mpafer-tiny-vit-gelu-quickgelu' in message
 
 
-def test_snapshot_config_must_agree_on_quickgelu(source, tmp_path,
-                                                 tiny_gelu):
+def test_snapshot_config_must_agree_on_quickgelu(source, tmp_path, tiny_gelu):
     path = _write('hf_snapshot_bin', source, tmp_path)  # says quick_gelu
     with pytest.raises(ValueError, match='quick_gelu=True'):
         load_clip(tiny_gelu, path)
@@ -153,8 +156,8 @@ def test_snapshot_config_must_agree_on_quickgelu(source, tmp_path,
         load_clip('mpafer-tiny-vit', path)
 
 
-def test_file_named_openai_warns_with_a_gelu_architecture(source, tmp_path,
-                                                          tiny_gelu):
+def test_file_named_openai_warns_with_a_gelu_architecture(
+        source, tmp_path, tiny_gelu):
     path = tmp_path / 'ViT-B-16-openai.pth'  # a plain state dict
     torch.save(source, path)
     with pytest.warns(UserWarning, match='QuickGELU'):

@@ -3,8 +3,10 @@ import torch
 
 from mpafer_plugin.models import CLIPTextEncoder, tokenize
 
-TEXTS = ['a photo of a person making a facial expression of surprise.',
-         'X X X X X X X X X X happiness.', 'fear']
+TEXTS = [
+    'a photo of a person making a facial expression of surprise.',
+    'X X X X X X X X X X happiness.', 'fear'
+]
 
 
 def test_cut_sequences_equal_encode_text_on_full_context(tiny_clip):
@@ -17,10 +19,9 @@ def test_cut_sequences_equal_encode_text_on_full_context(tiny_clip):
     torch.testing.assert_close(cut, full[:, :longest])
     with torch.no_grad():
         expected = tiny_clip.encode_text(full)
-        torch.testing.assert_close(encoder(encoder.embed(cut), cut),
-                                   expected)
-        torch.testing.assert_close(encoder(encoder.embed(full), full),
-                                   expected)
+        torch.testing.assert_close(encoder(encoder.embed(cut), cut), expected)
+        torch.testing.assert_close(
+            encoder(encoder.embed(full), full), expected)
 
 
 def test_cut_sequences_give_the_same_gradient(tiny_clip):

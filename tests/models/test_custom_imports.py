@@ -32,7 +32,8 @@ SCRIPT = textwrap.dedent('''
     assert 'mpafer_plugin' in sys.modules
     model = MODELS.build(cfg.model)
     model.init_weights()
-    optim = build_optim_wrapper(model, dict(optimizer=dict(type='SGD', lr=0.1)))
+    optim = build_optim_wrapper(model,
+                                dict(optimizer=dict(type='SGD', lr=0.1)))
     data = dict(inputs=torch.randint(0, 255, (2, 3, 224, 224)).float(),
                 data_samples=[DataSample().set_gt_label(i) for i in (0, 3)])
     before = model.backbone.prompts.detach().clone()
@@ -51,9 +52,13 @@ def test_backbone_under_mmpretrain_image_classifier(tmp_path):
     script = tmp_path / 'run.py'
     script.write_text(SCRIPT)
     env = dict(os.environ, PYTHONPATH=REPO_ROOT)
-    result = subprocess.run([sys.executable, str(script), str(config)],
-                            capture_output=True, text=True, env=env,
-                            cwd=str(tmp_path), timeout=300)
+    result = subprocess.run(
+        [sys.executable, str(script), str(config)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=str(tmp_path),
+        timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'PROMPTS_CHANGED True' in result.stdout
     assert ("TRAINABLE ['backbone.prompts', 'head.fc.bias', "

@@ -12,8 +12,9 @@ def test_contrastive_matches_formula():
     """Per hard prompt ``−log P(y_h | h)``, averaged within each class
     (classes 0 and 2 have two prompts, class 1 one), then over classes."""
     gen = torch.Generator().manual_seed(0)
-    soft, hard = torch.randn(3, 8, generator=gen), torch.randn(5, 8,
-                                                                generator=gen)
+    soft, hard = torch.randn(
+        3, 8, generator=gen), torch.randn(
+            5, 8, generator=gen)
     labels = torch.tensor([0, 1, 2, 2, 0])
     tau = 0.5
     per_class = [[], [], []]
@@ -47,8 +48,8 @@ def test_prompt_alignment_l1_is_the_l1_norm_per_class_by_hand(
         reduction, expected):
     """Class 0: soft e1, hard e2, ``‖e1 − e2‖₁ = 2``; class 1: soft and
     hard e2, 0. ``'norm'``: (2 + 0) / 2 classes; ``'mean'``: / D = 3."""
-    loss = MODELS.build(dict(type='PromptAlignmentLoss', mode='l1',
-                             reduction=reduction))
+    loss = MODELS.build(
+        dict(type='PromptAlignmentLoss', mode='l1', reduction=reduction))
     e1, e2, _ = torch.eye(3)
     soft = torch.stack([e1, e2])
     hard = torch.stack([e2, e2])
@@ -60,8 +61,8 @@ def test_prompt_alignment_each_target_weighs_classes_equally_by_hand():
     """target='each': class 0 has one hard prompt at distance 0, class 1
     three at distances 0, 2, 2: ``(0 + 4/3) / 2 = 2/3`` (the mean over
     the four prompts would be 1)."""
-    loss = MODELS.build(dict(type='PromptAlignmentLoss', mode='l1',
-                             target='each'))
+    loss = MODELS.build(
+        dict(type='PromptAlignmentLoss', mode='l1', target='each'))
     e1, e2, e3 = torch.eye(3)
     soft = torch.stack([e1, e2])
     hard = torch.stack([e1, e2, e1, e3])
@@ -80,8 +81,8 @@ def test_token_alignment_pools_content_tokens_only():
 
 
 def test_token_alignment_low_when_aligned():
-    loss = MODELS.build(dict(type='TokenAlignmentLoss', temperature=1.0,
-                             loss_weight=2.0))
+    loss = MODELS.build(
+        dict(type='TokenAlignmentLoss', temperature=1.0, loss_weight=2.0))
     soft = torch.eye(3, 6).unsqueeze(1).repeat(1, 3, 1)
     mask = torch.tensor([[False, True, False]] * 3)
     hard = torch.eye(3, 6)
@@ -95,8 +96,8 @@ def test_token_alignment_low_when_aligned():
 
 @pytest.mark.parametrize('target', ['mean', 'each'])
 def test_prompt_alignment_l1_zero_on_identical_features(target):
-    loss = MODELS.build(dict(type='PromptAlignmentLoss', mode='l1',
-                             target=target))
+    loss = MODELS.build(
+        dict(type='PromptAlignmentLoss', mode='l1', target=target))
     soft = torch.randn(3, 8)
     hard = torch.cat([soft, 2 * soft])  # same directions, two per class
     labels = torch.tensor([0, 1, 2, 0, 1, 2])
@@ -115,8 +116,8 @@ def test_prompt_alignment_mean_target_is_normalised_class_mean():
 
 
 def test_prompt_alignment_contrastive_mode():
-    loss = MODELS.build(dict(type='PromptAlignmentLoss', mode='contrastive',
-                             temperature=0.1))
+    loss = MODELS.build(
+        dict(type='PromptAlignmentLoss', mode='contrastive', temperature=0.1))
     soft = torch.eye(3, 4)
     labels = torch.arange(3)
     expected = soft_hard_contrastive(soft, soft, labels, 0.1)
@@ -124,11 +125,11 @@ def test_prompt_alignment_contrastive_mode():
 
 
 def test_prototype_alignment_modes():
-    cosine = MODELS.build(dict(type='PrototypeAlignmentLoss', mode='cosine',
-                               loss_weight=0.5))
+    cosine = MODELS.build(
+        dict(type='PrototypeAlignmentLoss', mode='cosine', loss_weight=0.5))
     l1 = MODELS.build(dict(type='PrototypeAlignmentLoss', mode='l1'))
-    l1_mean = MODELS.build(dict(type='PrototypeAlignmentLoss', mode='l1',
-                                reduction='mean'))
+    l1_mean = MODELS.build(
+        dict(type='PrototypeAlignmentLoss', mode='l1', reduction='mean'))
     protos = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
     feats = torch.tensor([[2.0, 0.0], [1.0, 0.0]])
     labels = torch.tensor([0, 1])

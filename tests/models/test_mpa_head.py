@@ -6,7 +6,6 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from mpafer_plugin.models import MPAHead, tokenize
-
 from ..conftest import CLASSNAMES, TINY_CLIP
 
 
@@ -16,8 +15,8 @@ def make_head(clip_model, **kwargs):
 
 def feats(batch=3, patches=196, dim=64, seed=0):
     gen = torch.Generator().manual_seed(seed)
-    return (torch.randn(batch, patches, dim, generator=gen),
-            torch.randn(batch, dim, generator=gen))
+    return (torch.randn(batch, patches, dim,
+                        generator=gen), torch.randn(batch, dim, generator=gen))
 
 
 def samples(labels):
@@ -42,8 +41,9 @@ def test_hard_prompts_are_encoded_once(tiny_clip, monkeypatch):
     head.set_prototypes(torch.randn(7, 64))
     calls = []
     encode = head.text_encoder.forward
-    monkeypatch.setattr(head.text_encoder, 'forward',
-                        lambda e, ids: calls.append(len(ids)) or encode(e, ids))
+    monkeypatch.setattr(
+        head.text_encoder, 'forward',
+        lambda e, ids: calls.append(len(ids)) or encode(e, ids))
     for _ in range(3):
         head.loss(feats(), samples([0, 1, 2]))
     hard = len(head.hard_prompts)
@@ -53,10 +53,11 @@ def test_hard_prompts_are_encoded_once(tiny_clip, monkeypatch):
 
 def test_cache_is_rebuilt_after_loading_weights(tiny_clip):
     head = make_head(tiny_clip)
-    before = head.hard_prompts.constants(head.text_encoder)[
-        'features'].clone()
-    state = {k: v + 1 if k.endswith('ln_final.bias') else v
-             for k, v in head.state_dict().items()}
+    before = head.hard_prompts.constants(head.text_encoder)['features'].clone()
+    state = {
+        k: v + 1 if k.endswith('ln_final.bias') else v
+        for k, v in head.state_dict().items()
+    }
     head.load_state_dict(state)
     after = head.hard_prompts.constants(head.text_encoder)['features']
     assert not torch.allclose(before, after)
@@ -66,9 +67,11 @@ def test_cache_is_rebuilt_after_loading_weights(tiny_clip):
 def test_template_variants(tiny_clip, variant, count):
     head = make_head(tiny_clip, hard_prompt_variant=variant)
     assert len(head.hard_prompts) == count
-    expected = {1: 'a photo of surprise.',
-                2: 'a photo of a person making a facial expression of '
-                   'surprise.'}[variant]
+    expected = {
+        1: 'a photo of surprise.',
+        2: 'a photo of a person making a facial expression of '
+        'surprise.'
+    }[variant]
     assert head.hard_prompts.texts[0] == expected
 
 
@@ -81,14 +84,13 @@ def test_soft_prompt_layout_and_context_shapes(tiny_clip):
     assert 14 <= length < 20
     assert emb.shape == head.soft_token_ids.shape + (64, ) == (7, length, 64)
     torch.testing.assert_close(emb[:, 1:11], head.context.expand(7, -1, -1))
-    specific = make_head(tiny_clip, class_specific_context=True,
-                         num_context=4)
+    specific = make_head(tiny_clip, class_specific_context=True, num_context=4)
     assert specific.context.shape == (7, 4, 64)
 
 
 def test_topk_equal_to_all_patches_is_mean_similarity(tiny_clip):
-    head = make_head(tiny_clip, local_topk=196, local_weight=1.0,
-                     logit_scale=1.0)
+    head = make_head(
+        tiny_clip, local_topk=196, local_weight=1.0, logit_scale=1.0)
     patches, global_feat = feats()
     text = torch.randn(7, 64)
     logits = head.global_local_logits(patches, global_feat, text)
@@ -109,8 +111,7 @@ def test_lambda_zero_is_global_matching(tiny_clip):
         head.global_local_logits(patches, global_feat, text), expected)
     # patch features do not matter when lambda = 0
     torch.testing.assert_close(
-        head.global_local_logits(patches * 0 + 1, global_feat, text),
-        expected)
+        head.global_local_logits(patches * 0 + 1, global_feat, text), expected)
 
 
 def test_topk_selected_per_class(tiny_clip):
@@ -148,11 +149,15 @@ def test_loss_terms_and_switches(tiny_clip):
     head = make_head(tiny_clip)
     head.set_prototypes(torch.randn(7, 64))
     losses = head.loss(feats(), samples([0, 1, 2]))
-    assert set(losses) == {'loss_cls', 'loss_token_align',
-                           'loss_prompt_align', 'loss_proto_align'}
+    assert set(losses) == {
+        'loss_cls', 'loss_token_align', 'loss_prompt_align', 'loss_proto_align'
+    }
     assert all(torch.isfinite(v) for v in losses.values())
-    bare = make_head(tiny_clip, token_align_loss=None,
-                     prompt_align_loss=None, prototype_align_loss=None)
+    bare = make_head(
+        tiny_clip,
+        token_align_loss=None,
+        prompt_align_loss=None,
+        prototype_align_loss=None)
     assert set(bare.loss(feats(), samples([0, 1, 2]))) == {'loss_cls'}
     assert not hasattr(bare, 'hard_prompts')  # no hard prompts needed
 
@@ -171,8 +176,12 @@ def test_predict_gives_scores(tiny_clip):
 
 
 def test_build_from_config_with_clip_spec():
-    head = MODELS.build(dict(type='MPAHead', classnames=CLASSNAMES,
-                             clip=TINY_CLIP, hard_prompt_variant=2))
+    head = MODELS.build(
+        dict(
+            type='MPAHead',
+            classnames=CLASSNAMES,
+            clip=TINY_CLIP,
+            hard_prompt_variant=2))
     assert isinstance(head, MPAHead)
 
 
@@ -185,16 +194,22 @@ def test_long_hard_prompt_is_truncated_with_warning(tiny_clip, tmp_path):
     described = {name: {'face': [f'{name} face']} for name in CLASSNAMES}
     described['fear']['face'] = ['very ' * 80 + 'wide eyes']
     path.write_text(json.dumps({'classes': described}))
-    with pytest.warns(UserWarning, match=rf'Prompt has 9\d tokens, more than '
-                      rf"CLIP's 77; truncated \(from {path}\): 'a photo"):
+    with pytest.warns(
+            UserWarning,
+            match=rf'Prompt has 9\d tokens, more than '
+            rf"CLIP's 77; truncated \(from {path}\): 'a photo"):
         head = make_head(tiny_clip, descriptions=str(path))
     assert head.hard_prompts.token_ids.shape == (len(CLASSNAMES), 77)
 
 
 def test_descriptions_file_errors(tiny_clip, tmp_path):
     missing_class = tmp_path / 'missing.json'
-    missing_class.write_text(json.dumps(
-        {'classes': {'surprise': {'face': ['with raised brows']}}}))
+    missing_class.write_text(
+        json.dumps({'classes': {
+            'surprise': {
+                'face': ['with raised brows']
+            }
+        }}))
     with pytest.raises(ValueError, match=r'missing.json.*\'fear\''):
         make_head(tiny_clip, descriptions=str(missing_class))
     broken = tmp_path / 'broken.json'
@@ -223,15 +238,17 @@ def test_shipped_descriptions_cover_eight_classes_and_fit_context():
     (dict(logit_scale=-100.0), 'model.head.logit_scale=-100.0'),
     (dict(token_align_loss=dict(type='TokenAlignmentLoss', temperature=0)),
      'model.head.token_align_loss: temperature must be > 0'),
-    (dict(prompt_align_loss=dict(type='PromptAlignmentLoss',
-                                 mode='contrastive', temperature=0.0)),
+    (dict(
+        prompt_align_loss=dict(
+            type='PromptAlignmentLoss', mode='contrastive', temperature=0.0)),
      'model.head.prompt_align_loss: temperature must be > 0'),
-    (dict(loss=dict(type='CrossEntropyLoss', loss_weight=0.0),
-          token_align_loss=dict(type='TokenAlignmentLoss', loss_weight=0),
-          prompt_align_loss=None,
-          prototype_align_loss=dict(type='PrototypeAlignmentLoss',
-                                    loss_weight=0.0)),
-     'model.head.loss.loss_weight'),
+    (dict(
+        loss=dict(type='CrossEntropyLoss', loss_weight=0.0),
+        token_align_loss=dict(type='TokenAlignmentLoss', loss_weight=0),
+        prompt_align_loss=None,
+        prototype_align_loss=dict(
+            type='PrototypeAlignmentLoss',
+            loss_weight=0.0)), 'model.head.loss.loss_weight'),
 ])
 def test_configs_that_train_nothing_are_refused_naming_the_key(
         tiny_clip, kwargs, key):
@@ -241,8 +258,11 @@ def test_configs_that_train_nothing_are_refused_naming_the_key(
 
 
 def test_one_non_zero_loss_weight_is_enough(tiny_clip):
-    make_head(tiny_clip, loss=dict(type='CrossEntropyLoss', loss_weight=0.0),
-              token_align_loss=None, prompt_align_loss=None)
+    make_head(
+        tiny_clip,
+        loss=dict(type='CrossEntropyLoss', loss_weight=0.0),
+        token_align_loss=None,
+        prompt_align_loss=None)
 
 
 def test_non_finite_prototypes_are_refused(tiny_clip):
@@ -265,5 +285,6 @@ def test_split_keeps_the_state_dict_names(tiny_clip):
     tower, as before the head was split."""
     keys = set(make_head(tiny_clip).state_dict())
     assert {'context', 'prototypes', 'prototypes_ready'} <= keys
-    assert all(k.startswith('text_encoder.') for k in keys - {
-        'context', 'prototypes', 'prototypes_ready'})
+    assert all(
+        k.startswith('text_encoder.')
+        for k in keys - {'context', 'prototypes', 'prototypes_ready'})

@@ -10,7 +10,6 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from mpafer_plugin.models import MPAFER
-
 from ..conftest import CLASSNAMES, REPO_ROOT, TINY_CLIP, quickstart_cfg
 
 
@@ -26,14 +25,17 @@ def batch(n=4):
     gen = torch.Generator().manual_seed(0)
     inputs = torch.randint(0, 255, (n, 3, 224, 224), generator=gen).float()
     labels = torch.arange(n) % len(CLASSNAMES)
-    return dict(inputs=inputs,
-                data_samples=[DataSample().set_gt_label(int(i))
-                              for i in labels])
+    return dict(
+        inputs=inputs,
+        data_samples=[DataSample().set_gt_label(int(i)) for i in labels])
 
 
 def clip_state(model):
-    return {k: v.clone() for k, v in model.state_dict().items()
-            if k.startswith(('backbone.visual.', 'head.text_encoder.'))}
+    return {
+        k: v.clone()
+        for k, v in model.state_dict().items()
+        if k.startswith(('backbone.visual.', 'head.text_encoder.'))
+    }
 
 
 def test_clip_loaded_once_and_stored_once(monkeypatch):
@@ -45,8 +47,8 @@ def test_clip_loaded_once_and_stored_once(monkeypatch):
     assert isinstance(model, MPAFER) and len(calls) == 1
     keys = model.state_dict().keys()
     assert not any('visual' in k for k in keys if k.startswith('head.'))
-    assert not any('token_embedding' in k for k in keys
-                   if k.startswith('backbone.'))
+    assert not any('token_embedding' in k
+                   for k in keys if k.startswith('backbone.'))
     # the one open_clip model is exposed, not registered a second time
     assert model.clip_model.visual is model.backbone.visual
     assert not any(k.startswith('_clip_model') for k in keys)
@@ -66,10 +68,12 @@ def test_train_step_changes_prompts_and_keeps_clip_bit_identical():
     model.head.set_prototypes(torch.randn(7, 64))
     model.init_weights()  # as Runner.train() does: must not touch CLIP
     before_clip = clip_state(model)
-    before_prompts = {n: p.detach().clone()
-                      for n, p in model.named_parameters() if p.requires_grad}
-    optim = build_optim_wrapper(model, dict(
-        optimizer=dict(type='SGD', lr=0.1, momentum=0.9)))
+    before_prompts = {
+        n: p.detach().clone()
+        for n, p in model.named_parameters() if p.requires_grad
+    }
+    optim = build_optim_wrapper(
+        model, dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9)))
     model.train_step(batch(), optim)
     for key, value in clip_state(model).items():
         assert torch.equal(value, before_clip[key]), key
@@ -95,8 +99,8 @@ def test_alignment_losses_touch_only_their_side():
     losses = model.head.loss(feats, data['data_samples'])
     for text_term in ('loss_token_align', 'loss_prompt_align'):
         grads = grads_of(model, losses[text_term] * 1.0)
-        assert grads['backbone.prompts'] is None or not grads[
-            'backbone.prompts'].any()
+        assert grads[
+            'backbone.prompts'] is None or not grads['backbone.prompts'].any()
         assert grads['head.context'].abs().sum() > 0
         feats = model.extract_feat(data['inputs'])
         losses = model.head.loss(feats, data['data_samples'])
@@ -116,10 +120,10 @@ def test_predict_and_tensor_modes():
 
 @pytest.mark.parametrize('spec, error', [
     (dict(model_name='ViT-B-16', pretrained='openai'), ValueError),
-    (dict(model_name='ViT-B-16-quickgelu', pretrained='/no/such/file.pt'),
-     FileNotFoundError),
-    (dict(model_name='ViT-B-16-quickgelu', pretrained='no_such_tag'),
-     ValueError),
+    (dict(model_name='ViT-B-16-quickgelu',
+          pretrained='/no/such/file.pt'), FileNotFoundError),
+    (dict(model_name='ViT-B-16-quickgelu',
+          pretrained='no_such_tag'), ValueError),
     (dict(model_name='ViT-Nonexistent-99', pretrained=None), ValueError),
 ])
 def test_bad_clip_specs_fail_before_any_download(spec, error):
@@ -144,13 +148,17 @@ def test_pretrained_tag_while_offline_names_the_fix(monkeypatch, tmp_path):
 
     monkeypatch.setattr(socket.socket, 'connect', unreachable)
     monkeypatch.setattr(socket, 'create_connection', unreachable)
-    monkeypatch.setitem(pretrained._PRETRAINED, 'mpafer-tiny-vit', dict(
-        offline=pretrained._pcfg(url='https://example.org/tiny.pt',
-                                 quick_gelu=True)))
-    with pytest.raises(RuntimeError, match=(
-            r'Could not fetch open_clip weights mpafer-tiny-vit/offline '
-            r'\(offline\?\)\. Download them once and pass the local file '
-            r'as `pretrained`\..*Network is unreachable')):
+    monkeypatch.setitem(
+        pretrained._PRETRAINED, 'mpafer-tiny-vit',
+        dict(
+            offline=pretrained._pcfg(
+                url='https://example.org/tiny.pt', quick_gelu=True)))
+    with pytest.raises(
+            RuntimeError,
+            match=(
+                r'Could not fetch open_clip weights mpafer-tiny-vit/offline '
+                r'\(offline\?\)\. Download them once and pass the local file '
+                r'as `pretrained`\..*Network is unreachable')):
         load_clip('mpafer-tiny-vit', 'offline', cache_dir=str(tmp_path))
 
 
@@ -185,13 +193,15 @@ def test_log_says_frozen_weights_come_from_a_full_checkpoint():
 
 def test_non_finite_loss_stops_before_the_update():
     model = build_model(prototype_align_loss=None)
-    optim = build_optim_wrapper(
-        model, dict(optimizer=dict(type='SGD', lr=0.1)))
+    optim = build_optim_wrapper(model,
+                                dict(optimizer=dict(type='SGD', lr=0.1)))
     model.head.logit_scale = float('nan')
-    before = {n: p.detach().clone() for n, p in model.named_parameters()
-              if p.requires_grad}
-    with pytest.raises(FloatingPointError,
-                       match=r'loss_cls=nan.*head.logit_scale=nan'):
+    before = {
+        n: p.detach().clone()
+        for n, p in model.named_parameters() if p.requires_grad
+    }
+    with pytest.raises(
+            FloatingPointError, match=r'loss_cls=nan.*head.logit_scale=nan'):
         model.train_step(batch(), optim)
     for name, param in model.named_parameters():
         if param.requires_grad:
@@ -200,8 +210,8 @@ def test_non_finite_loss_stops_before_the_update():
 
 def test_nan_prototypes_are_blamed_not_the_learning_rate():
     model = build_model()
-    optim = build_optim_wrapper(
-        model, dict(optimizer=dict(type='SGD', lr=0.1)))
+    optim = build_optim_wrapper(model,
+                                dict(optimizer=dict(type='SGD', lr=0.1)))
     model.head.prototypes.normal_()[2] = float('nan')  # e.g. a bad cache
     model.head.prototypes_ready.fill_(True)
     with pytest.raises(FloatingPointError) as info:
@@ -214,8 +224,8 @@ def test_nan_prototypes_are_blamed_not_the_learning_rate():
 
 def test_temperature_zero_set_after_build_is_named():
     model = build_model(prototype_align_loss=None)
-    optim = build_optim_wrapper(
-        model, dict(optimizer=dict(type='SGD', lr=0.1)))
+    optim = build_optim_wrapper(model,
+                                dict(optimizer=dict(type='SGD', lr=0.1)))
     model.head.token_align_loss.temperature = 0.0
     with pytest.raises(FloatingPointError) as info:
         model.train_step(batch(), optim)
@@ -226,22 +236,27 @@ def test_temperature_zero_set_after_build_is_named():
 
 def test_every_frozen_part_stays_in_eval_mode():
     model = build_model().train()
-    frozen = [name for name, module in model.named_modules()
-              if any(True for _ in module.parameters()) and not any(
-                  p.requires_grad for p in module.parameters())]
+    frozen = [
+        name for name, module in model.named_modules()
+        if any(True for _ in module.parameters()) and not any(
+            p.requires_grad for p in module.parameters())
+    ]
     assert 'backbone.visual' in frozen and 'head.text_encoder' in frozen
     for name, module in model.named_modules():
         if name in frozen:
             assert not module.training, name
 
 
-@pytest.mark.parametrize('precision, half, atol', [
-    ('fp16', torch.float16, 0.2), ('bf16', torch.bfloat16, 1.0)])
+@pytest.mark.parametrize('precision, half, atol',
+                         [('fp16', torch.float16, 0.2),
+                          ('bf16', torch.bfloat16, 1.0)])
 def test_half_precision_clip(precision, half, atol):
     """Frozen layers stored in half; prompts, logits and losses in fp32."""
     model = build_model(precision)
-    layers = [m for m in model.modules()
-              if isinstance(m, (torch.nn.Linear, torch.nn.Conv2d))]
+    layers = [
+        m for m in model.modules()
+        if isinstance(m, (torch.nn.Linear, torch.nn.Conv2d))
+    ]
     assert len(layers) > 4 and all(m.weight.dtype == half for m in layers)
     assert model.backbone.visual.proj.dtype == half
     assert model.head.text_encoder.text_projection.dtype == half
@@ -258,10 +273,12 @@ def test_half_precision_clip(precision, half, atol):
 
     model.train().head.set_prototypes(torch.randn(7, 64))
     before_clip = clip_state(model)
-    before = {n: p.detach().clone() for n, p in model.named_parameters()
-              if p.requires_grad}
-    optim = build_optim_wrapper(model, dict(
-        optimizer=dict(type='SGD', lr=0.1)))
+    before = {
+        n: p.detach().clone()
+        for n, p in model.named_parameters() if p.requires_grad
+    }
+    optim = build_optim_wrapper(model,
+                                dict(optimizer=dict(type='SGD', lr=0.1)))
     log_vars = model.train_step(batch(2), optim)
     assert all(torch.isfinite(v) for v in log_vars.values()), log_vars
     for key, value in clip_state(model).items():
@@ -291,14 +308,15 @@ class PoisonLogitScaleHook(Hook):
 
 def test_nan_loss_in_a_run_keeps_the_last_good_checkpoint(
         tmp_path, synthetic_rafdb):
-    cfg = quickstart_cfg(tmp_path / 'work', synthetic_rafdb,
-                         prototype_align_loss=None)
+    cfg = quickstart_cfg(
+        tmp_path / 'work', synthetic_rafdb, prototype_align_loss=None)
     cfg.train_cfg.max_epochs = 2
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     runner = Runner.from_cfg(cfg)
     runner.register_hook(PoisonLogitScaleHook(iteration=12))  # in epoch 2
-    with pytest.raises(FloatingPointError,
-                       match=r'non-finite loss term\(s\) loss_cls=nan\.'):
+    with pytest.raises(
+            FloatingPointError,
+            match=r'non-finite loss term\(s\) loss_cls=nan\.'):
         runner.train()
     assert runner.iter == 12  # stopped at the poisoned step
     work = tmp_path / 'work'

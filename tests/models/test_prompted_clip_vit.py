@@ -3,7 +3,6 @@ import torch
 from mmpretrain.registry import MODELS
 
 from mpafer_plugin.models import PromptedCLIPViT
-
 from ..conftest import TINY_CLIP
 
 
@@ -13,8 +12,10 @@ def images():
     return torch.randn(2, 3, 224, 224)
 
 
-@pytest.mark.parametrize('kwargs', [
-    dict(num_prompts=0), dict(prompt_depth=0), dict(num_prompts=8)])
+@pytest.mark.parametrize(
+    'kwargs', [dict(num_prompts=0),
+               dict(prompt_depth=0),
+               dict(num_prompts=8)])
 def test_unprompted_equals_encode_image(tiny_clip, images, kwargs):
     backbone = PromptedCLIPViT(clip_model=tiny_clip, **kwargs)
     reference = tiny_clip.encode_image(images)
@@ -33,8 +34,8 @@ def test_patch_tokens_are_ln_post_and_projected(tiny_clip, images):
 
 
 def test_prompts_change_features_and_depth(tiny_clip, images):
-    backbone = PromptedCLIPViT(clip_model=tiny_clip, num_prompts=4,
-                               prompt_depth=1)
+    backbone = PromptedCLIPViT(
+        clip_model=tiny_clip, num_prompts=4, prompt_depth=1)
     assert backbone.prompts.shape == (1, 4, 64)
     _, plain = backbone(images, use_prompts=False)
     _, prompted = backbone(images)
@@ -61,8 +62,12 @@ def test_init_weights_keeps_clip(tiny_clip):
 
 
 def test_build_from_config_with_clip_spec():
-    backbone = MODELS.build(dict(type='PromptedCLIPViT', clip=TINY_CLIP,
-                                 num_prompts=2, prompt_depth=1))
+    backbone = MODELS.build(
+        dict(
+            type='PromptedCLIPViT',
+            clip=TINY_CLIP,
+            num_prompts=2,
+            prompt_depth=1))
     assert backbone.prompts.shape == (1, 2, 64)
 
 

@@ -8,8 +8,10 @@ def test_import_mpafer_plugin_leaves_testing_out():
     code = ('import sys, mpafer_plugin; '
             'print(sorted(m for m in sys.modules '
             "if m.startswith('mpafer_plugin.testing')))")
-    out = subprocess.run([sys.executable, '-c', code], check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run([sys.executable, '-c', code],
+                         check=True,
+                         capture_output=True,
+                         text=True).stdout
     assert out.strip() == '[]'
 
 

@@ -1,7 +1,6 @@
 import numpy as np
-from PIL import Image, ImageFilter
-
 import pytest
+from PIL import Image, ImageFilter
 
 from mpafer_plugin.datasets import RAFDB
 from mpafer_plugin.testing import make_synthetic_rafdb, rafdb_split_counts
@@ -24,8 +23,9 @@ def test_deterministic_in_seed(tmp_path):
     make_synthetic_rafdb(str(tmp_path / 'b'), 2, 1, image_size=32, seed=3)
     make_synthetic_rafdb(str(tmp_path / 'c'), 2, 1, image_size=32, seed=4)
     label_file = 'EmoLabel/list_patition_label.txt'
-    assert (tmp_path / 'a' / label_file).read_bytes() == (
-        tmp_path / 'b' / label_file).read_bytes()
+    assert (tmp_path / 'a' /
+            label_file).read_bytes() == (tmp_path / 'b' /
+                                         label_file).read_bytes()
     a, _ = read(tmp_path / 'a', 'train')
     b, _ = read(tmp_path / 'b', 'train')
     c, _ = read(tmp_path / 'c', 'train')
@@ -34,19 +34,22 @@ def test_deterministic_in_seed(tmp_path):
 
 def test_per_class_counts_and_workers_give_the_same_tree(tmp_path):
     counts = [3, 1, 0, 2, 1, 1, 2]
-    one = make_synthetic_rafdb(str(tmp_path / 'one'), counts, 1,
-                               image_size=16, seed=2)
-    two = make_synthetic_rafdb(str(tmp_path / 'two'), counts, 1,
-                               image_size=16, seed=2, workers=2)
+    one = make_synthetic_rafdb(
+        str(tmp_path / 'one'), counts, 1, image_size=16, seed=2)
+    two = make_synthetic_rafdb(
+        str(tmp_path / 'two'), counts, 1, image_size=16, seed=2, workers=2)
     assert one == two == {'train': counts, 'test': [1] * 7}
-    files = sorted(p.relative_to(tmp_path / 'one')
-                   for p in (tmp_path / 'one').rglob('*') if p.is_file())
+    files = sorted(
+        p.relative_to(tmp_path / 'one') for p in (tmp_path / 'one').rglob('*')
+        if p.is_file())
     assert len(files) == 1 + sum(counts) + 7
     for name in files:
-        assert (tmp_path / 'one' / name).read_bytes() == (
-            tmp_path / 'two' / name).read_bytes(), name
-    assert np.bincount(RAFDB(str(tmp_path / 'two'), split='train')
-                       .get_gt_labels(), minlength=7).tolist() == counts
+        assert (tmp_path / 'one' /
+                name).read_bytes() == (tmp_path / 'two' /
+                                       name).read_bytes(), name
+    assert np.bincount(
+        RAFDB(str(tmp_path / 'two'), split='train').get_gt_labels(),
+        minlength=7).tolist() == counts
 
 
 def test_rafdb_split_counts():
@@ -65,11 +68,11 @@ def test_bad_class_counts_are_named(tmp_path, counts):
 
 
 def test_original_layout(tmp_path):
-    summary = make_synthetic_rafdb(str(tmp_path), 1, 1, image_size=32,
-                                   with_original=True)
+    summary = make_synthetic_rafdb(
+        str(tmp_path), 1, 1, image_size=32, with_original=True)
     assert summary == {'train': [1] * 7, 'test': [1] * 7}
-    ds = RAFDB(str(tmp_path), split='test', img_dir='Image/original',
-               img_suffix='')
+    ds = RAFDB(
+        str(tmp_path), split='test', img_dir='Image/original', img_suffix='')
     assert len(ds) == 7
 
 
@@ -80,6 +83,6 @@ def test_classes_are_learnable_but_not_trivial(tmp_path):
     make_synthetic_rafdb(str(tmp_path), 30, 10, image_size=48, seed=1)
     train_x, train_y = read(tmp_path, 'train', size=16, edges=True)
     test_x, test_y = read(tmp_path, 'test', size=16, edges=True)
-    dist = ((test_x[:, None] - train_x[None]) ** 2).sum(-1)
+    dist = ((test_x[:, None] - train_x[None])**2).sum(-1)
     accuracy = (train_y[dist.argmin(1)] == test_y).mean()
     assert 0.25 < accuracy < 0.8

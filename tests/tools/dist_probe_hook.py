@@ -23,8 +23,10 @@ class DistProbeHook(Hook):
     def before_train(self, runner) -> None:
         model = self._model(runner)
         self.record = dict(
-            rank=get_rank(), world_size=get_world_size(),
-            initial=self._trainable(model), img_paths=[],
+            rank=get_rank(),
+            world_size=get_world_size(),
+            initial=self._trainable(model),
+            img_paths=[],
             prototypes=model.head.prototypes.clone())
         model.head.prototypes.zero_()
         model.head.prototypes_ready.fill_(False)
@@ -32,10 +34,14 @@ class DistProbeHook(Hook):
         hook.before_train(runner)
         self.record['cached_prototypes'] = model.head.prototypes.clone()
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None) -> None:
         self.record['img_paths'] += [
-            s.img_path for s in data_batch['data_samples']]
+            s.img_path for s in data_batch['data_samples']
+        ]
 
     def after_train(self, runner) -> None:
         self.record['final'] = self._trainable(self._model(runner))
@@ -49,6 +55,7 @@ class DistProbeHook(Hook):
 
     @staticmethod
     def _trainable(model) -> dict:
-        return {name: param.detach().clone()
-                for name, param in model.named_parameters()
-                if param.requires_grad}
+        return {
+            name: param.detach().clone()
+            for name, param in model.named_parameters() if param.requires_grad
+        }

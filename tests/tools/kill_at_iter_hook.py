@@ -15,7 +15,10 @@ class KillAtIterHook(Hook):
     def __init__(self, iteration: int):
         self.iteration = iteration
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None) -> None:
         if runner.iter == self.iteration:
             os.kill(os.getpid(), signal.SIGKILL)

@@ -11,8 +11,7 @@ import numpy as np
 import pytest
 
 from tools.demo import FERDemo
-from ..apis.face_fixtures import (FACE_PHOTO, face_photo,  # noqa: F401
-                                  model_files, trained)
+from ..apis.face_fixtures import FACE_PHOTO, face_photo
 
 
 @pytest.fixture
@@ -59,8 +58,11 @@ def test_page_in_headless_chromium(demo, tmp_path):
     expected = record['faces'][0]['pred_class']
     port = free_port()
     page = build_page(demo)
-    page.launch(server_name='127.0.0.1', server_port=port,
-                prevent_thread_lock=True, quiet=True)
+    page.launch(
+        server_name='127.0.0.1',
+        server_port=port,
+        prevent_thread_lock=True,
+        quiet=True)
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     for flag in ('--headless=new', '--no-sandbox', '--disable-gpu',
@@ -72,15 +74,16 @@ def test_page_in_headless_chromium(demo, tmp_path):
     try:
         browser.get(f'http://127.0.0.1:{port}/')
         wait = WebDriverWait(browser, 120)
-        upload = wait.until(ready.presence_of_element_located(
-            (By.CSS_SELECTOR, '#photo input[type=file]')))
+        upload = wait.until(
+            ready.presence_of_element_located(
+                (By.CSS_SELECTOR, '#photo input[type=file]')))
         upload.send_keys(FACE_PHOTO)
-        wait.until(ready.presence_of_element_located(
-            (By.CSS_SELECTOR, '#photo img')))
+        wait.until(
+            ready.presence_of_element_located((By.CSS_SELECTOR, '#photo img')))
         browser.find_element(By.ID, 'recognise').click()
-        wait.until(lambda b: expected in b.find_element(
-            By.ID, 'every_face').find_element(
-                By.TAG_NAME, 'textarea').get_attribute('value'))
+        wait.until(
+            lambda b: expected in b.find_element(By.ID, 'every_face').
+            find_element(By.TAG_NAME, 'textarea').get_attribute('value'))
         # the block's title, then the top class in large type
         shown = browser.find_element(By.ID, 'probabilities').text
         title, top = shown.splitlines()[:2]

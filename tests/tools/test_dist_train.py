@@ -22,7 +22,10 @@ def free_port() -> int:
 def launch(script, *args, env):
     result = subprocess.run(
         ['bash', os.path.join(REPO_ROOT, 'tools', script), *args],
-        capture_output=True, text=True, cwd=REPO_ROOT, timeout=300,
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        timeout=300,
         env=dict(env, PORT=str(free_port())))
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-5000:]
@@ -44,14 +47,16 @@ def test_two_cpu_ranks_train_on_disjoint_shards_to_identical_prompts(
 
     log = launch('dist_train.sh', config, '2', env=env)
     assert 'runs on CPU with the gloo backend' in log
-    ranks = [torch.load(work / f'probe_rank{r}.pth', weights_only=False)
-             for r in range(2)]
+    ranks = [
+        torch.load(work / f'probe_rank{r}.pth', weights_only=False)
+        for r in range(2)
+    ]
     assert [r['world_size'] for r in ranks] == [2, 2]
 
     # disjoint shards that together cover the training set once
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
-    everything = sorted(dataset.get_data_info(i)['img_path']
-                        for i in range(len(dataset)))
+    everything = sorted(
+        dataset.get_data_info(i)['img_path'] for i in range(len(dataset)))
     seen = [r['img_paths'] for r in ranks]
     assert len(seen[0]) == len(seen[1]) == len(everything) // 2
     assert not set(seen[0]) & set(seen[1])
@@ -81,12 +86,20 @@ def test_two_cpu_ranks_train_on_disjoint_shards_to_identical_prompts(
     assert log.count('PrototypeHook: loaded cached prototypes') == 1
 
     # evaluation on both ranks: every test image once, the training's score
-    val = re.findall(r'Epoch\(val\) \[1\]\[\d+/\d+\]\s+accuracy/top1: '
-                     r'([\d.]+)', log)
+    val = re.findall(
+        r'Epoch\(val\) \[1\]\[\d+/\d+\]\s+accuracy/top1: '
+        r'([\d.]+)', log)
     out = tmp_path / 'predictions.pkl'
-    log = launch('dist_test.sh', config, str(work / 'epoch_1.pth'), '2',
-                 '--work-dir', str(tmp_path / 'test'), '--out', str(out),
-                 env=env)
+    log = launch(
+        'dist_test.sh',
+        config,
+        str(work / 'epoch_1.pth'),
+        '2',
+        '--work-dir',
+        str(tmp_path / 'test'),
+        '--out',
+        str(out),
+        env=env)
     test = re.findall(r'accuracy/top1: ([\d.]+)', log)
     assert val and test and float(test[-1]) == float(val[-1])
     with open(out, 'rb') as f:

@@ -24,26 +24,34 @@ def load_tool(path):
 gpu_check = load_tool('gpu_check')
 
 
-@pytest.mark.parametrize('peak, free, cap, expected', [
-    (1.0e9, 100e9, 512, 512),  # 2560 would fit: the cap
-    (4.0e9, 100e9, 4096, 512),  # 640 fits: the power of two below
-    (4.0e9, 100e9, 300, 256),  # a cap that is no power of two
-    (30e9, 20e9, 512, 32),  # not even the measured batch: keep it
-    (None, 100e9, 512, 512),  # unknown peak (CPU, or not measured)
-])
+@pytest.mark.parametrize(
+    'peak, free, cap, expected',
+    [
+        (1.0e9, 100e9, 512, 512),  # 2560 would fit: the cap
+        (4.0e9, 100e9, 4096, 512),  # 640 fits: the power of two below
+        (4.0e9, 100e9, 300, 256),  # a cap that is no power of two
+        (30e9, 20e9, 512, 32),  # not even the measured batch: keep it
+        (None, 100e9, 512, 512),  # unknown peak (CPU, or not measured)
+    ])
 def test_largest_batch(peak, free, cap, expected):
     assert gpu_check.largest_batch(peak, 32, free, cap) == expected
 
 
 def test_projection_counts_the_epoch_120_times_and_the_rest_once():
-    timing = dict(before_train_s=9.0, epochs=[dict(
-        train_s=20.0, after_epoch_s=1.0, val_s=4.0,
-        data_wait_fraction=0.25)])
+    timing = dict(
+        before_train_s=9.0,
+        epochs=[
+            dict(
+                train_s=20.0,
+                after_epoch_s=1.0,
+                val_s=4.0,
+                data_wait_fraction=0.25)
+        ])
     p = gpu_check.projection(timing, wall_s=45.0)
     assert p['per_epoch_s'] == 25.0 and p['once_s'] == 20.0
     assert p['total_s'] == 20.0 + 120 * 25.0
-    assert p['epoch_shares'] == dict(train_s=0.8, checkpoint_s=0.04,
-                                     val_s=0.16)
+    assert p['epoch_shares'] == dict(
+        train_s=0.8, checkpoint_s=0.04, val_s=0.16)
     assert p['data_wait_fraction'] == 0.25
 
 
@@ -69,10 +77,11 @@ def test_figures_from_a_real_benchmark_report(tmp_path):
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             result = load_tool('analysis_tools/benchmark').main([
-                os.path.join(REPO_ROOT, gpu_check.CONFIG), '--arch',
-                gpu_check.TINY_ARCH, '--device', 'cpu', '--batch-size', '2',
-                '--repeats', '1', '--threads', '1',
-                '--descriptions-per-class', ''])
+                os.path.join(REPO_ROOT,
+                             gpu_check.CONFIG), '--arch', gpu_check.TINY_ARCH,
+                '--device', 'cpu', '--batch-size', '2', '--repeats', '1',
+                '--threads', '1', '--descriptions-per-class', ''
+            ])
     finally:
         torch.set_num_threads(threads)
     figures = gpu_check.benchmark_figures(result)

@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 from tools.infer import main
-from ..apis.face_fixtures import (FACE_PHOTO, face_photo,  # noqa: F401
-                                  model_files, no_face, small_face, trained,
+from ..apis.face_fixtures import (FACE_PHOTO, face_photo, no_face, small_face,
                                   two_faces)
 
 
@@ -22,8 +21,9 @@ def photo_folder(tmp_path):
     (root / 'nested').mkdir(parents=True)
     cv2.imwrite(str(root / 'face.jpg'), face_photo())
     cv2.imwrite(str(root / 'nested' / 'pair.png'), two_faces())
-    cv2.imwrite(str(root / 'nested' / 'gray.png'),
-                cv2.cvtColor(face_photo(), cv2.COLOR_BGR2GRAY))
+    cv2.imwrite(
+        str(root / 'nested' / 'gray.png'),
+        cv2.cvtColor(face_photo(), cv2.COLOR_BGR2GRAY))
     cv2.imwrite(str(root / 'nested' / 'small.png'), small_face())
     cv2.imwrite(str(root / 'nested' / 'empty.png'), no_face())
     (root / 'nested' / 'broken.jpg').write_bytes(b'\xff\xd8 truncated')
@@ -34,22 +34,28 @@ def photo_folder(tmp_path):
 def test_folder_to_json(model_files, photo_folder, tmp_path, capsys):
     _, config, full, _ = model_files
     out = tmp_path / 'out'
-    assert main([photo_folder, '--config', config, '--checkpoint', full,
-                 '--out', str(out), '--device', 'cpu',
-                 '--batch-size', '2']) == 0
+    assert main([
+        photo_folder, '--config', config, '--checkpoint', full, '--out',
+        str(out), '--device', 'cpu', '--batch-size', '2'
+    ]) == 0
     rows = json.loads((out / 'results.json').read_text())
     per_source = {}
     for row in rows:
         name = row['source'][len(photo_folder) + 1:]
         per_source.setdefault(name, []).append(row)
-    assert {name: len(faces) for name, faces in per_source.items()} == {
-        'face.jpg': 1, 'nested/pair.png': 2, 'nested/gray.png': 1,
-        'nested/small.png': 1}
+    assert {
+        name: len(faces)
+        for name, faces in per_source.items()
+    } == {
+        'face.jpg': 1,
+        'nested/pair.png': 2,
+        'nested/gray.png': 1,
+        'nested/small.png': 1
+    }
     for row in rows:
         assert row['frame'] is None
         assert sum(row['scores'].values()) == pytest.approx(1, abs=1e-5)
-        assert row['pred_class'] == max(row['scores'],
-                                        key=row['scores'].get)
+        assert row['pred_class'] == max(row['scores'], key=row['scores'].get)
     assert per_source['nested/pair.png'][0]['box'] != \
         per_source['nested/pair.png'][1]['box']
 
@@ -72,13 +78,13 @@ def test_video_to_csv(model_files, tmp_path):
     writer = cv2.VideoWriter(video, cv2.VideoWriter_fourcc(*'MJPG'), 5,
                              (160, 188))
     for index in range(7):  # faces in even frames, none in odd ones
-        writer.write(face if index % 2 == 0 else
-                     np.full_like(face, 90))
+        writer.write(face if index % 2 == 0 else np.full_like(face, 90))
     writer.release()
     out = tmp_path / 'out'
-    assert main([video, '--config', config, '--checkpoint', full,
-                 '--out', str(out), '--device', 'cpu', '--format', 'csv',
-                 '--video-stride', '2']) == 0
+    assert main([
+        video, '--config', config, '--checkpoint', full, '--out',
+        str(out), '--device', 'cpu', '--format', 'csv', '--video-stride', '2'
+    ]) == 0
     with open(out / 'results.csv', newline='') as f:
         rows = list(csv.DictReader(f))
     assert [int(row['frame']) for row in rows] == [0, 2, 4, 6]
@@ -105,8 +111,8 @@ def video_frames(path):
 def moving_face_video(path, frames=6, fps=5):
     """The face photo drifting right by 4 px a frame: one face track."""
     face = cv2.resize(face_photo(), (160, 188))
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*'MJPG'),
-                             fps, (200, 188))
+    writer = cv2.VideoWriter(
+        str(path), cv2.VideoWriter_fourcc(*'MJPG'), fps, (200, 188))
     for index in range(frames):
         canvas = np.full((188, 200, 3), 90, np.uint8)
         canvas[:, 4 * index:4 * index + 160] = face
@@ -120,8 +126,10 @@ def test_prompts_export_on_an_aligned_crop(model_files, tmp_path):
     crop = tmp_path / 'crop.png'
     cv2.imwrite(str(crop), cv2.resize(face_photo(), (64, 64)))
     out = tmp_path / 'out'
-    assert main([str(crop), '--prompts', prompts, '--no-detect', '--out',
-                 str(out), '--device', 'cpu']) == 0
+    assert main([
+        str(crop), '--prompts', prompts, '--no-detect', '--out',
+        str(out), '--device', 'cpu'
+    ]) == 0
     [row] = json.loads((out / 'results.json').read_text())
     assert row['box'] == [0, 0, 64, 64]
     assert (out / 'vis' / 'crop.png').is_file()
@@ -141,13 +149,15 @@ def test_interruption_keeps_the_rows_written(model_files, photo_folder,
 
     monkeypatch.setattr(FERInferencer, 'iter_results', interrupted)
     out = tmp_path / 'out'
-    assert main([photo_folder, '--config', config, '--checkpoint', full,
-                 '--out', str(out), '--device', 'cpu']) == 130
+    assert main([
+        photo_folder, '--config', config, '--checkpoint', full, '--out',
+        str(out), '--device', 'cpu'
+    ]) == 130
     rows = json.loads((out / 'results.json').read_text())
     # face.jpg, nested/broken.jpg (unreadable), nested/empty.png (no
     # face), nested/gray.png: two faces before Ctrl-C.
-    assert [row['source'][len(photo_folder) + 1:] for row in rows] == [
-        'face.jpg', 'nested/gray.png']
+    assert [row['source'][len(photo_folder) + 1:]
+            for row in rows] == ['face.jpg', 'nested/gray.png']
     summary = json.loads((out / 'summary.json').read_text())
     assert summary['interrupted'] and summary['frames'] == 4
     assert not (out / 'results.json.partial').exists()
@@ -175,12 +185,13 @@ def _crash_after(n_records, monkeypatch):
 
 
 def test_crash_keeps_an_earlier_complete_result(model_files, photo_folder,
-                                                tmp_path, monkeypatch,
-                                                capsys):
+                                                tmp_path, monkeypatch, capsys):
     _, config, full, _ = model_files
     out = tmp_path / 'out'
-    command = [photo_folder, '--config', config, '--checkpoint', full,
-               '--out', str(out), '--device', 'cpu', '--no-vis']
+    command = [
+        photo_folder, '--config', config, '--checkpoint', full, '--out',
+        str(out), '--device', 'cpu', '--no-vis'
+    ]
     assert main(command) == 0
     complete = (out / 'results.json').read_text()
     summary = (out / 'summary.json').read_text()
@@ -197,11 +208,13 @@ def test_crash_keeps_an_earlier_complete_result(model_files, photo_folder,
 
 
 def test_output_folder_inside_the_input_is_never_read(model_files,
-                                                     photo_folder):
+                                                      photo_folder):
     _, config, full, _ = model_files
     out = f'{photo_folder}/nested/out'
-    command = [photo_folder, '--config', config, '--checkpoint', full,
-               '--out', out, '--device', 'cpu']
+    command = [
+        photo_folder, '--config', config, '--checkpoint', full, '--out', out,
+        '--device', 'cpu'
+    ]
     for _ in range(2):  # the second run finds the first one's vis/ images
         assert main(command) == 0
         summary = json.loads(open(f'{out}/summary.json').read())
@@ -209,12 +222,15 @@ def test_output_folder_inside_the_input_is_never_read(model_files,
     rows = json.loads(open(f'{out}/results.json').read())
     assert not [row for row in rows if row['source'].startswith(out)]
     with pytest.raises(SystemExit, match='lies inside the output folder'):
-        main([f'{out}/vis', '--config', config, '--checkpoint', full,
-              '--out', out])
+        main([
+            f'{out}/vis', '--config', config, '--checkpoint', full, '--out',
+            out
+        ])
 
 
-def test_files_failing_mid_run_are_skipped_and_counted(
-        model_files, photo_folder, tmp_path, monkeypatch):
+def test_files_failing_mid_run_are_skipped_and_counted(model_files,
+                                                       photo_folder, tmp_path,
+                                                       monkeypatch):
     """A dangling link and a file deleted after the input list was made are
     named in summary.json's ``unreadable`` (the documented skip policy) and
     the run completes."""
@@ -232,21 +248,26 @@ def test_files_failing_mid_run_are_skipped_and_counted(
 
     monkeypatch.setattr(infer, 'expand_inputs', expand_then_delete)
     out = tmp_path / 'out'
-    assert main([photo_folder, '--config', config, '--checkpoint', full,
-                 '--out', str(out), '--device', 'cpu']) == 0
+    assert main([
+        photo_folder, '--config', config, '--checkpoint', full, '--out',
+        str(out), '--device', 'cpu'
+    ]) == 0
     summary = json.loads((out / 'summary.json').read_text())
     assert summary['frames'] == 7 and summary['faces'] == 4
     assert sorted(line.split(':')[0] for line in summary['unreadable']) == [
         f'{photo_folder}/dangling.png', f'{photo_folder}/nested/broken.jpg',
-        f'{photo_folder}/nested/gray.png']
+        f'{photo_folder}/nested/gray.png'
+    ]
 
 
 @pytest.mark.parametrize('margin', ['-0.1', 'nan', '3'])
 def test_bad_margin_is_refused(model_files, tmp_path, margin, capsys):
     _, config, full, _ = model_files
     with pytest.raises(SystemExit):
-        main([FACE_PHOTO, '--config', config, '--checkpoint', full,
-              '--out', str(tmp_path), '--margin', margin])
+        main([
+            FACE_PHOTO, '--config', config, '--checkpoint', full, '--out',
+            str(tmp_path), '--margin', margin
+        ])
     assert '--margin must be in [0, 2.0]' in capsys.readouterr().err
 
 
@@ -254,8 +275,10 @@ def test_smoothed_video_keeps_one_track(model_files, tmp_path):
     _, config, full, _ = model_files
     video = moving_face_video(tmp_path / 'drift.avi')
     out = tmp_path / 'out'
-    assert main([video, '--config', config, '--checkpoint', full, '--out',
-                 str(out), '--device', 'cpu', '--smooth', '0.5']) == 0
+    assert main([
+        video, '--config', config, '--checkpoint', full, '--out',
+        str(out), '--device', 'cpu', '--smooth', '0.5'
+    ]) == 0
     rows = json.loads((out / 'results.json').read_text())
     assert [row['track'] for row in rows] == [0] * 6
     assert [row['time'] for row in rows] == [0, 0.2, 0.4, 0.6, 0.8, 1.0]
@@ -297,16 +320,17 @@ def camera(tmp_path, monkeypatch):
     return FakeCamera
 
 
-def test_camera_index_and_ctrl_c_keep_every_row(model_files, tmp_path,
-                                                camera):
+def test_camera_index_and_ctrl_c_keep_every_row(model_files, tmp_path, camera):
     """``tools/infer.py 0``: live frames are classified as they come, with
     clock timestamps; Ctrl-C at the 4th frame ends with exit 130, the 3
     rows, a playable annotated video and the camera released."""
     _, config, full, _ = model_files
     camera.interrupt_at = 3
     out = tmp_path / 'out'
-    assert main(['0', '--config', config, '--checkpoint', full, '--out',
-                 str(out), '--device', 'cpu', '--batch-size', '16']) == 130
+    assert main([
+        '0', '--config', config, '--checkpoint', full, '--out',
+        str(out), '--device', 'cpu', '--batch-size', '16'
+    ]) == 130
     rows = json.loads((out / 'results.json').read_text())
     assert [(row['source'], row['frame'], row['track']) for row in rows] \
         == [('0', 0, 0), ('0', 1, 0), ('0', 2, 0)]
@@ -329,8 +353,10 @@ def test_q_in_the_window_ends_cleanly(model_files, tmp_path, camera,
     monkeypatch.setattr(infer.cv2, 'waitKey', lambda delay: next(keys))
     monkeypatch.setattr(infer.cv2, 'destroyAllWindows', lambda: None)
     out = tmp_path / 'out'
-    assert main(['0', '--config', config, '--checkpoint', full, '--out',
-                 str(out), '--device', 'cpu', '--show']) == 0
+    assert main([
+        '0', '--config', config, '--checkpoint', full, '--out',
+        str(out), '--device', 'cpu', '--show'
+    ]) == 0
     assert len(json.loads((out / 'results.json').read_text())) == 2
     summary = json.loads((out / 'summary.json').read_text())
     assert summary['ended_with_q'] and summary['frames'] == 2

@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import torch
-from mmengine.config import Config
 
 from ..conftest import REPO_ROOT, quickstart_cfg
 
@@ -21,20 +20,26 @@ def write_config(tmp_path, data_root, name, kill_at=None) -> str:
     cfg.train_cfg.max_epochs = EPOCHS
     cfg.default_hooks.logger.interval = 1
     if kill_at is not None:
-        cfg.custom_imports.imports = list(cfg.custom_imports.imports) + [
-            'tests.tools.kill_at_iter_hook']
+        cfg.custom_imports.imports = list(
+            cfg.custom_imports.imports) + ['tests.tools.kill_at_iter_hook']
         cfg.custom_hooks = list(cfg.custom_hooks) + [
-            dict(type='KillAtIterHook', iteration=kill_at)]
+            dict(type='KillAtIterHook', iteration=kill_at)
+        ]
     path = tmp_path / f'{name}.py'
     cfg.dump(str(path))
     return str(path)
 
 
 def train(config, *args, env):
-    return subprocess.run(
-        [sys.executable, os.path.join(REPO_ROOT, 'tools', 'train.py'), config,
-         *args], capture_output=True, text=True, env=env, cwd=REPO_ROOT,
-        timeout=600)
+    return subprocess.run([
+        sys.executable,
+        os.path.join(REPO_ROOT, 'tools', 'train.py'), config, *args
+    ],
+                          capture_output=True,
+                          text=True,
+                          env=env,
+                          cwd=REPO_ROOT,
+                          timeout=600)
 
 
 def prompts(checkpoint):
@@ -44,8 +49,8 @@ def prompts(checkpoint):
 
 def test_killed_mid_epoch_then_resumed_equals_uninterrupted(
         tmp_path, synthetic_rafdb):
-    env = dict(os.environ, MPAFER_CACHE=str(tmp_path / 'cache'),
-               PYTHONPATH=REPO_ROOT)
+    env = dict(
+        os.environ, MPAFER_CACHE=str(tmp_path / 'cache'), PYTHONPATH=REPO_ROOT)
     plain = train(write_config(tmp_path, synthetic_rafdb, 'plain'), env=env)
     assert plain.returncode == 0, plain.stderr[-3000:]
     assert f'Epoch(train) [1][{ITERS_PER_EPOCH}/{ITERS_PER_EPOCH}]' in (
@@ -58,8 +63,12 @@ def test_killed_mid_epoch_then_resumed_equals_uninterrupted(
     assert (work / 'epoch_1.pth').is_file()
     assert not (work / 'epoch_2.pth').exists()  # died inside epoch 2
 
-    resumed = train(config, '--resume', '--cfg-options',
-                    'custom_hooks.1.iteration=-1', env=env)
+    resumed = train(
+        config,
+        '--resume',
+        '--cfg-options',
+        'custom_hooks.1.iteration=-1',
+        env=env)
     log = resumed.stdout + resumed.stderr
     assert resumed.returncode == 0, log[-3000:]
     assert 'resumed epoch: 1' in log

@@ -12,9 +12,11 @@ def mode(path):
 
 
 def write_text(text):
+
     def write(tmp):
         with open(tmp, 'w') as f:
             f.write(text)
+
     return write
 
 

@@ -10,7 +10,6 @@ from mmengine.dataset import pseudo_collate
 from mmpretrain.registry import MODELS, TRANSFORMS
 
 from mpafer_plugin.visualization import compute_similarity_map
-
 from ..conftest import quickstart_cfg
 
 
@@ -19,8 +18,8 @@ def model_and_pipeline(tmp_path_factory, synthetic_rafdb):
     cfg = quickstart_cfg(tmp_path_factory.mktemp('work'), synthetic_rafdb)
     torch.manual_seed(0)
     model = MODELS.build(cfg.model).eval()
-    pipeline = Compose([TRANSFORMS.build(t)
-                        for t in cfg.test_dataloader.dataset.pipeline])
+    pipeline = Compose(
+        [TRANSFORMS.build(t) for t in cfg.test_dataloader.dataset.pipeline])
     return model, pipeline
 
 
@@ -32,16 +31,15 @@ def predict(model, pipeline, path):
     batch = model.data_preprocessor(
         pseudo_collate([pipeline(dict(img_path=path))]), False)
     with torch.no_grad():
-        return model(batch['inputs'], batch['data_samples'],
-                     mode='predict')[0]
+        return model(batch['inputs'], batch['data_samples'], mode='predict')[0]
 
 
 def test_top_patches_reproduce_local_similarity_and_logit(
         model_and_pipeline, synthetic_rafdb):
     model, pipeline = model_and_pipeline
     head = model.head
-    result = compute_similarity_map(model, pipeline,
-                                    an_image(synthetic_rafdb), class_index=2)
+    result = compute_similarity_map(
+        model, pipeline, an_image(synthetic_rafdb), class_index=2)
     assert result.class_index == 2 and result.class_name == 'disgust'
     assert result.similarity.shape == (8, 8)  # 64 px, patch 8
     assert result.image.shape == (64, 64, 3)
@@ -52,8 +50,8 @@ def test_top_patches_reproduce_local_similarity_and_logit(
     assert flat[result.top_patches].mean() == pytest.approx(
         result.local_similarity, abs=1e-6)
     assert result.logit == pytest.approx(
-        head.logit_scale * (result.global_similarity
-                            + head.local_weight * result.local_similarity),
+        head.logit_scale * (result.global_similarity +
+                            head.local_weight * result.local_similarity),
         rel=1e-5)
     sample = predict(model, pipeline, an_image(synthetic_rafdb))
     assert result.probability == pytest.approx(

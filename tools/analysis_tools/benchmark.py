@@ -69,33 +69,52 @@ FLAT_TOLERANCE = 1.25  # text side: slowest / fastest sweep point
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config')
-    parser.add_argument('--device', choices=['cpu', 'cuda'], default=None,
-                        help='default: cuda if available')
-    parser.add_argument('--arch', default=None,
-                        help='open_clip architecture instead of the '
-                        "config's model.clip.model_name")
+    parser.add_argument(
+        '--device',
+        choices=['cpu', 'cuda'],
+        default=None,
+        help='default: cuda if available')
+    parser.add_argument(
+        '--arch',
+        default=None,
+        help='open_clip architecture instead of the '
+        "config's model.clip.model_name")
     parser.add_argument('--batch-size', type=int, default=8)
     parser.add_argument('--warmup', type=int, default=1)
     parser.add_argument('--repeats', type=int, default=5)
-    parser.add_argument('--amp', action=argparse.BooleanOptionalAction,
-                        default=None,
-                        help='bf16 autocast (default: on for CUDA)')
-    parser.add_argument('--threads', type=int, default=None,
-                        help='torch.set_num_threads')
-    parser.add_argument('--clock', choices=['wall', 'cpu'], default='wall',
-                        help='cpu: process CPU time (CPU device only)')
-    parser.add_argument('--descriptions-per-class', default='1,4,16',
-                        help='sizes of the text-side sweep, comma-'
-                        'separated; empty to skip it')
+    parser.add_argument(
+        '--amp',
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help='bf16 autocast (default: on for CUDA)')
+    parser.add_argument(
+        '--threads', type=int, default=None, help='torch.set_num_threads')
+    parser.add_argument(
+        '--clock',
+        choices=['wall', 'cpu'],
+        default='wall',
+        help='cpu: process CPU time (CPU device only)')
+    parser.add_argument(
+        '--descriptions-per-class',
+        default='1,4,16',
+        help='sizes of the text-side sweep, comma-'
+        'separated; empty to skip it')
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--profile', type=int, default=None, metavar='TOP',
-                        help='instead of timing: profile one training step '
-                        '(after a warm-up) with torch.profiler in the '
-                        "model's layout and forced batch-first, and print "
-                        'the TOP operators by self time of each')
+    parser.add_argument(
+        '--profile',
+        type=int,
+        default=None,
+        metavar='TOP',
+        help='instead of timing: profile one training step '
+        '(after a warm-up) with torch.profiler in the '
+        "model's layout and forced batch-first, and print "
+        'the TOP operators by self time of each')
     parser.add_argument('--json-out', default=None)
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config keys, key=value')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config keys, key=value')
     return parser.parse_args(argv)
 
 
@@ -116,7 +135,8 @@ def random_batch(num_classes, visual, batch_size, device, generator):
     inputs = torch.randn(batch_size, 3, height, width, generator=generator)
     labels = torch.randint(num_classes, (batch_size, ), generator=generator)
     return inputs.to(device), [
-        DataSample().set_gt_label(int(y)).to(device) for y in labels]
+        DataSample().set_gt_label(int(y)).to(device) for y in labels
+    ]
 
 
 def random_prototypes(head, generator) -> None:
@@ -166,8 +186,9 @@ def training_fns(model, visual, optim_wrapper, inputs, samples, autocast):
         head.context.grad = None
 
     fns = dict(train_step=train_step)
-    fns.update(before_and_floors(model, visual, 'train_step', train_step,
-                                 'floor', floor))
+    fns.update(
+        before_and_floors(model, visual, 'train_step', train_step, 'floor',
+                          floor))
     return dict(fns, visual_side=visual_side, text_side=text_side)
 
 
@@ -183,8 +204,10 @@ def inference_fns(model, visual, inputs, autocast):
         with torch.no_grad(), autocast():
             visual(inputs)
 
-    return dict(predict=predict, **before_and_floors(
-        model, visual, 'predict', predict, 'encode_image', encode_image))
+    return dict(
+        predict=predict,
+        **before_and_floors(model, visual, 'predict', predict, 'encode_image',
+                            encode_image))
 
 
 def before_and_floors(model, visual, step_name, step, floor_name,
@@ -194,13 +217,13 @@ def before_and_floors(model, visual, step_name, step, floor_name,
     ``floor`` (the bare tower) in each layout (``<floor_name>_<layout>``)."""
     fns = {
         f'{step_name}_batch_first':
-        within(lambda: layouts.forced_layout(model, layouts.BATCH_FIRST),
-               step)
+        within(lambda: layouts.forced_layout(model, layouts.BATCH_FIRST), step)
     }
     for layout in layouts.LAYOUTS:
         fns[f'{floor_name}_{layout}'] = within(
             lambda layout=layout: layouts.transformer_layout(
-                visual.transformer, layout), floor)
+                visual.transformer, layout),
+            floor)
     return fns
 
 
@@ -214,9 +237,11 @@ def true_floor(fns, prefix):
 
 def layout_choices() -> list:
     """The model's cached layout choices, one dict per shape class."""
-    return [dict(key._asdict(), layout=choice.layout,
-                 first_block_s=choice.seconds)
-            for key, choice in layouts.cached_choices().items()]
+    return [
+        dict(
+            key._asdict(), layout=choice.layout, first_block_s=choice.seconds)
+        for key, choice in layouts.cached_choices().items()
+    ]
 
 
 def write_descriptions(path, classnames, per_class: int) -> None:
@@ -226,16 +251,20 @@ def write_descriptions(path, classnames, per_class: int) -> None:
                                                          load_descriptions)
     pool = load_descriptions(DEFAULT_DESCRIPTIONS, classnames)
     classes = {
-        name.lower(): {'face': [texts[i % len(texts)] +
-                                (f' ({i})' if i >= len(texts) else '')
-                                for i in range(per_class)]}
-        for name, texts in zip(classnames, pool)}
+        name.lower(): {
+            'face': [
+                texts[i % len(texts)] + (f' ({i})' if i >= len(texts) else '')
+                for i in range(per_class)
+            ]
+        }
+        for name, texts in zip(classnames, pool)
+    }
     with open(path, 'w', encoding='utf-8') as f:
         json.dump({'granularities': ['face'], 'classes': classes}, f)
 
 
-def text_sweep(cfg, clip_model, sizes, batch_size, device, autocast,
-               measure, generator) -> dict:
+def text_sweep(cfg, clip_model, sizes, batch_size, device, autocast, measure,
+               generator) -> dict:
     """Head-only training step (soft prompts through the text tower,
     logits, every loss, backward to the context) on constant image
     features, for heads whose descriptions file has ``n`` descriptions per
@@ -244,21 +273,22 @@ def text_sweep(cfg, clip_model, sizes, batch_size, device, autocast,
     from mmpretrain.registry import MODELS
 
     from mpafer_plugin.testing.benchmarking import flatness
-    _, samples = random_batch(len(cfg.model.head.classnames),
-                              clip_model.visual, batch_size, device,
-                              generator)
+    _, samples = random_batch(
+        len(cfg.model.head.classnames), clip_model.visual, batch_size, device,
+        generator)
     dim = clip_model.visual.output_dim
     grid = clip_model.visual.grid_size
-    feats = (torch.randn(batch_size, grid[0] * grid[1], dim,
-                         generator=generator).to(device),
+    feats = (torch.randn(
+        batch_size, grid[0] * grid[1], dim, generator=generator).to(device),
              torch.randn(batch_size, dim, generator=generator).to(device))
     steps, first, prompts = {}, [], []
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
             path = osp.join(tmp, f'descriptions_{n}.json')
             write_descriptions(path, cfg.model.head.classnames, n)
-            head = MODELS.build(dict(cfg.model.head, clip_model=clip_model,
-                                     descriptions=path)).to(device).train()
+            head = MODELS.build(
+                dict(cfg.model.head, clip_model=clip_model,
+                     descriptions=path)).to(device).train()
             random_prototypes(head, generator)
 
             def step(head=head):
@@ -267,18 +297,22 @@ def text_sweep(cfg, clip_model, sizes, batch_size, device, autocast,
                 sum(losses.values()).backward()
                 head.context.grad = None
 
-            first.append(measure({n: step}, warmup=0,
-                                 repeats=1)[n]['median_s'])
+            first.append(
+                measure({n: step}, warmup=0, repeats=1)[n]['median_s'])
             prompts.append(len(getattr(head, 'hard_prompts', [])))
             steps[n] = step
     timed = measure(steps)
     medians = [timed[n]['median_s'] for n in sizes]
     spread, flat = flatness(medians, FLAT_TOLERANCE)
-    return dict(descriptions_per_class=list(sizes), hard_prompts=prompts,
-                first_step_s=first, step_median_s=medians,
-                step_iqr_s=[timed[n]['iqr_s'] for n in sizes],
-                max_over_min=spread, flat=flat,
-                flat_tolerance=FLAT_TOLERANCE)
+    return dict(
+        descriptions_per_class=list(sizes),
+        hard_prompts=prompts,
+        first_step_s=first,
+        step_median_s=medians,
+        step_iqr_s=[timed[n]['iqr_s'] for n in sizes],
+        max_over_min=spread,
+        flat=flat,
+        flat_tolerance=FLAT_TOLERANCE)
 
 
 def trainable(model, cfg) -> dict:
@@ -288,24 +322,27 @@ def trainable(model, cfg) -> dict:
         path = osp.join(tmp, 'prompts.pth')
         export_prompts(model, cfg, path)
         export_bytes = os.path.getsize(path)
-    return dict(params=sum(t.numel() for t in tensors.values()),
-                bytes=sum(t.numel() * t.element_size()
-                          for t in tensors.values()),
-                tensors={k: list(t.shape) for k, t in tensors.items()},
-                prompts_export_bytes=export_bytes)
+    return dict(
+        params=sum(t.numel() for t in tensors.values()),
+        bytes=sum(t.numel() * t.element_size() for t in tensors.values()),
+        tensors={
+            k: list(t.shape)
+            for k, t in tensors.items()
+        },
+        prompts_export_bytes=export_bytes)
 
 
 def run(args) -> dict:
-    import mpafer_plugin  # noqa: F401  registers every component
     from mmengine.optim import build_optim_wrapper
 
+    import mpafer_plugin  # noqa: F401  registers every component
     from mpafer_plugin.testing.benchmarking import (MemoryMeter,
                                                     profile_top_ops, ratio,
                                                     time_interleaved)
     if args.threads:
         torch.set_num_threads(args.threads)
-    device = torch.device(args.device or (
-        'cuda' if torch.cuda.is_available() else 'cpu'))
+    device = torch.device(
+        args.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     if device.type == 'cuda' and args.clock == 'cpu':
         raise SystemExit('--clock cpu measures CPU time: use it with '
                          '--device cpu')
@@ -343,21 +380,30 @@ def run(args) -> dict:
     memory = MemoryMeter(device)
 
     model.train()
-    fns = training_fns(model, visual, optim_wrapper, inputs, samples,
-                       autocast)
-    header = dict(config=args.config, arch=cfg.model.clip.model_name,
-                  device=str(device), threads=torch.get_num_threads(),
-                  batch_size=args.batch_size, amp=amp, loadavg=loadavg)
+    fns = training_fns(model, visual, optim_wrapper, inputs, samples, autocast)
+    header = dict(
+        config=args.config,
+        arch=cfg.model.clip.model_name,
+        device=str(device),
+        threads=torch.get_num_threads(),
+        batch_size=args.batch_size,
+        amp=amp,
+        loadavg=loadavg)
     if args.profile:
-        return dict(header, profile={
-            name: profile_top_ops(fns[name], args.profile, device)
-            for name in ('train_step_batch_first', 'train_step')},
-                    attention_layout=layout_choices())
+        return dict(
+            header,
+            profile={
+                name: profile_top_ops(fns[name], args.profile, device)
+                for name in ('train_step_batch_first', 'train_step')
+            },
+            attention_layout=layout_choices())
     train = measure(fns, memory=memory, flops=True)
     optim_wrapper.zero_grad()
     model.eval()
-    infer = measure(inference_fns(model, visual, inputs, autocast),
-                    memory=memory, flops=True)
+    infer = measure(
+        inference_fns(model, visual, inputs, autocast),
+        memory=memory,
+        flops=True)
     sizes = [int(n) for n in args.descriptions_per_class.split(',') if n]
     sweep = text_sweep(cfg, clip_model, sizes, args.batch_size, device,
                        autocast, measure, generator) if sizes else None
@@ -366,43 +412,60 @@ def run(args) -> dict:
         return fns[a][key] / fns[b][key] if fns[a][key] and fns[b][
             key] else None
 
-    floors = dict(train=true_floor(train, 'floor')[0],
-                  infer=true_floor(infer, 'encode_image')[0])
+    floors = dict(
+        train=true_floor(train, 'floor')[0],
+        infer=true_floor(infer, 'encode_image')[0])
     targets = {}
-    for key, fns, a, b in (
-            ('train', train, 'train_step', floors['train']),
-            ('infer', infer, 'predict', floors['infer']),
-            ('speedup', train, 'train_step', 'train_step_batch_first')):
+    for key, fns, a, b in (('train', train, 'train_step', floors['train']),
+                           ('infer', infer, 'predict',
+                            floors['infer']), ('speedup', train, 'train_step',
+                                               'train_step_batch_first')):
         medians, paired = ratio(fns[a], fns[b])
-        targets[key] = dict(ratio=medians, ratio_paired_median=paired,
-                            over=b, target=TARGETS[key],
-                            met=medians <= TARGETS[key])
+        targets[key] = dict(
+            ratio=medians,
+            ratio_paired_median=paired,
+            over=b,
+            target=TARGETS[key],
+            met=medians <= TARGETS[key])
     memory_ratio = over(train, 'train_step', floors['train'], 'peak_bytes')
     targets['memory'] = dict(
-        ratio=memory_ratio, over=floors['train'], target=TARGETS['memory'],
+        ratio=memory_ratio,
+        over=floors['train'],
+        target=TARGETS['memory'],
         met=memory_ratio is not None and memory_ratio <= TARGETS['memory'])
     floor = train[floors['train']]['median_s']
-    rest = (train['train_step']['median_s'] - train['visual_side']
-            ['median_s'] - train['text_side']['median_s'])
+    rest = (
+        train['train_step']['median_s'] - train['visual_side']['median_s'] -
+        train['text_side']['median_s'])
     return dict(
-        config=args.config, arch=cfg.model.clip.model_name,
-        pretrained=None, device=str(device),
+        config=args.config,
+        arch=cfg.model.clip.model_name,
+        pretrained=None,
+        device=str(device),
         device_name=(torch.cuda.get_device_name(device)
                      if device.type == 'cuda' else 'cpu'),
-        threads=torch.get_num_threads(), batch_size=args.batch_size,
-        image_size=list(inputs.shape[2:]), amp=amp, clock=args.clock,
-        warmup=args.warmup, repeats=args.repeats,
+        threads=torch.get_num_threads(),
+        batch_size=args.batch_size,
+        image_size=list(inputs.shape[2:]),
+        amp=amp,
+        clock=args.clock,
+        warmup=args.warmup,
+        repeats=args.repeats,
         torch_version=torch.__version__,
-        loadavg=dict(start=loadavg,
-                     end=[round(x, 2) for x in os.getloadavg()]),
+        loadavg=dict(
+            start=loadavg, end=[round(x, 2) for x in os.getloadavg()]),
         attention_layout=dict(
             backbone=model.backbone.attention_layout,
             text_encoder=model.head.text_encoder.attention_layout,
-            true_floor=floors, choices=layout_choices()),
+            true_floor=floors,
+            choices=layout_choices()),
         train=train,
-        infer={name: dict(stats, per_image_median_s=stats['median_s'] /
-                          args.batch_size)
-               for name, stats in infer.items()},
+        infer={
+            name:
+            dict(
+                stats, per_image_median_s=stats['median_s'] / args.batch_size)
+            for name, stats in infer.items()
+        },
         targets=targets,
         step_over_floor=dict(
             visual_side=train['visual_side']['median_s'] / floor,
@@ -410,14 +473,15 @@ def run(args) -> dict:
             rest=rest / floor,
             rest_note='step - visual side - text side: logits, losses, '
             'optimizer, and what the sides share'),
-        flops=dict(train=over(train, 'train_step', floors['train']),
-                   visual_side=over(train, 'visual_side', floors['train']),
-                   text_side=over(train, 'text_side', floors['train']),
-                   infer=over(infer, 'predict', floors['infer'])),
-        memory=dict(kind=memory.kind,
-                    train=memory_ratio,
-                    infer=over(infer, 'predict', floors['infer'],
-                               'peak_bytes')),
+        flops=dict(
+            train=over(train, 'train_step', floors['train']),
+            visual_side=over(train, 'visual_side', floors['train']),
+            text_side=over(train, 'text_side', floors['train']),
+            infer=over(infer, 'predict', floors['infer'])),
+        memory=dict(
+            kind=memory.kind,
+            train=memory_ratio,
+            infer=over(infer, 'predict', floors['infer'], 'peak_bytes')),
         trainable=trainable(model, cfg),
         text_sweep=sweep)
 
@@ -442,28 +506,28 @@ def print_report(r: dict) -> None:
     train, infer, size = r['train'], r['infer'], r['batch_size']
     floors = r['attention_layout']['true_floor']
     tf, inf = train[floors['train']], infer[floors['infer']]
-    rows = (
-        ('train step (all losses, SGD), batch', train['train_step'], tf, 1),
-        ('  same, batch-first (before)', train['train_step_batch_first'],
-         tf, 1),
-        ('  floor: image tower fwd+bwd, batch-first',
-         train['floor_batch_first'], tf, 1),
-        ('  floor: image tower fwd+bwd, sequence-first',
-         train['floor_sequence_first'], tf, 1),
-        ('  prompted image tower fwd + bwd', train['visual_side'], tf, 1),
-        ('  soft prompts, text tower fwd + bwd', train['text_side'], tf, 1),
-        ('inference per image (predict)', infer['predict'], inf, size),
-        ('  same, batch-first (before)', infer['predict_batch_first'], inf,
-         size),
-        ('  floor: encode_image, batch-first',
-         infer['encode_image_batch_first'], inf, size),
-        ('  floor: encode_image, sequence-first',
-         infer['encode_image_sequence_first'], inf, size))
+    rows = (('train step (all losses, SGD), batch', train['train_step'], tf,
+             1), ('  same, batch-first (before)',
+                  train['train_step_batch_first'], tf,
+                  1), ('  floor: image tower fwd+bwd, batch-first',
+                       train['floor_batch_first'], tf,
+                       1), ('  floor: image tower fwd+bwd, sequence-first',
+                            train['floor_sequence_first'], tf, 1),
+            ('  prompted image tower fwd + bwd', train['visual_side'], tf,
+             1), ('  soft prompts, text tower fwd + bwd', train['text_side'],
+                  tf, 1), ('inference per image (predict)', infer['predict'],
+                           inf, size),
+            ('  same, batch-first (before)', infer['predict_batch_first'], inf,
+             size), ('  floor: encode_image, batch-first',
+                     infer['encode_image_batch_first'], inf,
+                     size), ('  floor: encode_image, sequence-first',
+                             infer['encode_image_sequence_first'], inf, size))
     for name, stats, base, per in rows:
-        flops = (stats['flops'] / base['flops']
-                 if stats['flops'] and base['flops'] else None)
-        peak = ('-' if stats['peak_bytes'] is None
-                else f"{stats['peak_bytes'] / 2**20:9.1f}")
+        flops = (
+            stats['flops'] /
+            base['flops'] if stats['flops'] and base['flops'] else None)
+        peak = ('-' if stats['peak_bytes'] is None else
+                f"{stats['peak_bytes'] / 2**20:9.1f}")
         print(f"{name:46s} {_ms(stats['median_s'] / per)} "
               f"{_ms(stats['iqr_s'] / per)} "
               f"{stats['median_s'] / base['median_s']:8.3f} "
@@ -496,8 +560,9 @@ def print_report(r: dict) -> None:
           f"{t['target']:.2f}  {'MET' if t['met'] else 'NOT MET'}  "
           f"(inference {_ratio(r['memory']['infer'])})")
     s = r['step_over_floor']
-    print(f"step / true floor = visual side {s['visual_side']:.3f} + text "
-          f"side {s['text_side']:.3f} + rest {s['rest']:.3f} ({s['rest_note']})")
+    print(
+        f"step / true floor = visual side {s['visual_side']:.3f} + text "
+        f"side {s['text_side']:.3f} + rest {s['rest']:.3f} ({s['rest_note']})")
     t = r['trainable']
     print(f"\n== trainable: {t['params']:,d} parameters, {t['bytes']:,d} "
           f"bytes; prompts-only export {t['prompts_export_bytes']:,d} "

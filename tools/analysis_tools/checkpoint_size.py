@@ -30,10 +30,12 @@ from mpafer_plugin.engine.checkpoint_contract import stamp_checkpoint
 
 
 def runner_like_checkpoint(model, optimizer) -> dict:
-    return dict(meta=dict(epoch=1, iter=100),
-                state_dict=weights_to_cpu(model.state_dict()),
-                message_hub={}, optimizer=optimizer.state_dict(),
-                param_schedulers=[])
+    return dict(
+        meta=dict(epoch=1, iter=100),
+        state_dict=weights_to_cpu(model.state_dict()),
+        message_hub={},
+        optimizer=optimizer.state_dict(),
+        param_schedulers=[])
 
 
 def timed_save(checkpoint, path, stamp=None) -> float:
@@ -46,9 +48,11 @@ def timed_save(checkpoint, path, stamp=None) -> float:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config', nargs='?',
-                        default=osp.join(osp.dirname(__file__), '..', '..',
-                                         'configs', 'mpafer_rafdb.py'))
+    parser.add_argument(
+        'config',
+        nargs='?',
+        default=osp.join(
+            osp.dirname(__file__), '..', '..', 'configs', 'mpafer_rafdb.py'))
     parser.add_argument('--repeats', type=int, default=3)
     args = parser.parse_args(argv)
     cfg = Config.fromfile(args.config)
@@ -72,8 +76,11 @@ def main(argv=None):
         rows = []
         for name, stamp in (('full', None), ('lean', lean)):
             path = osp.join(tmp, f'{name}.pth')
-            times = [timed_save(runner_like_checkpoint(model, optimizer),
-                                path, stamp) for _ in range(args.repeats)]
+            times = [
+                timed_save(
+                    runner_like_checkpoint(model, optimizer), path, stamp)
+                for _ in range(args.repeats)
+            ]
             rows.append((name, os.path.getsize(path), times))
     print(f'{cfg.model.clip.model_name}, {sum(map(torch.numel, trainable)):,}'
           f' trainable values')

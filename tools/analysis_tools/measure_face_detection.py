@@ -34,8 +34,9 @@ def default_portraits():
     try:
         import skimage.data
         folder = osp.dirname(skimage.data.__file__)
-        paths += [osp.join(folder, name)
-                  for name in ('astronaut.png', 'camera.png')]
+        paths += [
+            osp.join(folder, name) for name in ('astronaut.png', 'camera.png')
+        ]
     except ImportError:
         pass
     return paths
@@ -63,12 +64,14 @@ def holds(box, points):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('portraits', nargs='*')
-    parser.add_argument('--detectors', nargs='+', default=[
-        'HaarCascadeFaceDetector', 'MTCNNFaceDetector'])
-    parser.add_argument('--angles', nargs='+', type=float,
-                        default=[-30, -15, 0, 15, 30])
-    parser.add_argument('--scales', nargs='+', type=float,
-                        default=[0.5, 1.0, 2.0])
+    parser.add_argument(
+        '--detectors',
+        nargs='+',
+        default=['HaarCascadeFaceDetector', 'MTCNNFaceDetector'])
+    parser.add_argument(
+        '--angles', nargs='+', type=float, default=[-30, -15, 0, 15, 30])
+    parser.add_argument(
+        '--scales', nargs='+', type=float, default=[0.5, 1.0, 2.0])
     parser.add_argument('--out', help='write the figures as JSON')
     args = parser.parse_args(argv)
     portraits = args.portraits or default_portraits()
@@ -88,9 +91,12 @@ def main(argv=None):
                                                  args.scales):
             cases.append((osp.basename(path), angle, scale, copy,
                           np.c_[eyes, np.ones(2)] @ matrix.T))
-    report = dict(portraits=[osp.basename(p) for p in portraits],
-                  angles=args.angles, scales=args.scales, copies=len(cases),
-                  detectors={})
+    report = dict(
+        portraits=[osp.basename(p) for p in portraits],
+        angles=args.angles,
+        scales=args.scales,
+        copies=len(cases),
+        detectors={})
     for name in args.detectors:
         detector = build_face_detector(name)
         found, false, missed, seconds = 0, 0, [], 0.0
@@ -98,8 +104,9 @@ def main(argv=None):
             start = time.perf_counter()
             faces = detect_faces(detector, copy)
             for index, box in enumerate(faces.boxes):  # what infer.py does
-                crop(copy, box, None if faces.landmarks is None else
-                     faces.landmarks[index])
+                crop(
+                    copy, box, None
+                    if faces.landmarks is None else faces.landmarks[index])
             seconds += time.perf_counter() - start
             hits = [holds(box, eyes) for box in faces.boxes]
             found += any(hits)
@@ -107,9 +114,11 @@ def main(argv=None):
             if not any(hits):
                 missed.append(f'{source} {angle:+g} deg x{scale:g}')
         report['detectors'][name] = dict(
-            recall=round(found / len(cases), 3), found=found,
-            false_detections=false, images_per_s=round(len(cases) / seconds,
-                                                       2), missed=missed)
+            recall=round(found / len(cases), 3),
+            found=found,
+            false_detections=false,
+            images_per_s=round(len(cases) / seconds, 2),
+            missed=missed)
         print(f'{name}: recall {found}/{len(cases)} = '
               f'{found / len(cases):.3f}, {false} false detections, '
               f'{len(cases) / seconds:.2f} images/s; missed: '

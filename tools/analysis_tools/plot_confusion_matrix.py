@@ -37,8 +37,10 @@ def parse_args(argv=None):
     parser.add_argument('config')
     parser.add_argument('results', help='the .pkl of tools/test.py --out')
     parser.add_argument('--out', required=True, help='the PNG to write')
-    parser.add_argument('--counts', action='store_true',
-                        help='show counts instead of row percentages')
+    parser.add_argument(
+        '--counts',
+        action='store_true',
+        help='show counts instead of row percentages')
     parser.add_argument('--cmap', default='Blues')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
@@ -74,8 +76,8 @@ def class_names(cfg):
     if names:
         return list(names)
     try:
-        dataset = DATASETS.build(dict(cfg.test_dataloader.dataset,
-                                      pipeline=[], lazy_init=True))
+        dataset = DATASETS.build(
+            dict(cfg.test_dataloader.dataset, pipeline=[], lazy_init=True))
         return list(dataset.metainfo.get('classes') or []) or None
     except Exception:  # noqa: BLE001  data not here: fall back to indices
         return None
@@ -102,16 +104,22 @@ def main(argv=None):
         raise SystemExit(f'error: {args.results} has {len(matrix)} classes, '
                          f'the config {len(classes)}.')
     shown = matrix if args.counts else row_percentages(matrix)
-    fig = ConfusionMatrix.plot(shown, include_values=True, cmap=args.cmap,
-                               classes=classes, show=False)
+    fig = ConfusionMatrix.plot(
+        shown,
+        include_values=True,
+        cmap=args.cmap,
+        classes=classes,
+        show=False)
     total = int(matrix.sum())
     accuracy = 100.0 * float(matrix.diag().sum()) / total
     recall = matrix.diag().double() / matrix.sum(dim=1).double()
     mean_class = 100.0 * float(recall[~recall.isnan()].mean())
     unit = 'counts' if args.counts else 'row-normalised, %'
-    fig.suptitle(f'{osp.basename(args.results)}: {total} images, accuracy '
-                 f'{accuracy:.1f} %, mean class accuracy {mean_class:.1f} %'
-                 f'  ({unit})', fontsize=11)
+    fig.suptitle(
+        f'{osp.basename(args.results)}: {total} images, accuracy '
+        f'{accuracy:.1f} %, mean class accuracy {mean_class:.1f} %'
+        f'  ({unit})',
+        fontsize=11)
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     fig.savefig(args.out, dpi=72, bbox_inches='tight', pad_inches=0.2)
     plt.close(fig)

@@ -57,8 +57,10 @@ def encode(model, dataset, batch_size=64):
     features and the ``(M,)`` labels of a whole dataset."""
     out = dict(patch=[], glob=[], patch_frozen=[], glob_frozen=[], labels=[])
     for start in range(0, len(dataset), batch_size):
-        batch = pseudo_collate([dataset[i] for i in range(
-            start, min(start + batch_size, len(dataset)))])
+        batch = pseudo_collate([
+            dataset[i]
+            for i in range(start, min(start + batch_size, len(dataset)))
+        ])
         data = model.data_preprocessor(batch, False)
         inputs = data['inputs']
         patch, glob = model.backbone(inputs)
@@ -70,21 +72,26 @@ def encode(model, dataset, batch_size=64):
     return {k: torch.cat(v) for k, v in out.items()}
 
 
-def linear_probe(train_x, train_y, val_x, val_y, num_classes,
-                 weight_decay=1e-3, steps=300):
+def linear_probe(train_x,
+                 train_y,
+                 val_x,
+                 val_y,
+                 num_classes,
+                 weight_decay=1e-3,
+                 steps=300):
     """Validation accuracy (%) of a softmax regression on standardised
     features, fitted by L-BFGS on the training split."""
     torch.manual_seed(0)
     mean, std = train_x.mean(0), train_x.std(0) + 1e-6
     train_x, val_x = (train_x - mean) / std, (val_x - mean) / std
     layer = torch.nn.Linear(train_x.shape[1], num_classes)
-    optimizer = torch.optim.LBFGS(layer.parameters(), max_iter=steps,
-                                  line_search_fn='strong_wolfe')
+    optimizer = torch.optim.LBFGS(
+        layer.parameters(), max_iter=steps, line_search_fn='strong_wolfe')
 
     def closure():
         optimizer.zero_grad()
-        loss = F.cross_entropy(layer(train_x), train_y) + weight_decay * (
-            layer.weight ** 2).sum()
+        loss = F.cross_entropy(
+            layer(train_x), train_y) + weight_decay * (layer.weight**2).sum()
         loss.backward()
         return loss
 
@@ -108,15 +115,19 @@ def size(scores, labels):
     """True-class value and spread across classes (mean over samples of
     the per-sample std over classes), the part that moves the argmax."""
     true = scores.gather(1, labels[:, None]).mean().item()
-    return dict(true_class=true, mean=scores.mean().item(),
-                spread=scores.std(dim=1).mean().item())
+    return dict(
+        true_class=true,
+        mean=scores.mean().item(),
+        spread=scores.std(dim=1).mean().item())
 
 
 def zero_shot_text(cfg, head):
     """``(C, D)`` hard-prompt class texts on the frozen text tower."""
-    spec = dict(type='ZeroShotCLIPHead', classnames=head.classnames,
-                clip=cfg.model.clip,
-                local_topk=head.local_topk)
+    spec = dict(
+        type='ZeroShotCLIPHead',
+        classnames=head.classnames,
+        clip=cfg.model.clip,
+        local_topk=head.local_topk)
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         zero_shot = MODELS.build(spec)
     return zero_shot.text_features()
@@ -128,12 +139,13 @@ def frozen_measures(cfg, model, train, val):
     s_g, s_l = similarities(model.head, val['patch_frozen'],
                             val['glob_frozen'], text, model.head.local_topk)
     return dict(
-        probe_class_token=linear_probe(
-            train['glob_frozen'], train['labels'], val['glob_frozen'],
-            val['labels'], num_classes),
-        probe_mean_patch=linear_probe(
-            train['patch_frozen'].mean(1), train['labels'],
-            val['patch_frozen'].mean(1), val['labels'], num_classes),
+        probe_class_token=linear_probe(train['glob_frozen'], train['labels'],
+                                       val['glob_frozen'], val['labels'],
+                                       num_classes),
+        probe_mean_patch=linear_probe(train['patch_frozen'].mean(1),
+                                      train['labels'],
+                                      val['patch_frozen'].mean(1),
+                                      val['labels'], num_classes),
         zero_shot_global=accuracy(s_g, val['labels']),
         zero_shot_local=accuracy(s_l, val['labels']),
         zero_shot_S_g=size(s_g, val['labels']),
@@ -149,14 +161,14 @@ def random_prompt_drift(model, dataset, seed=0):
     learnt = prompts.detach().clone()
     generator = torch.Generator().manual_seed(seed)
     noise = torch.randn(learnt.shape, generator=generator)
-    prompts.copy_(F.normalize(noise, dim=-1) * learnt.norm(dim=-1,
-                                                           keepdim=True))
+    prompts.copy_(
+        F.normalize(noise, dim=-1) * learnt.norm(dim=-1, keepdim=True))
     try:
         feats = encode(model, dataset)
     finally:
         prompts.copy_(learnt)
-    return F.cosine_similarity(feats['glob'], feats['glob_frozen'],
-                               dim=-1).mean().item()
+    return F.cosine_similarity(
+        feats['glob'], feats['glob_frozen'], dim=-1).mean().item()
 
 
 def checkpoint_measures(model, train, val, lambdas, topks, val_set):
@@ -165,21 +177,30 @@ def checkpoint_measures(model, train, val, lambdas, topks, val_set):
     s_g, s_l = similarities(head, val['patch'], val['glob'], text,
                             head.local_topk)
     result = dict(
-        local_weight=head.local_weight, local_topk=head.local_topk,
-        S_g=size(s_g, labels), S_l=size(s_l, labels),
+        local_weight=head.local_weight,
+        local_topk=head.local_topk,
+        S_g=size(s_g, labels),
+        S_l=size(s_l, labels),
         acc_global_only=accuracy(s_g, labels),
         acc_local_only=accuracy(s_l, labels),
-        acc_by_lambda={str(w): accuracy(s_g + w * s_l, labels)
-                       for w in lambdas},
+        acc_by_lambda={
+            str(w): accuracy(s_g + w * s_l, labels)
+            for w in lambdas
+        },
         acc_by_topk={
-            str(k): accuracy(s_g + head.local_weight * similarities(
-                head, val['patch'], val['glob'], text, k)[1], labels)
-            for k in topks if k <= val['patch'].shape[1]})
+            str(k):
+            accuracy(
+                s_g + head.local_weight *
+                similarities(head, val['patch'], val['glob'], text, k)[1],
+                labels)
+            for k in topks if k <= val['patch'].shape[1]
+        })
     train_logits = head.global_local_logits(train['patch'], train['glob'],
                                             text)
     val_logits = head.global_local_logits(val['patch'], val['glob'], text)
-    result.update(train_acc=accuracy(train_logits, train['labels']),
-                  val_acc=accuracy(val_logits, labels))
+    result.update(
+        train_acc=accuracy(train_logits, train['labels']),
+        val_acc=accuracy(val_logits, labels))
     backbone = model.backbone
     if backbone.num_prompts:
         x = backbone.visual._embeds(torch.zeros(1, 3, *_image_size(backbone)))
@@ -190,9 +211,10 @@ def checkpoint_measures(model, train, val, lambdas, topks, val_set):
                 val['glob'], val['glob_frozen'], dim=-1).mean().item(),
             cos_random_prompts_vs_frozen_global=random_prompt_drift(
                 model, val_set),
-            probe_prompted_class_token=linear_probe(
-                train['glob'], train['labels'], val['glob'], labels,
-                head.num_classes))
+            probe_prompted_class_token=linear_probe(train['glob'],
+                                                    train['labels'],
+                                                    val['glob'], labels,
+                                                    head.num_classes))
     return result
 
 
@@ -208,10 +230,9 @@ def main(argv=None):
     parser.add_argument('config')
     parser.add_argument('checkpoints', nargs='*')
     parser.add_argument('--out', help='JSON to write')
-    parser.add_argument('--lambdas', type=float, nargs='+',
-                        default=[0, 0.25, 0.5, 1, 2])
-    parser.add_argument('--topks', type=int, nargs='+',
-                        default=[1, 4, 16, 64])
+    parser.add_argument(
+        '--lambdas', type=float, nargs='+', default=[0, 0.25, 0.5, 1, 2])
+    parser.add_argument('--topks', type=int, nargs='+', default=[1, 4, 16, 64])
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
     with torch.no_grad():
@@ -234,8 +255,8 @@ def probe(args):
         train, val = encode(model, train_set), encode(model, val_set)
         if index == 0:
             report['frozen_clip'] = frozen_measures(cfg, model, train, val)
-            print('frozen CLIP:', json.dumps(report['frozen_clip']),
-                  flush=True)
+            print(
+                'frozen CLIP:', json.dumps(report['frozen_clip']), flush=True)
         if checkpoint is not None:
             measures = checkpoint_measures(model, train, val, args.lambdas,
                                            args.topks, val_set)

@@ -64,9 +64,8 @@ def bad_images(dataset, decode: bool) -> List[Tuple[str, str]]:
                             f'{err}'))
             else:
                 box = info.get('face_bbox')
-                if box is not None and not (box[0] < width and box[1] <
-                                            height and box[2] > 0
-                                            and box[3] > 0):
+                if box is not None and not (box[0] < width and box[1] < height
+                                            and box[2] > 0 and box[3] > 0):
                     bad.append((path, f'face box {tuple(box)} lies outside '
                                 f'the {width}x{height} image'))
         progress.update()
@@ -76,15 +75,16 @@ def bad_images(dataset, decode: bool) -> List[Tuple[str, str]]:
 
 def class_counts(dataset) -> List[int]:
     classes = dataset.metainfo.get('classes') or []
-    return np.bincount(dataset.get_gt_labels(),
-                       minlength=len(classes)).tolist()
+    return np.bincount(
+        dataset.get_gt_labels(), minlength=len(classes)).tolist()
 
 
 def count_table(dataset) -> str:
     classes = dataset.metainfo.get('classes') or []
     counts = class_counts(dataset)
-    rows = [f'    {name:<12} {count:>8,}'
-            for name, count in zip(classes, counts)]
+    rows = [
+        f'    {name:<12} {count:>8,}' for name, count in zip(classes, counts)
+    ]
     return '\n'.join(rows + [f'    {"total":<12} {sum(counts):>8,}'])
 
 
@@ -93,8 +93,7 @@ def unknown_type(dataset_cfg) -> Optional[str]:
     name = dataset_cfg.get('type')
     if not isinstance(name, str) or DATASETS.get(name) is not None:
         return None
-    close = difflib.get_close_matches(name, list(DATASETS.module_dict), 3,
-                                      0.6)
+    close = difflib.get_close_matches(name, list(DATASETS.module_dict), 3, 0.6)
     hint = f' Did you mean {" or ".join(map(repr, close))}?' if close else ''
     return (f'unknown dataset type {name!r}: not registered in '
             f'mmpretrain.registry.DATASETS.{hint}')
@@ -134,9 +133,11 @@ def input_size_problem(dataset, clip) -> Optional[str]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config')
-    parser.add_argument('--no-decode', action='store_true',
-                        help='open each image and read its header, do not '
-                        'decode its pixels')
+    parser.add_argument(
+        '--no-decode',
+        action='store_true',
+        help='open each image and read its header, do not '
+        'decode its pixels')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
     cfg = Config.fromfile(args.config)

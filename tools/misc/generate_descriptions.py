@@ -39,13 +39,16 @@ QUESTION = ('What are the most useful visual features to distinguish the '
             'facial expression of {class}?')
 # The granularities of the shipped descriptions file; what each asks for.
 GRANULARITY_HINTS = {
-    'face': 'Describe the whole face: its overall look and impression, as '
-            'seen at a glance.',
-    'regions': 'Describe individual facial regions, each phrase about one '
-               'region such as the eyebrows, eyes and eyelids, nose, '
-               'cheeks, or mouth and lips.',
-    'muscles': 'Describe fine facial muscle movements, naming the Facial '
-               'Action Coding System action units (e.g. AU12) where useful.',
+    'face':
+    'Describe the whole face: its overall look and impression, as '
+    'seen at a glance.',
+    'regions':
+    'Describe individual facial regions, each phrase about one '
+    'region such as the eyebrows, eyes and eyelids, nose, '
+    'cheeks, or mouth and lips.',
+    'muscles':
+    'Describe fine facial muscle movements, naming the Facial '
+    'Action Coding System action units (e.g. AU12) where useful.',
 }
 SYSTEM = ('You are an expert in facial expression analysis and the Facial '
           'Action Coding System (FACS).')
@@ -74,10 +77,19 @@ def request_body(args, classname, granularity):
         f'photo. Each phrase starts with "with" and completes the sentence '
         f'"a photo of a person making a facial expression of {name}, '
         f'<phrase>." Answer with the JSON list only, no other text.')
-    return {'model': args.model or '<model>',
-            'messages': [{'role': 'system', 'content': SYSTEM},
-                         {'role': 'user', 'content': question}],
-            'temperature': args.temperature}
+    return {
+        'model':
+        args.model or '<model>',
+        'messages': [{
+            'role': 'system',
+            'content': SYSTEM
+        }, {
+            'role': 'user',
+            'content': question
+        }],
+        'temperature':
+        args.temperature
+    }
 
 
 def post_chat(url, body, args, log):
@@ -92,8 +104,8 @@ def post_chat(url, body, args, log):
     for attempt in range(args.retries + 1):
         request = urllib.request.Request(url, data=data, headers=headers)
         try:
-            with urllib.request.urlopen(request,
-                                        timeout=args.timeout) as response:
+            with urllib.request.urlopen(
+                    request, timeout=args.timeout) as response:
                 raw = response.read().decode('utf-8', 'replace')
             break
         except urllib.error.HTTPError as err:
@@ -162,8 +174,7 @@ def parse_answer(answer):
         text = fenced.group(1).strip()
     items = _json_list(text)
     if items is None:
-        items = [m.group(1) for m in map(BULLET.match, text.splitlines())
-                 if m]
+        items = [m.group(1) for m in map(BULLET.match, text.splitlines()) if m]
     phrases, seen = [], set()
     for item in items:
         phrase = ' '.join(item.split()).replace('**', '').replace('__', '')
@@ -182,8 +193,8 @@ def warn_long_prompts(descriptions, log):
     for name, levels in descriptions.items():
         for level, phrases in levels.items():
             for phrase in phrases:
-                prompt = TEMPLATES[3].format(classname=name,
-                                             description=phrase)
+                prompt = TEMPLATES[3].format(
+                    classname=name, description=phrase)
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter('always')
                     tokenize([prompt])
@@ -216,41 +227,72 @@ def parse_args(argv):
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument('--config', help='take the classes of this config '
-                       '(model.head.classnames)')
-    which.add_argument('--classes', nargs='+', metavar='NAME',
-                       help='class names (keys are lower-cased)')
-    parser.add_argument('--granularities', nargs='+', metavar='LEVEL',
-                        default=list(GRANULARITY_HINTS),
-                        help='description levels (default: %(default)s)')
-    parser.add_argument('--num-per-granularity', type=int, default=3,
-                        metavar='N', help='phrases per class and level '
-                        '(default %(default)s)')
-    parser.add_argument('--question', default=QUESTION,
-                        help='the question, with {class} for the class '
-                        '(default: the paper\'s)')
-    parser.add_argument('--base-url', default=os.environ.get(
-        'OPENAI_BASE_URL'), help='API root, e.g. https://api.openai.com/v1 '
+    which.add_argument(
+        '--config',
+        help='take the classes of this config '
+        '(model.head.classnames)')
+    which.add_argument(
+        '--classes',
+        nargs='+',
+        metavar='NAME',
+        help='class names (keys are lower-cased)')
+    parser.add_argument(
+        '--granularities',
+        nargs='+',
+        metavar='LEVEL',
+        default=list(GRANULARITY_HINTS),
+        help='description levels (default: %(default)s)')
+    parser.add_argument(
+        '--num-per-granularity',
+        type=int,
+        default=3,
+        metavar='N',
+        help='phrases per class and level '
+        '(default %(default)s)')
+    parser.add_argument(
+        '--question',
+        default=QUESTION,
+        help='the question, with {class} for the class '
+        '(default: the paper\'s)')
+    parser.add_argument(
+        '--base-url',
+        default=os.environ.get('OPENAI_BASE_URL'),
+        help='API root, e.g. https://api.openai.com/v1 '
         '(default: $OPENAI_BASE_URL)')
-    parser.add_argument('--model', default=os.environ.get('OPENAI_MODEL'),
-                        help='model name (default: $OPENAI_MODEL)')
-    parser.add_argument('--api-key', default=os.environ.get('OPENAI_API_KEY'),
-                        help='bearer token (default: $OPENAI_API_KEY; '
-                        'optional for servers without auth)')
+    parser.add_argument(
+        '--model',
+        default=os.environ.get('OPENAI_MODEL'),
+        help='model name (default: $OPENAI_MODEL)')
+    parser.add_argument(
+        '--api-key',
+        default=os.environ.get('OPENAI_API_KEY'),
+        help='bearer token (default: $OPENAI_API_KEY; '
+        'optional for servers without auth)')
     parser.add_argument('--temperature', type=float, default=0.7)
-    parser.add_argument('--timeout', type=float, default=60.0,
-                        help='seconds per request (default %(default)s)')
-    parser.add_argument('--retries', type=int, default=2,
-                        help='extra attempts after a timeout, connection '
-                        'error, 429 or 5xx (default %(default)s)')
-    parser.add_argument('--backoff', type=float, default=2.0,
-                        help='first retry wait in seconds, doubled each time '
-                        '(default %(default)s)')
+    parser.add_argument(
+        '--timeout',
+        type=float,
+        default=60.0,
+        help='seconds per request (default %(default)s)')
+    parser.add_argument(
+        '--retries',
+        type=int,
+        default=2,
+        help='extra attempts after a timeout, connection '
+        'error, 429 or 5xx (default %(default)s)')
+    parser.add_argument(
+        '--backoff',
+        type=float,
+        default=2.0,
+        help='first retry wait in seconds, doubled each time '
+        '(default %(default)s)')
     parser.add_argument('--out', help='descriptions file to write')
-    parser.add_argument('--force', action='store_true',
-                        help='overwrite --out if it exists')
-    parser.add_argument('--dry-run', action='store_true',
-                        help='print the requests; send nothing')
+    parser.add_argument(
+        '--force', action='store_true', help='overwrite --out if it exists')
+    parser.add_argument(
+        '--dry-run',
+        action='store_true',
+        help='print the requests; send nothing')
     args = parser.parse_args(argv)
     if args.num_per_granularity < 1 or args.timeout <= 0:
         parser.error('--num-per-granularity and --timeout must be positive')
@@ -272,10 +314,13 @@ def parse_args(argv):
     if not all(args.classnames):
         parser.error('--classes has an empty name')
     if not args.dry_run:
-        missing = [flag for flag, value in (
-            ('--base-url (or $OPENAI_BASE_URL)', args.base_url),
-            ('--model (or $OPENAI_MODEL)', args.model),
-            ('--out', args.out)) if not value]
+        missing = [
+            flag for flag, value in (('--base-url (or $OPENAI_BASE_URL)',
+                                      args.base_url),
+                                     ('--model (or $OPENAI_MODEL)',
+                                      args.model), ('--out', args.out))
+            if not value
+        ]
         if missing:
             parser.error(f'missing {", ".join(missing)}; only --dry-run '
                          f'runs without them')
@@ -283,6 +328,7 @@ def parse_args(argv):
 
 
 def run(args):
+
     def log(line):
         print(line, file=sys.stderr, flush=True)
 
@@ -294,8 +340,11 @@ def run(args):
         for index, (name, level) in enumerate(jobs, 1):
             print(f'# request {index}/{len(jobs)}: {name.lower()} / {level}: '
                   f'POST {url}')
-            print(json.dumps(request_body(args, name, level), indent=2,
-                             ensure_ascii=False))
+            print(
+                json.dumps(
+                    request_body(args, name, level),
+                    indent=2,
+                    ensure_ascii=False))
         log(f'dry run: {len(jobs)} requests printed, none sent.')
         return 0
     if os.path.exists(args.out) and not args.force:
@@ -317,13 +366,17 @@ def run(args):
         descriptions[name.lower()][level] = phrases
     warn_long_prompts(descriptions, log)
     data = {
-        'question': args.question,
-        'source': f'Generated by tools/misc/generate_descriptions.py with '
-                  f'model {args.model!r} (temperature '
-                  f'{args.temperature:g}) on '
-                  f'{datetime.now(timezone.utc):%Y-%m-%d}.',
-        'granularities': list(args.granularities),
-        'classes': descriptions,
+        'question':
+        args.question,
+        'source':
+        f'Generated by tools/misc/generate_descriptions.py with '
+        f'model {args.model!r} (temperature '
+        f'{args.temperature:g}) on '
+        f'{datetime.now(timezone.utc):%Y-%m-%d}.',
+        'granularities':
+        list(args.granularities),
+        'classes':
+        descriptions,
     }
     write_descriptions(args.out, data, args.classnames, args.granularities)
     print(f'Wrote {len(descriptions)} classes x {len(args.granularities)} '

@@ -57,15 +57,15 @@ def symmetric_infonce(logits):
     """Symmetric cross-entropy of ``(B, B)`` image-caption logits whose
     diagonal holds the matched pairs."""
     target = torch.arange(len(logits))
-    return (F.cross_entropy(logits, target)
-            + F.cross_entropy(logits.t(), target)) / 2
+    return (F.cross_entropy(logits, target) +
+            F.cross_entropy(logits.t(), target)) / 2
 
 
 def contrastive_loss(image_feats, text_feats, logit_scale):
     """CLIP's symmetric InfoNCE over a batch of matched pairs."""
     return symmetric_infonce(
-        logit_scale * F.normalize(image_feats, dim=-1)
-        @ F.normalize(text_feats, dim=-1).t())
+        logit_scale *
+        F.normalize(image_feats, dim=-1) @ F.normalize(text_feats, dim=-1).t())
 
 
 def patch_contrastive_loss(patch_feats, text_feats, logit_scale, topk):
@@ -93,19 +93,27 @@ def encode_image_and_patches(model, pixels):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--out', required=True, help='checkpoint to write')
-    parser.add_argument('--model', default='mpafer-tiny-vit-64',
-                        help='open_clip architecture (random init)')
+    parser.add_argument(
+        '--model',
+        default='mpafer-tiny-vit-64',
+        help='open_clip architecture (random init)')
     parser.add_argument('--pairs', type=int, default=2100)
     parser.add_argument('--epochs', type=int, default=40)
     parser.add_argument('--batch-size', type=int, default=64)
     parser.add_argument('--lr', type=float, default=2e-3)
     parser.add_argument('--weight-decay', type=float, default=0.1)
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--patch-loss-weight', type=float, default=1.0,
-                        help='weight of the patch-caption contrastive term; '
-                        '0 trains the class token only (plain CLIP)')
-    parser.add_argument('--patch-topk', type=int, default=16,
-                        help='patches averaged in the local score')
+    parser.add_argument(
+        '--patch-loss-weight',
+        type=float,
+        default=1.0,
+        help='weight of the patch-caption contrastive term; '
+        '0 trains the class token only (plain CLIP)')
+    parser.add_argument(
+        '--patch-topk',
+        type=int,
+        default=16,
+        help='patches averaged in the local score')
     args = parser.parse_args(argv)
 
     torch.manual_seed(args.seed)
@@ -120,10 +128,12 @@ def main(argv=None):
     if steps_per_epoch == 0:
         raise ValueError(f'--pairs {args.pairs} is smaller than '
                          f'--batch-size {args.batch_size}.')
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr,
-                                  weight_decay=args.weight_decay)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, args.lr, total_steps=args.epochs * steps_per_epoch,
+        optimizer,
+        args.lr,
+        total_steps=args.epochs * steps_per_epoch,
         pct_start=0.1)
     model.train()
     start = time.time()
@@ -136,8 +146,7 @@ def main(argv=None):
             flip = torch.rand(len(batch)) < 0.5
             pixels = torch.where(flip[:, None, None, None], pixels.flip(-1),
                                  pixels)
-            image_feats, patch_feats = encode_image_and_patches(
-                model, pixels)
+            image_feats, patch_feats = encode_image_and_patches(model, pixels)
             text_feats = model.encode_text(tokens[batch])
             logit_scale = model.logit_scale.exp()
             loss = contrastive_loss(image_feats, text_feats, logit_scale)
@@ -151,9 +160,10 @@ def main(argv=None):
             with torch.no_grad():  # as CLIP: scale at most 100
                 model.logit_scale.clamp_(0, np.log(100))
             total += loss.item()
-        print(f'epoch {epoch}/{args.epochs}  contrastive loss '
-              f'{total / steps_per_epoch:.3f}  ({time.time() - start:.0f} s)',
-              flush=True)
+        print(
+            f'epoch {epoch}/{args.epochs}  contrastive loss '
+            f'{total / steps_per_epoch:.3f}  ({time.time() - start:.0f} s)',
+            flush=True)
     atomic_torch_save(model.state_dict(), args.out)
     print(f'Saved {args.model} weights to {args.out}; use '
           f"clip=dict(model_name='{args.model}', pretrained='{args.out}')")

@@ -5,8 +5,10 @@ checked against the PyTorch model on random images.
 Usage:
   python tools/model_converters/export_deploy.py CONFIG CHECKPOINT --out DIR \\
       [--formats torchscript onnx] [--benchmark 20] [--cfg-options k=v ...]
-  python tools/model_converters/export_deploy.py EXPORT.pth --out DIR   # prompts-only export
-      [--clip CLIP.pt]  # CLIP weights file if the export's is not found
+  python tools/model_converters/export_deploy.py EXPORT.pth --out DIR \\
+      [--clip CLIP.pt]
+  (EXPORT.pth: a prompts-only export; --clip: the CLIP weights file if
+  the export's is not found)
 
 Writes DIR/model.torchscript.pt, DIR/model.onnx and DIR/classes.json (the
 class names, in output order). Input of both: (B, 3, H, W) float BGR images
@@ -39,14 +41,20 @@ def parse_args(argv=None):
     parser.add_argument('config', help='config, or a prompts-only export')
     parser.add_argument('checkpoint', nargs='?')
     parser.add_argument('--out', required=True, help='output folder')
-    parser.add_argument('--formats', nargs='+', choices=FORMATS,
-                        default=list(FORMATS))
-    parser.add_argument('--benchmark', type=int, default=0, metavar='N',
-                        help='time N single-image runs of each')
+    parser.add_argument(
+        '--formats', nargs='+', choices=FORMATS, default=list(FORMATS))
+    parser.add_argument(
+        '--benchmark',
+        type=int,
+        default=0,
+        metavar='N',
+        help='time N single-image runs of each')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    parser.add_argument('--clip', metavar='PATH',
-                        help='CLIP weights file (or open_clip tag) instead '
-                        'of the one the config or export names')
+    parser.add_argument(
+        '--clip',
+        metavar='PATH',
+        help='CLIP weights file (or open_clip tag) instead '
+        'of the one the config or export names')
     return parser.parse_args(argv)
 
 
@@ -68,14 +76,21 @@ def export_onnx(module, example, path):
         raise SystemExit('error: ONNX export needs the optional extra: '
                          'pip install .[onnx] (onnx, onnxscript, '
                          'onnxruntime).')
-    torch.onnx.export(module, (example, ), path, input_names=['images'],
-                      output_names=['probabilities'],
-                      dynamic_shapes={'images': {0: torch.export.Dim(
-                          'batch', min=1, max=1024)}}, external_data=False)
+    torch.onnx.export(
+        module, (example, ),
+        path,
+        input_names=['images'],
+        output_names=['probabilities'],
+        dynamic_shapes={
+            'images': {
+                0: torch.export.Dim('batch', min=1, max=1024)
+            }
+        },
+        external_data=False)
     session = onnxruntime.InferenceSession(
         path, providers=['CPUExecutionProvider'])
-    return lambda images: torch.from_numpy(session.run(
-        None, {'images': images.numpy()})[0])
+    return lambda images: torch.from_numpy(
+        session.run(None, {'images': images.numpy()})[0])
 
 
 def per_image_ms(run, image, runs):
@@ -89,8 +104,12 @@ def per_image_ms(run, image, runs):
 
 def main(argv=None):
     args = parse_args(argv)
-    model = init_model(args.config, args.checkpoint, device='cpu',
-                       cfg_options=args.cfg_options, clip_pretrained=args.clip)
+    model = init_model(
+        args.config,
+        args.checkpoint,
+        device='cpu',
+        cfg_options=args.cfg_options,
+        clip_pretrained=args.clip)
     module = DeployableFER(model).eval()
     size = input_size(model)
     torch.manual_seed(0)
@@ -102,10 +121,11 @@ def main(argv=None):
         json.dump(module.classes, f)
     runners = dict(pytorch=module)
     for fmt in args.formats:
-        path = osp.join(args.out, 'model.torchscript.pt' if fmt ==
-                        'torchscript' else 'model.onnx')
-        run = (export_torchscript if fmt == 'torchscript' else
-               export_onnx)(module, images[:2], path)  # 1 would specialise
+        path = osp.join(
+            args.out,
+            'model.torchscript.pt' if fmt == 'torchscript' else 'model.onnx')
+        run = (export_torchscript if fmt == 'torchscript' else export_onnx)(
+            module, images[:2], path)  # 1 would specialise
         with torch.no_grad():
             error = float((run(images) - expected).abs().max())
         if not error <= TOLERANCE:

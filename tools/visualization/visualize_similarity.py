@@ -50,30 +50,56 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint')
     parser.add_argument('image')
     which = parser.add_mutually_exclusive_group()
-    which.add_argument('--class', dest='classname', metavar='NAME',
-                       help='map this class (a name of model.head.classnames)')
-    which.add_argument('--pred', action='store_true',
-                       help='map the predicted class (the default)')
-    parser.add_argument('--topk', type=int, help='patches to outline '
-                        '(default: the head\'s local_topk)')
-    parser.add_argument('--size', type=int, default=448,
-                        help='image width in the PNG, pixels (default 448)')
-    parser.add_argument('--alpha', type=float, default=0.5,
-                        help='heatmap opacity (default 0.5)')
-    parser.add_argument('--face', type=int, default=0,
-                        help='which face of the photo (0 = leftmost)')
-    parser.add_argument('--detector', default='auto',
-                        help='face detector, as in tools/infer.py')
-    parser.add_argument('--no-detect', action='store_true',
-                        help='the image is an aligned face crop')
-    parser.add_argument('--margin', type=float, default=0.2,
-                        help='box crop margin, as in tools/infer.py')
+    which.add_argument(
+        '--class',
+        dest='classname',
+        metavar='NAME',
+        help='map this class (a name of model.head.classnames)')
+    which.add_argument(
+        '--pred',
+        action='store_true',
+        help='map the predicted class (the default)')
+    parser.add_argument(
+        '--topk',
+        type=int,
+        help='patches to outline '
+        '(default: the head\'s local_topk)')
+    parser.add_argument(
+        '--size',
+        type=int,
+        default=448,
+        help='image width in the PNG, pixels (default 448)')
+    parser.add_argument(
+        '--alpha',
+        type=float,
+        default=0.5,
+        help='heatmap opacity (default 0.5)')
+    parser.add_argument(
+        '--face',
+        type=int,
+        default=0,
+        help='which face of the photo (0 = leftmost)')
+    parser.add_argument(
+        '--detector',
+        default='auto',
+        help='face detector, as in tools/infer.py')
+    parser.add_argument(
+        '--no-detect',
+        action='store_true',
+        help='the image is an aligned face crop')
+    parser.add_argument(
+        '--margin',
+        type=float,
+        default=0.2,
+        help='box crop margin, as in tools/infer.py')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--out', required=True, help='the PNG to write')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    parser.add_argument('--clip', metavar='PATH',
-                        help='CLIP weights file (or open_clip tag) instead '
-                        'of the one the config or export names')
+    parser.add_argument(
+        '--clip',
+        metavar='PATH',
+        help='CLIP weights file (or open_clip tag) instead '
+        'of the one the config or export names')
     args = parser.parse_args(argv)
     if not args.out.lower().endswith('.png'):
         parser.error(f'--out must be a .png file, got {args.out}')
@@ -101,27 +127,40 @@ def draw(result, classnames, out, size, alpha):
     fig = plt.figure(figsize=(size / DPI, (size + TITLE_PX) / DPI), dpi=DPI)
     ax = fig.add_axes((0, 0, 1, size / (size + TITLE_PX)))
     ax.imshow(result.image, extent=(0, width, height, 0))
-    ax.imshow(result.heatmap, cmap='jet', alpha=alpha,
-              extent=(0, width, height, 0))
+    ax.imshow(
+        result.heatmap, cmap='jet', alpha=alpha, extent=(0, width, height, 0))
     grid_h, grid_w = result.similarity.shape
     cell_h, cell_w = height / grid_h, width / grid_w
     for index in result.top_patches:
         row, col = divmod(int(index), grid_w)
-        ax.add_patch(Rectangle((col * cell_w, row * cell_h), cell_w, cell_h,
-                               fill=False, edgecolor='white', linewidth=1.2))
+        ax.add_patch(
+            Rectangle((col * cell_w, row * cell_h),
+                      cell_w,
+                      cell_h,
+                      fill=False,
+                      edgecolor='white',
+                      linewidth=1.2))
     ax.set_xlim(0, width)
     ax.set_ylim(height, 0)
     ax.axis('off')
     predicted = classnames[result.predicted_index]
-    fig.text(0.5, 1 - 0.3 * TITLE_PX / (size + TITLE_PX),
-             f'{result.class_name}: p = {result.probability:.2f}   '
-             f'(predicted: {predicted})',
-             ha='center', va='center', fontsize=size / 40)
-    fig.text(0.5, 1 - 0.72 * TITLE_PX / (size + TITLE_PX),
-             f'S_g = {result.global_similarity:.3f}   '
-             f'S_l = {result.local_similarity:.3f}   '
-             f'top-{len(result.top_patches)} patches',
-             ha='center', va='center', fontsize=size / 48)
+    fig.text(
+        0.5,
+        1 - 0.3 * TITLE_PX / (size + TITLE_PX),
+        f'{result.class_name}: p = {result.probability:.2f}   '
+        f'(predicted: {predicted})',
+        ha='center',
+        va='center',
+        fontsize=size / 40)
+    fig.text(
+        0.5,
+        1 - 0.72 * TITLE_PX / (size + TITLE_PX),
+        f'S_g = {result.global_similarity:.3f}   '
+        f'S_l = {result.local_similarity:.3f}   '
+        f'top-{len(result.top_patches)} patches',
+        ha='center',
+        va='center',
+        fontsize=size / 48)
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
     fig.savefig(out, dpi=DPI)
     plt.close(fig)
@@ -139,8 +178,8 @@ def face_crop(inferencer, path, face, whole_image):
     if not 0 <= face < len(crops):
         raise SystemExit(
             f'error: --face {face}: {path} has {len(crops)} face(s) found '
-            f'by {type(inferencer.detector).__name__}'
-            + ('' if crops else '; --no-detect maps the whole image') + '.')
+            f'by {type(inferencer.detector).__name__}' +
+            ('' if crops else '; --no-detect maps the whole image') + '.')
     return crops[face]
 
 
@@ -152,13 +191,16 @@ def main(argv=None):
     # A full checkpoint holds CLIP (nothing is fetched); a prompts-only
     # export takes CLIP from the config's spec.
     inferencer = FERInferencer(
-        cfg, args.checkpoint, device=args.device, margin=args.margin,
+        cfg,
+        args.checkpoint,
+        device=args.device,
+        margin=args.margin,
         detector='none' if args.no_detect else args.detector,
         clip_pretrained=args.clip)
     model = inferencer.model
     classnames = model.head.classnames
-    index = (None if args.classname is None else
-             class_index(classnames, args.classname))
+    index = (None if args.classname is None else class_index(
+        classnames, args.classname))
     crop = face_crop(inferencer, args.image, args.face, args.no_detect)
     result = compute_similarity_map(model, inferencer.pipeline, crop, index,
                                     args.topk)

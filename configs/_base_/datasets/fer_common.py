@@ -24,8 +24,11 @@ train_pipeline = [
 
 test_pipeline = [
     dict(type='LoadFERImage'),
-    dict(type='Resize', scale=(224, 224), backend='pillow',
-         interpolation='bicubic'),
+    dict(
+        type='Resize',
+        scale=(224, 224),
+        backend='pillow',
+        interpolation='bicubic'),
     dict(type='PackInputs'),
 ]
 

@@ -1,4 +1,5 @@
-# RAF-DB (basic): official layout or train/<class>/ folders, see docs/datasets.md.
+# RAF-DB (basic): official layout or train/<class>/ folders;
+# see docs/datasets.md.
 _base_ = ['./fer_common.py']
 
 dataset_type = 'RAFDB'

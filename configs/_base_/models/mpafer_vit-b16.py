@@ -32,12 +32,17 @@ model = dict(
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
         # beta = 1: L_t = L_ta + L_pa
         token_align_loss=dict(
-            type='TokenAlignmentLoss', pooling='mean', temperature=0.07,
+            type='TokenAlignmentLoss',
+            pooling='mean',
+            temperature=0.07,
             loss_weight=1.0),
         # L1 distance per class (sum over D), mean over classes
         prompt_align_loss=dict(
-            type='PromptAlignmentLoss', mode='l1', target='mean',
-            reduction='norm', loss_weight=1.0),
+            type='PromptAlignmentLoss',
+            mode='l1',
+            target='mean',
+            reduction='norm',
+            loss_weight=1.0),
         # gamma = 1
         prototype_align_loss=dict(
             type='PrototypeAlignmentLoss', mode='cosine', loss_weight=1.0),

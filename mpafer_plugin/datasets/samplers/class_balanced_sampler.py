@@ -54,8 +54,8 @@ class ClassBalancedSampler(Sampler):
                  world_size: Optional[int] = None):
         dist_rank, dist_world_size = get_dist_info()
         self.rank = dist_rank if rank is None else rank
-        self.world_size = (dist_world_size
-                           if world_size is None else world_size)
+        self.world_size = (
+            dist_world_size if world_size is None else world_size)
         if not 0 <= self.rank < self.world_size:
             raise ValueError(f'rank {self.rank} is not in 0..'
                              f'{self.world_size - 1}.')
@@ -74,8 +74,11 @@ class ClassBalancedSampler(Sampler):
 
     def __iter__(self) -> Iterator[int]:
         rng = np.random.default_rng(self.seed + self.epoch)
-        indices = rng.choice(len(self.weights), size=self.total_size,
-                             replace=True, p=self.weights)
+        indices = rng.choice(
+            len(self.weights),
+            size=self.total_size,
+            replace=True,
+            p=self.weights)
         return iter(indices[self.rank::self.world_size].tolist())
 
     def __len__(self) -> int:

@@ -54,8 +54,12 @@ class CheckpointContractHook(Hook):
         if self._model(runner) is None:
             return
         load_from, resume = runner_checkpoint_request(runner)
-        verify_checkpoint(runner.model, checkpoint, load_from, resume=resume,
-                          optim_wrapper=runner.optim_wrapper)
+        verify_checkpoint(
+            runner.model,
+            checkpoint,
+            load_from,
+            resume=resume,
+            optim_wrapper=runner.optim_wrapper)
 
     @staticmethod
     def _model(runner):

@@ -45,8 +45,7 @@ class EpochTimingHook(Hook):
     priority = 'LOWEST'
 
     def __init__(self) -> None:
-        self.timing = dict(before_train_s=None, epochs=[],
-                           max_memory_mib=None)
+        self.timing = dict(before_train_s=None, epochs=[], max_memory_mib=None)
         self._mark = self._last_iter_end = None
         self._epoch: Optional[dict] = None  # the current epoch's record
         self._val = dict(val_images=0)
@@ -58,12 +57,19 @@ class EpochTimingHook(Hook):
         self.timing['before_train_s'] = time.perf_counter() - self._mark
 
     def before_train_epoch(self, runner) -> None:
-        self._epoch = dict(epoch=runner.epoch + 1, iterations=0, images=0,
-                           data_wait_s=0.0, iter_s=0.0)
+        self._epoch = dict(
+            epoch=runner.epoch + 1,
+            iterations=0,
+            images=0,
+            data_wait_s=0.0,
+            iter_s=0.0)
         self.timing['epochs'].append(self._epoch)
         self._mark = time.perf_counter()
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None) -> None:
         self._last_iter_end = time.perf_counter()
         hub, epoch = runner.message_hub, self._epoch
@@ -76,8 +82,7 @@ class EpochTimingHook(Hook):
         now, epoch = time.perf_counter(), self._epoch
         epoch['train_s'] = self._last_iter_end - self._mark
         epoch['images_per_s'] = epoch['images'] / epoch['train_s']
-        epoch['data_wait_fraction'] = (epoch['data_wait_s'] /
-                                       epoch['iter_s'])
+        epoch['data_wait_fraction'] = (epoch['data_wait_s'] / epoch['iter_s'])
         epoch['after_epoch_s'] = now - self._last_iter_end
         self._write(runner)
 
@@ -85,7 +90,10 @@ class EpochTimingHook(Hook):
         self._val = dict(val_images=0)
         self._mark = time.perf_counter()
 
-    def after_val_iter(self, runner, batch_idx, data_batch=None,
+    def after_val_iter(self,
+                       runner,
+                       batch_idx,
+                       data_batch=None,
                        outputs=None) -> None:
         self._val['val_images'] += len(data_batch['inputs'])
 

@@ -106,8 +106,10 @@ class PrototypeHook(Hook):
                                  runner.cfg.model.get('data_preprocessor'),
                                  model.backbone.visual)
             keep = self._keep_loaded(head, key, runner.logger)
-            found = [key, keep, None if keep else self.cache.load(
-                key, classes, head.prototypes.shape[1])]
+            found = [
+                key, keep, None if keep else self.cache.load(
+                    key, classes, head.prototypes.shape[1])
+            ]
         broadcast_object_list(found)
         key, keep, prototypes = found
         if keep:
@@ -144,8 +146,7 @@ class PrototypeHook(Hook):
         """The training set as the runner built it, restricted to the
         subset, with the pass's pipeline; and that pipeline."""
         dataset = runner.train_dataloader.dataset
-        while not hasattr(dataset, 'pipeline') and hasattr(dataset,
-                                                           'dataset'):
+        while not hasattr(dataset, 'pipeline') and hasattr(dataset, 'dataset'):
             dataset = dataset.dataset  # dataset wrappers
         if not hasattr(dataset, 'pipeline'):
             raise TypeError(
@@ -174,10 +175,11 @@ class PrototypeHook(Hook):
         if workers is None:
             workers = runner.cfg.train_dataloader.get('num_workers', 0)
         return Runner.build_dataloader(
-            dict(dataset=dataset,
-                 sampler=dict(type='DefaultSampler', shuffle=False,
-                              round_up=False),
-                 batch_size=self.batch_size,
-                 num_workers=workers,
-                 collate_fn=dict(type='pseudo_collate')),
+            dict(
+                dataset=dataset,
+                sampler=dict(
+                    type='DefaultSampler', shuffle=False, round_up=False),
+                batch_size=self.batch_size,
+                num_workers=workers,
+                collate_fn=dict(type='pseudo_collate')),
             seed=runner.seed)

@@ -37,8 +37,11 @@ class MixedPrecisionOptimWrapper(AmpOptimWrapper):
                  use_fsdp: bool = False,
                  **kwargs):
         if get_device() != 'cpu':
-            super().__init__(loss_scale=loss_scale, dtype=dtype,
-                             use_fsdp=use_fsdp, **kwargs)
+            super().__init__(
+                loss_scale=loss_scale,
+                dtype=dtype,
+                use_fsdp=use_fsdp,
+                **kwargs)
             return
         if dtype not in (None, 'bfloat16', torch.bfloat16):
             raise ValueError(

@@ -16,8 +16,9 @@ def format_confusion_matrix(matrix: torch.Tensor,
     header = ' ' * width + ' | ' + ' '.join(n.rjust(width) for n in names)
     rows = [header, '-' * len(header)]
     for name, row in zip(names, matrix.tolist()):
-        rows.append(name.rjust(width) + ' | '
-                    + ' '.join(str(v).rjust(width) for v in row))
+        rows.append(
+            name.rjust(width) + ' | ' +
+            ' '.join(str(v).rjust(width) for v in row))
     return '\n'.join(rows)
 
 
@@ -48,8 +49,8 @@ class PerClassAccuracy(BaseMetric):
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
-            self.results.append((int(sample['gt_label']),
-                                 int(sample['pred_label'])))
+            self.results.append(
+                (int(sample['gt_label']), int(sample['pred_label'])))
 
     def _classes(self) -> List[str]:
         classes = (self.dataset_meta or {}).get('classes')
@@ -68,14 +69,15 @@ class PerClassAccuracy(BaseMetric):
         if pairs.numel() and int(pairs.max()) >= num:
             raise ValueError(f'PerClassAccuracy: label {int(pairs.max())} '
                              f'out of range for {num} classes.')
-        matrix = torch.bincount(pairs[:, 0] * num + pairs[:, 1],
-                                minlength=num * num).reshape(num, num)
+        matrix = torch.bincount(
+            pairs[:, 0] * num + pairs[:, 1],
+            minlength=num * num).reshape(num, num)
         support = matrix.sum(dim=1)
         accuracy = matrix.diag().double() / support.double() * 100
         metrics = {name: float(acc) for name, acc in zip(classes, accuracy)}
         metrics['mean'] = float(accuracy[support > 0].mean())
         metrics['confusion_matrix'] = matrix.tolist()
         MMLogger.get_current_instance().info(
-            'Confusion matrix (rows: true class, columns: prediction):\n'
-            + format_confusion_matrix(matrix, classes))
+            'Confusion matrix (rows: true class, columns: prediction):\n' +
+            format_confusion_matrix(matrix, classes))
         return metrics

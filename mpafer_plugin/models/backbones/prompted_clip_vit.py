@@ -131,19 +131,16 @@ class PromptedCLIPViT(BaseModule):
 
     def forward(self,
                 inputs: torch.Tensor,
-                use_prompts: bool = True
-                ) -> Tuple[torch.Tensor, torch.Tensor]:
+                use_prompts: bool = True) -> Tuple[torch.Tensor, torch.Tensor]:
         """Encode images; ``use_prompts=False`` gives the frozen CLIP."""
         visual = self.visual
         # (B, 1 + N, W) after ln_pre; the inputs in CLIP's storage type
-        x = vit_token_embeddings(visual,
-                                 inputs.to(visual.conv1.weight.dtype))
+        x = vit_token_embeddings(visual, inputs.to(visual.conv1.weight.dtype))
         depth = self.prompt_depth if use_prompts else 0
         backward = torch.is_grad_enabled() and (
             x.requires_grad or (depth > 0 and self.prompts.requires_grad))
-        layout = layouts.choose_layout(visual.transformer, x,
-                                       self.attention_layout,
-                                       backward=backward)
+        layout = layouts.choose_layout(
+            visual.transformer, x, self.attention_layout, backward=backward)
         dim = layouts.sequence_dim(layout)
         x = layouts.to_layout(x, layout)
         with layouts.transformer_layout(visual.transformer, layout):
@@ -154,8 +151,8 @@ class PromptedCLIPViT(BaseModule):
                     prompts = self.prompts[layer].to(x.dtype)
                     x = torch.cat(
                         [x, prompts.unsqueeze(1 - dim).expand(shape)], dim)
-                    x = block(x).narrow(dim, 0, x.shape[dim] -
-                                        self.num_prompts)
+                    x = block(x).narrow(dim, 0,
+                                        x.shape[dim] - self.num_prompts)
                 else:
                     x = block(x)
         x = visual.ln_post(layouts.from_layout(x, layout))

@@ -17,6 +17,12 @@ from ..utils.state_contract import (CheckpointMismatchError,
                                     trainable_parameter_names)
 
 
+def _positive_or_not_a_number(value) -> bool:
+    """False for an int or float that is not a positive finite number."""
+    return not isinstance(value,
+                          (int, float)) or (value > 0 and math.isfinite(value))
+
+
 @MODELS.register_module()
 class MPAFER(ImageClassifier):
     """An :class:`ImageClassifier` that loads CLIP once from ``clip`` and
@@ -76,15 +82,18 @@ class MPAFER(ImageClassifier):
         """:func:`tensor_digest` of the frozen (CLIP) parameters."""
         params = dict(self.named_parameters())
         return tensor_digest(
-            {name: params[name] for name in frozen_parameter_names(self)})
+            {name: params[name]
+             for name in frozen_parameter_names(self)})
 
     def parse_losses(
         self, losses: Dict[str, torch.Tensor]
     ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
         loss, log_vars = super().parse_losses(losses)
         if not torch.isfinite(loss):
-            bad = [name for name, value in log_vars.items()
-                   if name != 'loss' and not torch.isfinite(value)]
+            bad = [
+                name for name, value in log_vars.items()
+                if name != 'loss' and not torch.isfinite(value)
+            ]
             values = ', '.join(f'{name}={log_vars[name].item()}'
                                for name in bad)
             causes = self.non_finite_causes()
@@ -99,10 +108,10 @@ class MPAFER(ImageClassifier):
         return loss, log_vars
 
     @torch.no_grad()
-    def compute_prototypes(self,
-                           dataloader: Iterable,
-                           classes: Optional[Sequence[str]] = None
-                           ) -> torch.Tensor:
+    def compute_prototypes(
+            self,
+            dataloader: Iterable,
+            classes: Optional[Sequence[str]] = None) -> torch.Tensor:
         """Class prototypes of ``L_v``: per-class means of the frozen,
         un-prompted CLIP global feature (prototype-guided visual alignment),
 
@@ -134,8 +143,9 @@ class MPAFER(ImageClassifier):
         shape = (len(classes), self.backbone.embed_dim)
         sums = torch.zeros(shape, device=device, dtype=torch.float64)
         counts = torch.zeros(len(classes), device=device, dtype=torch.float64)
-        progress = progress_bar(len(dataloader), 'Prototypes (batches)',
-                                'current') if is_main_process() else None
+        progress = progress_bar(
+            len(dataloader), 'Prototypes (batches)',
+            'current') if is_main_process() else None
         was_training = self.training
         self.eval()
         for batch in dataloader:
@@ -155,8 +165,10 @@ class MPAFER(ImageClassifier):
             raise ValueError(f'No training image of class(es) {empty}; '
                              f'their prototypes are undefined.')
         prototypes = (sums / counts.unsqueeze(1)).float().cpu()
-        bad = [classes[i] for i in
-               torch.nonzero(~prototypes.isfinite().all(1)).flatten()]
+        bad = [
+            classes[i]
+            for i in torch.nonzero(~prototypes.isfinite().all(1)).flatten()
+        ]
         if bad:
             raise FloatingPointError(
                 f'The frozen CLIP gives non-finite features for the images '
@@ -180,12 +192,10 @@ class MPAFER(ImageClassifier):
                 f'logs its path) and train again to recompute them')
         for name, module in self.named_modules():
             value = getattr(module, 'temperature', None)
-            if isinstance(value, (int, float)) and not (
-                    value > 0 and math.isfinite(value)):
+            if not _positive_or_not_a_number(value):
                 causes.append(f'{name}.temperature={value} (must be > 0)')
         scale = getattr(self.head, 'logit_scale', None)
-        if isinstance(scale, (int, float)) and not (
-                scale > 0 and math.isfinite(scale)):
+        if not _positive_or_not_a_number(scale):
             causes.append(f'head.logit_scale={scale} (must be > 0)')
         bad = {True: [], False: []}  # requires_grad -> names
         for name, param in self.named_parameters():

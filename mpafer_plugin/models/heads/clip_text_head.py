@@ -92,8 +92,10 @@ class CLIPTextHead(ClsHead):
     patch_text_similarity = staticmethod(
         GlobalLocalClassifier.patch_text_similarity)
 
-    def top_patches(self, similarity: torch.Tensor, k: Optional[int] = None
-                    ) -> Tuple[torch.Tensor, torch.Tensor]:
+    def top_patches(
+            self,
+            similarity: torch.Tensor,
+            k: Optional[int] = None) -> Tuple[torch.Tensor, torch.Tensor]:
         """See :meth:`GlobalLocalClassifier.top_patches`."""
         return self.classifier.top_patches(similarity, k)
 

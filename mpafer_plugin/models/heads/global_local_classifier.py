@@ -34,7 +34,9 @@ class GlobalLocalClassifier(BaseModule):
         logit_scale (float): ``s``, > 0. Defaults to 100.
     """
 
-    def __init__(self, local_topk: int = 16, local_weight: float = 1.0,
+    def __init__(self,
+                 local_topk: int = 16,
+                 local_weight: float = 1.0,
                  logit_scale: float = 100.0):
         super().__init__()
         check_logit_scale(logit_scale, 'model.head.logit_scale')
@@ -47,8 +49,8 @@ class GlobalLocalClassifier(BaseModule):
                                text_feats: torch.Tensor) -> torch.Tensor:
         """``S_g``: ``(B, D)``, ``(C, D)`` → ``(B, C)``,
         ``cos(z^g, θ(t_c))``."""
-        return (F.normalize(global_feat.float(), dim=-1)
-                @ F.normalize(text_feats.float(), dim=-1).t())
+        return (F.normalize(global_feat.float(), dim=-1) @ F.normalize(
+            text_feats.float(), dim=-1).t())
 
     @staticmethod
     def patch_text_similarity(patch_feats: torch.Tensor,
@@ -59,8 +61,10 @@ class GlobalLocalClassifier(BaseModule):
                             F.normalize(patch_feats.float(), dim=-1),
                             F.normalize(text_feats.float(), dim=-1))
 
-    def top_patches(self, similarity: torch.Tensor, k: Optional[int] = None
-                    ) -> Tuple[torch.Tensor, torch.Tensor]:
+    def top_patches(
+            self,
+            similarity: torch.Tensor,
+            k: Optional[int] = None) -> Tuple[torch.Tensor, torch.Tensor]:
         """The ``k`` most similar patches of each class: ``(B, C, N)`` →
         values and patch indices, both ``(B, C, k)``; ``k`` defaults to
         ``local_topk``, and ``S_l`` is then the mean of the values."""

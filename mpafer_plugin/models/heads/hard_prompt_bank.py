@@ -45,14 +45,13 @@ class HardPromptBank(BaseModule):
         if variant == 3:
             source = descriptions or DEFAULT_DESCRIPTIONS
             described = load_descriptions(source, classnames, granularities)
-        self.texts, labels = build_hard_prompts(classnames, variant,
-                                                described)
+        self.texts, labels = build_hard_prompts(classnames, variant, described)
         self.num_classes = len(classnames)
-        self.register_buffer('token_ids',
-                             text_encoder.tokenize(self.texts, source),
-                             persistent=False)
-        self.register_buffer('labels', torch.tensor(labels),
-                             persistent=False)
+        self.register_buffer(
+            'token_ids',
+            text_encoder.tokenize(self.texts, source),
+            persistent=False)
+        self.register_buffer('labels', torch.tensor(labels), persistent=False)
         self._cache: Dict[str, Any] = {}
 
     def __len__(self) -> int:
@@ -62,7 +61,8 @@ class HardPromptBank(BaseModule):
         super()._load_from_state_dict(*args, **kwargs)
         self._cache.clear()  # the text tower's weights may have changed
 
-    def constants(self, text_encoder: CLIPTextEncoder,
+    def constants(self,
+                  text_encoder: CLIPTextEncoder,
                   pool: Optional[Callable] = None) -> Dict[str, Any]:
         """The cached encodings: ``'features'`` ``(P, D)`` fp32 ``θ(h)``,
         and with ``pool`` (``(P, L, W)`` embeddings, ``(P, L)`` content

@@ -87,33 +87,39 @@ class MPAHead(CLIPTextHead):
             optional): alignment loss configs, ``None`` to switch off.
     """
 
-    def __init__(self,
-                 classnames: Sequence[str],
-                 clip: Optional[dict] = None,
-                 clip_model: Optional[nn.Module] = None,
-                 num_context: int = 10,
-                 context_init_std: float = 0.02,
-                 class_specific_context: bool = False,
-                 hard_prompt_variant: int = 3,
-                 descriptions: Optional[str] = None,
-                 granularities: Optional[Sequence[str]] = None,
-                 local_topk: int = 16,
-                 local_weight: float = 1.0,
-                 logit_scale: Optional[float] = 100.0,
-                 loss: dict = dict(type='CrossEntropyLoss', loss_weight=1.0),
-                 token_align_loss: Optional[dict] = dict(
-                     type='TokenAlignmentLoss'),
-                 prompt_align_loss: Optional[dict] = dict(
-                     type='PromptAlignmentLoss'),
-                 prototype_align_loss: Optional[dict] = dict(
-                     type='PrototypeAlignmentLoss'),
-                 **kwargs):
-        super().__init__(classnames, clip=clip, clip_model=clip_model,
-                         local_topk=local_topk, local_weight=local_weight,
-                         logit_scale=logit_scale, loss=loss, **kwargs)
+    def __init__(
+            self,
+            classnames: Sequence[str],
+            clip: Optional[dict] = None,
+            clip_model: Optional[nn.Module] = None,
+            num_context: int = 10,
+            context_init_std: float = 0.02,
+            class_specific_context: bool = False,
+            hard_prompt_variant: int = 3,
+            descriptions: Optional[str] = None,
+            granularities: Optional[Sequence[str]] = None,
+            local_topk: int = 16,
+            local_weight: float = 1.0,
+            logit_scale: Optional[float] = 100.0,
+            loss: dict = dict(type='CrossEntropyLoss', loss_weight=1.0),
+            token_align_loss: Optional[dict] = dict(type='TokenAlignmentLoss'),
+            prompt_align_loss: Optional[dict] = dict(
+                type='PromptAlignmentLoss'),
+            prototype_align_loss: Optional[dict] = dict(
+                type='PrototypeAlignmentLoss'),
+            **kwargs):
+        super().__init__(
+            classnames,
+            clip=clip,
+            clip_model=clip_model,
+            local_topk=local_topk,
+            local_weight=local_weight,
+            logit_scale=logit_scale,
+            loss=loss,
+            **kwargs)
         width = self.text_encoder.width
-        shape = ((self.num_classes, num_context, width)
-                 if class_specific_context else (num_context, width))
+        shape = ((self.num_classes, num_context,
+                  width) if class_specific_context else (num_context, width))
         self.context = nn.Parameter(torch.empty(shape))
         self.context_init_std = context_init_std
         self.init_weights()
@@ -125,17 +131,18 @@ class MPAHead(CLIPTextHead):
                 'model.head.classnames'),
             persistent=False)
 
-        self.token_align_loss = _build_optional(
-            token_align_loss, 'model.head.token_align_loss')
+        self.token_align_loss = _build_optional(token_align_loss,
+                                                'model.head.token_align_loss')
         self.prompt_align_loss = _build_optional(
             prompt_align_loss, 'model.head.prompt_align_loss')
         self.prototype_align_loss = _build_optional(
             prototype_align_loss, 'model.head.prototype_align_loss')
         self._check_something_is_trained()
         if self.token_align_loss or self.prompt_align_loss:
-            self.hard_prompts = HardPromptBank(
-                self.classnames, self.text_encoder, hard_prompt_variant,
-                descriptions, granularities)
+            self.hard_prompts = HardPromptBank(self.classnames,
+                                               self.text_encoder,
+                                               hard_prompt_variant,
+                                               descriptions, granularities)
         if self.prototype_align_loss:
             self.register_buffer(
                 'prototypes',
@@ -146,13 +153,16 @@ class MPAHead(CLIPTextHead):
     def _check_something_is_trained(self) -> None:
         """Refuse a head whose every loss term has weight 0 (or is off):
         the prompts would never move."""
-        terms = dict(loss=self.loss_module,
-                     token_align_loss=self.token_align_loss,
-                     prompt_align_loss=self.prompt_align_loss,
-                     prototype_align_loss=self.prototype_align_loss)
-        weights = {f'model.head.{key}.loss_weight':
-                   getattr(module, 'loss_weight', 1.0)
-                   for key, module in terms.items() if module is not None}
+        terms = dict(
+            loss=self.loss_module,
+            token_align_loss=self.token_align_loss,
+            prompt_align_loss=self.prompt_align_loss,
+            prototype_align_loss=self.prototype_align_loss)
+        weights = {
+            f'model.head.{key}.loss_weight': getattr(module, 'loss_weight',
+                                                     1.0)
+            for key, module in terms.items() if module is not None
+        }
         if not any(weights.values()):
             raise ValueError(
                 f'Every loss term has weight 0 ({weights}): nothing would be '
@@ -238,14 +248,13 @@ class MPAHead(CLIPTextHead):
             hard_labels = self.hard_prompts.labels
         soft_embeddings = self.soft_prompt_embeddings()
         text_feats = self.text_encoder(soft_embeddings, self.soft_token_ids)
-        logits = self.global_local_logits(patch_feats, global_feat,
-                                          text_feats)
+        logits = self.global_local_logits(patch_feats, global_feat, text_feats)
         losses = self._get_loss(logits, data_samples, **kwargs)
         losses['loss_cls'] = losses.pop('loss')
         if self.token_align_loss is not None:
             losses['loss_token_align'] = self.token_align_loss(
-                soft_embeddings.float(), self._constants()['soft_mask'],
-                hard['pooled'], hard_labels)
+                soft_embeddings.float(),
+                self._constants()['soft_mask'], hard['pooled'], hard_labels)
         if self.prompt_align_loss is not None:
             losses['loss_prompt_align'] = self.prompt_align_loss(
                 text_feats.float(), hard['features'], hard_labels)

@@ -48,9 +48,14 @@ class ZeroShotCLIPHead(CLIPTextHead):
                  local_weight: float = 0.0,
                  logit_scale: Optional[float] = 100.0,
                  **kwargs):
-        super().__init__(classnames, clip=clip, clip_model=clip_model,
-                         local_topk=local_topk, local_weight=local_weight,
-                         logit_scale=logit_scale, **kwargs)
+        super().__init__(
+            classnames,
+            clip=clip,
+            clip_model=clip_model,
+            local_topk=local_topk,
+            local_weight=local_weight,
+            logit_scale=logit_scale,
+            **kwargs)
         self.hard_prompts = HardPromptBank(self.classnames, self.text_encoder,
                                            hard_prompt_variant, descriptions,
                                            granularities)

@@ -4,7 +4,8 @@ import torch
 L1_REDUCTIONS = ('norm', 'mean')
 
 
-def l1_distance(a: torch.Tensor, b: torch.Tensor,
+def l1_distance(a: torch.Tensor,
+                b: torch.Tensor,
                 reduction: str = 'norm') -> torch.Tensor:
     """``(N, D)``, ``(N, D)`` → ``(N,)``: ``‖a_i − b_i‖₁`` (``'norm'``, the
     L1 distance: sum over the ``D`` dimensions) or ``‖a_i − b_i‖₁ / D``

@@ -34,8 +34,11 @@ class PromptAlignmentLoss(nn.Module):
         loss_weight (float): the term's weight (part of ``β``).
     """
 
-    def __init__(self, mode: str = 'l1', target: str = 'mean',
-                 reduction: str = 'norm', temperature: float = 0.07,
+    def __init__(self,
+                 mode: str = 'l1',
+                 target: str = 'mean',
+                 reduction: str = 'norm',
+                 temperature: float = 0.07,
                  loss_weight: float = 1.0):
         super().__init__()
         if mode not in ('l1', 'contrastive'):
@@ -55,8 +58,7 @@ class PromptAlignmentLoss(nn.Module):
         self.temperature = temperature
         self.loss_weight = loss_weight
 
-    def forward(self, soft_features: torch.Tensor,
-                hard_features: torch.Tensor,
+    def forward(self, soft_features: torch.Tensor, hard_features: torch.Tensor,
                 hard_labels: torch.Tensor) -> torch.Tensor:
         """
         Args:
@@ -76,6 +78,6 @@ class PromptAlignmentLoss(nn.Module):
                                          self.temperature)
         else:
             soft = F.normalize(soft_features, dim=-1)[hard_labels]
-            loss = class_mean(l1_distance(soft, hard, self.reduction),
-                              hard_labels)
+            loss = class_mean(
+                l1_distance(soft, hard, self.reduction), hard_labels)
         return self.loss_weight * loss

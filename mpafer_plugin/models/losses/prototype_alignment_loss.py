@@ -21,7 +21,9 @@ class PrototypeAlignmentLoss(nn.Module):
         loss_weight (float): ``γ``. Defaults to 1.0.
     """
 
-    def __init__(self, mode: str = 'cosine', reduction: str = 'norm',
+    def __init__(self,
+                 mode: str = 'cosine',
+                 reduction: str = 'norm',
                  loss_weight: float = 1.0):
         super().__init__()
         if mode not in ('cosine', 'l1'):

@@ -34,6 +34,6 @@ def soft_hard_contrastive(soft: torch.Tensor, hard: torch.Tensor,
         Scalar loss.
     """
     logits = F.normalize(hard, dim=-1) @ F.normalize(soft, dim=-1).t()
-    per_prompt = F.cross_entropy(logits / temperature, hard_labels,
-                                 reduction='none')
+    per_prompt = F.cross_entropy(
+        logits / temperature, hard_labels, reduction='none')
     return class_mean(per_prompt, hard_labels)

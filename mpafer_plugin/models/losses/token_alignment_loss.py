@@ -23,7 +23,9 @@ class TokenAlignmentLoss(nn.Module):
         loss_weight (float): the term's weight (part of ``β``).
     """
 
-    def __init__(self, pooling: str = 'mean', temperature: float = 0.07,
+    def __init__(self,
+                 pooling: str = 'mean',
+                 temperature: float = 0.07,
                  loss_weight: float = 1.0):
         super().__init__()
         if pooling not in ('mean', 'max'):

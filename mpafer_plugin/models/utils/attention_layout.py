@@ -107,9 +107,10 @@ def transformer_layout(transformer: nn.Module, layout: str) -> Iterator:
     if not batch_first and not supports_sequence_first(transformer):
         raise TypeError(f'{type(transformer).__name__} has blocks without '
                         'nn.MultiheadAttention: batch-first only.')
-    modules = [transformer] + [block.attn for block in transformer.resblocks
-                               if isinstance(getattr(block, 'attn', None),
-                                             nn.MultiheadAttention)]
+    modules = [transformer] + [
+        block.attn for block in transformer.resblocks
+        if isinstance(getattr(block, 'attn', None), nn.MultiheadAttention)
+    ]
     saved = [module.batch_first for module in modules]
     try:
         for module in modules:
@@ -141,14 +142,20 @@ def shape_class(transformer: nn.Module, x: torch.Tensor,
                 backward: bool) -> ShapeClass:
     """The cache key of a call on ``(B, L, W)`` input ``x``."""
     device = x.device.type
-    autocast = (str(torch.get_autocast_dtype(device))
-                if torch.is_autocast_enabled(device) else None)
+    autocast = (
+        str(torch.get_autocast_dtype(device))
+        if torch.is_autocast_enabled(device) else None)
     batch, tokens, width = x.shape
     return ShapeClass(
-        device=str(x.device), dtype=str(x.dtype), autocast=autocast,
-        threads=torch.get_num_threads(), backward=backward,
-        batch_bucket=2**math.ceil(math.log2(max(batch, 1))), tokens=tokens,
-        width=width, heads=transformer.resblocks[0].attn.num_heads,
+        device=str(x.device),
+        dtype=str(x.dtype),
+        autocast=autocast,
+        threads=torch.get_num_threads(),
+        backward=backward,
+        batch_bucket=2**math.ceil(math.log2(max(batch, 1))),
+        tokens=tokens,
+        width=width,
+        heads=transformer.resblocks[0].attn.num_heads,
         masked=attn_mask is not None)
 
 
@@ -166,8 +173,8 @@ def _time_block(block: nn.Module, x: torch.Tensor,
     by other processes), synchronised wall time on an accelerator."""
     cpu = x.device.type == 'cpu'
     clock = time.process_time if cpu else time.perf_counter
-    sync = (torch.cuda.synchronize if x.device.type == 'cuda' else
-            (lambda: None))
+    sync = (
+        torch.cuda.synchronize if x.device.type == 'cuda' else (lambda: None))
     x = x.detach().requires_grad_(backward)
     sync()
     start = clock()
@@ -179,7 +186,8 @@ def _time_block(block: nn.Module, x: torch.Tensor,
     return clock() - start
 
 
-def measure(transformer: nn.Module, x: torch.Tensor,
+def measure(transformer: nn.Module,
+            x: torch.Tensor,
             attn_mask: Optional[torch.Tensor] = None,
             backward: bool = False) -> Dict[str, float]:
     """Best of ``ROUNDS - 1`` interleaved timed calls (after one warm-up
@@ -200,8 +208,8 @@ def pick(seconds: Dict[str, float], margin: float = MARGIN) -> str:
     """:data:`PREFERRED` unless another layout is faster by more than
     ``margin`` (relative)."""
     best = min(seconds, key=seconds.get)
-    return (best if seconds[best] < (1 - margin) * seconds[PREFERRED] else
-            PREFERRED)
+    return (best if seconds[best] < (1 - margin) *
+            seconds[PREFERRED] else PREFERRED)
 
 
 def choose_layout(transformer: nn.Module,
@@ -235,8 +243,8 @@ def choose_layout(transformer: nn.Module,
     key = shape_class(transformer, x, attn_mask, backward)
     if key not in _CACHE:
         try:
-            seconds = measure(transformer, x, attn_mask=attn_mask,
-                              backward=backward)
+            seconds = measure(
+                transformer, x, attn_mask=attn_mask, backward=backward)
         except RuntimeError:
             return PREFERRED
         _CACHE[key] = LayoutChoice(pick(seconds), seconds)

@@ -44,15 +44,17 @@ PRECISIONS = ('fp32', 'fp16', 'bf16')
 def _check_spec(model_name: str, pretrained: Optional[str]) -> None:
     """Fail early, with a useful message, on a spec open_clip cannot serve."""
     if model_name not in open_clip.list_models():
-        close = [m for m in open_clip.list_models()
-                 if model_name.split('-')[0].lower() in m.lower()][:12]
+        close = [
+            m for m in open_clip.list_models()
+            if model_name.split('-')[0].lower() in m.lower()
+        ][:12]
         raise ValueError(f'Unknown open_clip model_name {model_name!r}. '
                          f'Similar names: {close}')
     if pretrained is None or osp.exists(pretrained):
         return
     tags = open_clip.list_pretrained_tags_by_model(model_name)
-    looks_like_path = (os.sep in pretrained
-                       or pretrained.endswith(_CHECKPOINT_SUFFIXES))
+    looks_like_path = (
+        os.sep in pretrained or pretrained.endswith(_CHECKPOINT_SUFFIXES))
     if looks_like_path:
         raise FileNotFoundError(
             f'CLIP checkpoint file {pretrained!r} does not exist '
@@ -66,8 +68,8 @@ def _check_spec(model_name: str, pretrained: Optional[str]) -> None:
 
 
 def _builds_quick_gelu(model_name: str) -> bool:
-    return bool(open_clip.get_model_config(model_name).get('quick_gelu',
-                                                           False))
+    return bool(
+        open_clip.get_model_config(model_name).get('quick_gelu', False))
 
 
 def _check_quick_gelu(model_name: str, trained_with: bool,
@@ -77,9 +79,10 @@ def _check_quick_gelu(model_name: str, trained_with: bool,
     builds = _builds_quick_gelu(model_name)
     if trained_with == builds:
         return
-    fix = (model_name + '-quickgelu' if trained_with else
-           model_name[:-len('-quickgelu')] if model_name.endswith(
-               '-quickgelu') else 'an architecture without QuickGELU')
+    fix = (
+        model_name + '-quickgelu' if trained_with else
+        model_name[:-len('-quickgelu')] if model_name.endswith('-quickgelu')
+        else 'an architecture without QuickGELU')
     raise ValueError(
         f'{weights} was trained with quick_gelu={trained_with} but '
         f'{model_name!r} builds quick_gelu={builds}: the features would '
@@ -91,8 +94,7 @@ def _check_local_weights(model_name: str, weights: CLIPWeights) -> None:
     """The QuickGELU check for a local file, and a warning when a file that
     says nothing about it is named like OpenAI weights."""
     if weights.quick_gelu is not None:
-        _check_quick_gelu(model_name, weights.quick_gelu,
-                          weights.describe())
+        _check_quick_gelu(model_name, weights.quick_gelu, weights.describe())
     elif ('openai' in osp.basename(osp.normpath(weights.path)).lower()
           and not _builds_quick_gelu(model_name)):
         message = (f'{weights.describe()}: the name says OpenAI weights, '
@@ -113,9 +115,11 @@ def _load_weights(model: nn.Module, model_name: str,
         state_dict['logit_scale'] = scale.reshape(own['logit_scale'].shape)
     missing = sorted(set(own) - set(state_dict))
     unexpected = sorted(set(state_dict) - set(own))
-    shapes = [f'{k}: file {tuple(state_dict[k].shape)}, model '
-              f'{tuple(v.shape)}' for k, v in own.items()
-              if k in state_dict and state_dict[k].shape != v.shape]
+    shapes = [
+        f'{k}: file {tuple(state_dict[k].shape)}, model '
+        f'{tuple(v.shape)}' for k, v in own.items()
+        if k in state_dict and state_dict[k].shape != v.shape
+    ]
     if missing or unexpected or shapes:
         raise ValueError(
             f'{weights.describe()} does not fit open_clip {model_name!r}: '
@@ -156,8 +160,10 @@ def load_clip(model_name: str,
         _check_local_weights(model_name, weights)
     try:
         model = open_clip.create_model(
-            model_name, pretrained=None if local else pretrained,
-            cache_dir=cache_dir, precision=precision)
+            model_name,
+            pretrained=None if local else pretrained,
+            cache_dir=cache_dir,
+            precision=precision)
     except RuntimeError as err:
         if pretrained is not None and not local:
             raise RuntimeError(

@@ -52,7 +52,8 @@ class CLIPTextEncoder(nn.Module):
         self.register_buffer('attn_mask', mask, persistent=False)
         self.context_length = clip_model.context_length
         self.causal = mask is not None and torch.equal(
-            mask, torch.full_like(mask, float('-inf')).triu(1))
+            mask,
+            torch.full_like(mask, float('-inf')).triu(1))
         self.attention_layout = layouts.check_mode(attention_layout,
                                                    type(self).__name__)
         self.requires_grad_(False)
@@ -82,7 +83,8 @@ class CLIPTextEncoder(nn.Module):
         eot = cls.eot_index(token_ids).unsqueeze(1)
         return (positions > 0) & (positions < eot)
 
-    def tokenize(self, texts: Sequence[str],
+    def tokenize(self,
+                 texts: Sequence[str],
                  source: Optional[str] = None) -> torch.Tensor:
         """``(P, L)`` token ids of ``texts`` (truncated to CLIP's context
         with a warning naming ``source``), cut after the longest one's
@@ -100,19 +102,22 @@ class CLIPTextEncoder(nn.Module):
     def forward(self, embeddings: torch.Tensor,
                 token_ids: torch.Tensor) -> torch.Tensor:
         length = embeddings.shape[1]
-        if length != self.context_length and not (
-                self.causal and length < self.context_length):
+        if length != self.context_length and not (self.causal and length
+                                                  < self.context_length):
             raise ValueError(
                 f'{length} tokens: this text tower takes sequences of '
-                f'{self.context_length} tokens'
-                + (' or fewer (causal attention).' if self.causal else '.'))
+                f'{self.context_length} tokens' +
+                (' or fewer (causal attention).' if self.causal else '.'))
         cast_dtype = self.transformer.get_cast_dtype()
-        x = embeddings.to(cast_dtype) + self.positional_embedding[
-            :length].to(cast_dtype)
+        x = embeddings.to(cast_dtype) + self.positional_embedding[:length].to(
+            cast_dtype)
         mask = self.attn_mask
         mask = None if mask is None else mask[:length, :length]
         layout = layouts.choose_layout(
-            self.transformer, x, self.attention_layout, attn_mask=mask,
+            self.transformer,
+            x,
+            self.attention_layout,
+            attn_mask=mask,
             backward=torch.is_grad_enabled() and x.requires_grad)
         with layouts.transformer_layout(self.transformer, layout):
             x = self.transformer(x, attn_mask=mask)
@@ -122,4 +127,3 @@ class CLIPTextEncoder(nn.Module):
         if isinstance(self.text_projection, nn.Linear):
             return self.text_projection(x)
         return x @ self.text_projection
-

@@ -75,37 +75,37 @@ def is_torchscript_archive(path: str) -> bool:
     if not zipfile.is_zipfile(path):
         return False
     with zipfile.ZipFile(path) as archive:
-        return any(name.endswith('/constants.pkl')
-                   for name in archive.namelist())
+        return any(
+            name.endswith('/constants.pkl') for name in archive.namelist())
 
 
 def _read_file(path: str) -> CLIPWeights:
     if path.endswith('.safetensors'):
         from safetensors.torch import load_file
-        return CLIPWeights(load_file(path, device='cpu'), path,
-                           'safetensors file')
+        return CLIPWeights(
+            load_file(path, device='cpu'), path, 'safetensors file')
     if is_torchscript_archive(path):
         with warnings.catch_warnings():  # "deprecated, use torch.export"
             warnings.simplefilter('ignore', FutureWarning)
-            state_dict = dict(torch.jit.load(path, map_location='cpu')
-                              .state_dict())
+            state_dict = dict(
+                torch.jit.load(path, map_location='cpu').state_dict())
         for key in _OPENAI_EXTRA_KEYS:
             state_dict.pop(key, None)
-        return CLIPWeights(state_dict, path,
-                           'OpenAI TorchScript archive', quick_gelu=True)
+        return CLIPWeights(
+            state_dict, path, 'OpenAI TorchScript archive', quick_gelu=True)
     try:
         loaded = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as err:
         lines = str(err).splitlines() or ['']
-        cause = next((line.strip() for line in lines
-                      if 'WeightsUnpickler error' in line), lines[0])
+        cause = next((line.strip()
+                      for line in lines if 'WeightsUnpickler error' in line),
+                     lines[0])
         raise ValueError(
             f'{path}: not a CLIP weight file this loader reads safely (a '
             f'state-dict pickle loadable with weights_only=True, a '
             f'.safetensors file, or an OpenAI TorchScript archive): '
             f'{type(err).__name__}: {cause}') from err
-    if isinstance(loaded, dict) and isinstance(loaded.get('state_dict'),
-                                               dict):
+    if isinstance(loaded, dict) and isinstance(loaded.get('state_dict'), dict):
         loaded = loaded['state_dict']
     if not isinstance(loaded, dict) or not all(
             isinstance(v, torch.Tensor) for v in loaded.values()):
@@ -118,8 +118,10 @@ def _read_file(path: str) -> CLIPWeights:
 
 def _read_snapshot(folder: str) -> CLIPWeights:
     config = osp.join(folder, HF_CONFIG)
-    weights = [osp.join(folder, name) for name in HF_WEIGHT_FILES
-               if osp.isfile(osp.join(folder, name))]
+    weights = [
+        osp.join(folder, name) for name in HF_WEIGHT_FILES
+        if osp.isfile(osp.join(folder, name))
+    ]
     if not weights:
         raise FileNotFoundError(
             f'CLIP weights folder {folder} holds none of {HF_WEIGHT_FILES} '

@@ -29,17 +29,20 @@ DEFAULT_DESCRIPTIONS = osp.join(
     'fer_descriptions.json')
 
 TEMPLATES = {
-    1: 'a photo of {classname}.',
-    2: 'a photo of a person making a facial expression of {classname}.',
-    3: 'a photo of a person making a facial expression of {classname}, '
-       '{description}.',
+    1:
+    'a photo of {classname}.',
+    2:
+    'a photo of a person making a facial expression of {classname}.',
+    3:
+    'a photo of a person making a facial expression of {classname}, '
+    '{description}.',
 }
 
 
-def load_descriptions(path: str,
-                      classnames: Sequence[str],
-                      granularities: Optional[Sequence[str]] = None
-                      ) -> List[List[str]]:
+def load_descriptions(
+        path: str,
+        classnames: Sequence[str],
+        granularities: Optional[Sequence[str]] = None) -> List[List[str]]:
     """Read the descriptions of each class, in ``classnames`` order.
 
     Args:
@@ -85,9 +88,9 @@ def load_descriptions(path: str,
 
 
 def build_hard_prompts(
-        classnames: Sequence[str],
-        variant: int,
-        descriptions: Optional[Sequence[Sequence[str]]] = None
+    classnames: Sequence[str],
+    variant: int,
+    descriptions: Optional[Sequence[Sequence[str]]] = None
 ) -> Tuple[List[str], List[int]]:
     """Hard-prompt sentences and the class index of each.
 
@@ -100,8 +103,10 @@ def build_hard_prompts(
     texts, labels = [], []
     for label, name in enumerate(classnames):
         if variant == 3:
-            sentences = [TEMPLATES[3].format(classname=name, description=d)
-                         for d in descriptions[label]]
+            sentences = [
+                TEMPLATES[3].format(classname=name, description=d)
+                for d in descriptions[label]
+            ]
         else:
             sentences = [TEMPLATES[variant].format(classname=name)]
         texts.extend(sentences)

@@ -25,13 +25,16 @@ class CheckpointMismatchError(ValueError):
 
 
 def trainable_parameter_names(model: nn.Module) -> List[str]:
-    return [name for name, param in model.named_parameters()
-            if param.requires_grad]
+    return [
+        name for name, param in model.named_parameters() if param.requires_grad
+    ]
 
 
 def frozen_parameter_names(model: nn.Module) -> List[str]:
-    return [name for name, param in model.named_parameters()
-            if not param.requires_grad]
+    return [
+        name for name, param in model.named_parameters()
+        if not param.requires_grad
+    ]
 
 
 def tensor_digest(tensors: Mapping[str, torch.Tensor]) -> str:
@@ -40,20 +43,21 @@ def tensor_digest(tensors: Mapping[str, torch.Tensor]) -> str:
     digest = hashlib.sha256()
     for name in sorted(tensors):
         tensor = tensors[name].detach().cpu().contiguous()
-        digest.update(f'{name}|{tensor.dtype}|{tuple(tensor.shape)}|'
-                      .encode())
+        digest.update(f'{name}|{tensor.dtype}|{tuple(tensor.shape)}|'.encode())
         digest.update(tensor.view(-1).view(torch.uint8).numpy().data)
     return 'sha256:' + digest.hexdigest()
 
 
-def holds_frozen_weights(model: nn.Module, state_dict: Mapping,
+def holds_frozen_weights(model: nn.Module,
+                         state_dict: Mapping,
                          prefix: str = '') -> bool:
     """Whether ``state_dict`` holds any of ``model``'s frozen weights."""
     return any(prefix + name in state_dict
                for name in frozen_parameter_names(model))
 
 
-def state_dict_mismatches(model: nn.Module, state_dict: Mapping,
+def state_dict_mismatches(model: nn.Module,
+                          state_dict: Mapping,
                           prefix: str = '') -> List[str]:
     """One line per reason ``state_dict`` does not fit ``model`` (empty
     when it fits): missing tensors and shapes that differ, with both
@@ -62,18 +66,20 @@ def state_dict_mismatches(model: nn.Module, state_dict: Mapping,
     required = trainable_parameter_names(model)
     if holds_frozen_weights(model, state_dict, prefix):
         required += frozen_parameter_names(model)
-    problems = [f'{name}: missing from the checkpoint (model: '
-                f'{tuple(expected[name].shape)})'
-                for name in sorted(required)
-                if prefix + name not in state_dict]
+    problems = [
+        f'{name}: missing from the checkpoint (model: '
+        f'{tuple(expected[name].shape)})' for name in sorted(required)
+        if prefix + name not in state_dict
+    ]
     for name, tensor in expected.items():
         found = state_dict.get(prefix + name)
         if isinstance(found, torch.Tensor) and found.shape != tensor.shape:
             problems.append(f'{name}: checkpoint {tuple(found.shape)}, '
                             f'model {tuple(tensor.shape)}')
     if problems:
-        unexpected = [key for key in state_dict
-                      if key[len(prefix):] not in expected]
+        unexpected = [
+            key for key in state_dict if key[len(prefix):] not in expected
+        ]
         if unexpected:
             problems.append(f'and {len(unexpected)} tensors the model does '
                             f'not have (e.g. {", ".join(unexpected[:3])})')

@@ -35,9 +35,10 @@ def report(tmp_path_factory):
             result = tool.main([
                 CONFIG, '--arch', 'mpafer-tiny-vit', '--device', 'cpu',
                 '--batch-size', '2', '--warmup', '1', '--repeats', '3',
-                '--threads', '1', '--clock', 'cpu',
-                '--descriptions-per-class', '1,4',
-                '--json-out', str(json_out)])
+                '--threads', '1', '--clock', 'cpu', '--descriptions-per-class',
+                '1,4', '--json-out',
+                str(json_out)
+            ])
     finally:
         torch.set_num_threads(threads)
     return result, json_out, stdout.getvalue()
@@ -57,12 +58,14 @@ def test_table_then_json_line_and_file(report):
 def test_ratios_follow_the_medians(report):
     result = report[0]
     train, infer = result['train'], result['infer']
-    assert set(train) == {'train_step', 'train_step_batch_first',
-                          'floor_batch_first', 'floor_sequence_first',
-                          'visual_side', 'text_side'}
-    assert set(infer) == {'predict', 'predict_batch_first',
-                          'encode_image_batch_first',
-                          'encode_image_sequence_first'}
+    assert set(train) == {
+        'train_step', 'train_step_batch_first', 'floor_batch_first',
+        'floor_sequence_first', 'visual_side', 'text_side'
+    }
+    assert set(infer) == {
+        'predict', 'predict_batch_first', 'encode_image_batch_first',
+        'encode_image_sequence_first'
+    }
     for stats in list(train.values()) + list(infer.values()):
         assert len(stats['samples_s']) == 3
         assert stats['median_s'] == statistics.median(stats['samples_s']) > 0
@@ -74,16 +77,17 @@ def test_ratios_follow_the_medians(report):
         assert fns[name]['median_s'] == min(
             fns[f'{prefix}_{layout}']['median_s']
             for layout in ('batch_first', 'sequence_first'))
-    for key, a, b, target in (
-            ('train', train['train_step'], train[floors['train']], 1.10),
-            ('infer', infer['predict'], infer[floors['infer']], 1.05),
-            ('speedup', train['train_step'], train['train_step_batch_first'],
-             0.75)):
+    for key, a, b, target in (('train', train['train_step'],
+                               train[floors['train']], 1.10),
+                              ('infer', infer['predict'],
+                               infer[floors['infer']], 1.05),
+                              ('speedup', train['train_step'],
+                               train['train_step_batch_first'], 0.75)):
         entry = result['targets'][key]
         assert entry['ratio'] == pytest.approx(a['median_s'] / b['median_s'])
         assert entry['ratio_paired_median'] == pytest.approx(
-            statistics.median(x / y for x, y in zip(a['samples_s'],
-                                                    b['samples_s'])))
+            statistics.median(x / y
+                              for x, y in zip(a['samples_s'], b['samples_s'])))
         assert entry['target'] == target
         assert entry['met'] == (entry['ratio'] <= target)
     memory = result['targets']['memory']
@@ -111,8 +115,8 @@ def test_layout_choices_are_reported(report):
     choices = layout['choices']
     # image tower with and without backward, text tower (soft prompts with
     # backward, hard prompts without) at least
-    assert {(c['width'], c['tokens'], c['backward']) for c in choices} >= {
-        (64, 197, True), (64, 197, False)}
+    assert {(c['width'], c['tokens'], c['backward'])
+            for c in choices} >= {(64, 197, True), (64, 197, False)}
     assert any(c['masked'] and c['backward'] for c in choices)
     for c in choices:
         assert c['layout'] in ('batch_first', 'sequence_first')
@@ -125,8 +129,10 @@ def test_layout_choices_are_reported(report):
 def test_trainable_and_export(report):
     trainable = report[0]['trainable']
     # tiny CLIP: 2 layers x 8 prompts x width 64, and 10 x 64 context
-    assert trainable['tensors'] == {'backbone.prompts': [2, 8, 64],
-                                    'head.context': [10, 64]}
+    assert trainable['tensors'] == {
+        'backbone.prompts': [2, 8, 64],
+        'head.context': [10, 64]
+    }
     assert trainable['params'] == 2 * 8 * 64 + 10 * 64
     assert trainable['bytes'] == 4 * trainable['params']
     # tensors plus the embedded config: kilobytes, not CLIP's megabytes
@@ -138,8 +144,7 @@ def test_text_sweep(report):
     assert sweep['descriptions_per_class'] == [1, 4]
     assert sweep['hard_prompts'] == [7, 28]
     medians = sweep['step_median_s']
-    assert sweep['max_over_min'] == pytest.approx(max(medians) /
-                                                  min(medians))
+    assert sweep['max_over_min'] == pytest.approx(max(medians) / min(medians))
     assert sweep['flat'] == (sweep['max_over_min'] <= 1.25)
     assert all(v > 0 for v in sweep['first_step_s'] + medians)
 
@@ -151,17 +156,20 @@ def test_profile_lists_top_operators_of_each_layout():
         with contextlib.redirect_stdout(stdout):
             result = tool.main([
                 CONFIG, '--arch', 'mpafer-tiny-vit', '--device', 'cpu',
-                '--batch-size', '2', '--threads', '1', '--profile', '500'])
+                '--batch-size', '2', '--threads', '1', '--profile', '500'
+            ])
     finally:
         torch.set_num_threads(threads)
     assert set(result['profile']) == {'train_step_batch_first', 'train_step'}
     for rows in result['profile'].values():
         assert 0 < len(rows) <= 500
-        selfs = [row['self_s'] for row in rows]
-        assert selfs == sorted(selfs, reverse=True)
+        self_times = [row['self_s'] for row in rows]
+        assert self_times == sorted(self_times, reverse=True)
     # forced batch-first: the projections run as bmm
-    assert 'aten::bmm' in {row['name'] for row in
-                           result['profile']['train_step_batch_first']}
+    assert 'aten::bmm' in {
+        row['name']
+        for row in result['profile']['train_step_batch_first']
+    }
     printed = stdout.getvalue()
     assert '== torch.profiler, one training step' in printed
     assert json.loads(printed.strip().splitlines()[-1]) == \

@@ -12,7 +12,6 @@ import pytest
 import torch
 
 from tools.analysis_tools.plot_confusion_matrix import main, row_percentages
-
 from ...conftest import REPO_ROOT
 
 ZERO_SHOT = os.path.join(REPO_ROOT, 'configs', 'zeroshot', 'zeroshot_rafdb.py')
@@ -23,16 +22,21 @@ def results(tmp_path_factory, synthetic_rafdb):
     work = tmp_path_factory.mktemp('zeroshot')
     out = work / 'results.pkl'
     loader = 'test_dataloader'
-    result = subprocess.run(
-        [sys.executable, os.path.join(REPO_ROOT, 'tools', 'test.py'),
-         ZERO_SHOT, '--work-dir', str(work), '--out', str(out),
-         '--cfg-options', 'model.clip.model_name=mpafer-tiny-vit',
-         'model.clip.pretrained=None',
-         f'{loader}.dataset.data_root={synthetic_rafdb}',
-         f'{loader}.num_workers=0', f'{loader}.persistent_workers=False',
-         f'{loader}.batch_size=28'],
-        capture_output=True, text=True, cwd=REPO_ROOT, timeout=600,
-        env=dict(os.environ, PYTHONPATH=REPO_ROOT))
+    result = subprocess.run([
+        sys.executable,
+        os.path.join(REPO_ROOT, 'tools', 'test.py'), ZERO_SHOT, '--work-dir',
+        str(work), '--out',
+        str(out), '--cfg-options', 'model.clip.model_name=mpafer-tiny-vit',
+        'model.clip.pretrained=None',
+        f'{loader}.dataset.data_root={synthetic_rafdb}',
+        f'{loader}.num_workers=0', f'{loader}.persistent_workers=False',
+        f'{loader}.batch_size=28'
+    ],
+                            capture_output=True,
+                            text=True,
+                            cwd=REPO_ROOT,
+                            timeout=600,
+                            env=dict(os.environ, PYTHONPATH=REPO_ROOT))
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-3000:]
     accuracy = float(re.findall(r'accuracy/top1: ([\d.]+)', log)[-1])

@@ -1,4 +1,5 @@
-"""tools/analysis_tools/probe_components.py: the linear probe, the similarity sizes and a
+"""tools/analysis_tools/probe_components.py: the linear probe, the similarity
+sizes and a
 run on the tiny data with a checkpoint."""
 import json
 
@@ -8,12 +9,11 @@ import torch
 from tools.analysis_tools.probe_components import linear_probe, main, size
 
 
-
 def test_linear_probe_reads_class_information_only_where_it_is():
     torch.manual_seed(0)
     labels = torch.arange(3).repeat(40)
-    informative = torch.randn(120, 5) + 4 * torch.nn.functional.one_hot(
-        labels, 5).float()
+    informative = torch.randn(
+        120, 5) + 4 * torch.nn.functional.one_hot(labels, 5).float()
     noise = torch.randn(120, 5)
     assert linear_probe(informative[:90], labels[:90], informative[90:],
                         labels[90:], 3) == 100.0
@@ -26,13 +26,12 @@ def test_size_is_true_class_value_and_spread_over_classes():
     measured = size(scores, torch.tensor([0, 1]))
     assert measured['true_class'] == pytest.approx(0.4)
     assert measured['spread'] == pytest.approx(
-        (torch.tensor([0.3, 0.1, 0.2]).std() + torch.tensor(
-            [0.0, 0.5, 0.1]).std()).item() / 2)
+        (torch.tensor([0.3, 0.1, 0.2]).std() +
+         torch.tensor([0.0, 0.5, 0.1]).std()).item() / 2)
 
 
 def test_probe_on_tiny_data(tmp_path, synthetic_rafdb):
     from mpafer_plugin.apis.model_init import init_model
-
     from ...conftest import quickstart_cfg
     cfg = quickstart_cfg(tmp_path, synthetic_rafdb)
     cfg.dump(str(tmp_path / 'config.py'))
@@ -42,8 +41,11 @@ def test_probe_on_tiny_data(tmp_path, synthetic_rafdb):
     checkpoint = tmp_path / 'model.pth'
     torch.save(dict(state_dict=model.state_dict()), checkpoint)
     out = tmp_path / 'probe.json'
-    main([str(tmp_path / 'config.py'), str(checkpoint), '--out', str(out),
-          '--lambdas', '0', '1', '--topks', '1', '16'])
+    main([
+        str(tmp_path / 'config.py'),
+        str(checkpoint), '--out',
+        str(out), '--lambdas', '0', '1', '--topks', '1', '16'
+    ])
     report = json.loads(out.read_text())
     frozen = report['frozen_clip']
     for key in ('probe_class_token', 'probe_mean_patch', 'zero_shot_global',

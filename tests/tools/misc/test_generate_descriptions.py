@@ -1,7 +1,7 @@
 """tools/misc/generate_descriptions.py against a stub OpenAI-compatible server:
 a file ``load_descriptions`` accepts; dry runs send nothing and print no
 key; one-line errors on HTTP errors, timeouts, refused connections and
-unparseable answers; no overwrite without --force."""
+unparsable answers; no overwrite without --force."""
 import json
 import os
 import socket
@@ -14,7 +14,6 @@ import pytest
 
 from mpafer_plugin.models.utils.hard_prompts import load_descriptions
 from tools.misc.generate_descriptions import main, parse_answer
-
 from ...conftest import CLASSNAMES, REPO_ROOT
 
 TOOL = os.path.join(REPO_ROOT, 'tools', 'misc', 'generate_descriptions.py')
@@ -32,8 +31,9 @@ def canned(body):
     if 'whole face' in text:
         return json.dumps([f'with a {name} face {i}.' for i in range(4)])
     if 'facial regions' in text:
-        return ('Sure:\n```json\n' + json.dumps(
-            [f'with {name} brows {i}' for i in range(3)]) + '\n```\n')
+        return ('Sure:\n```json\n' +
+                json.dumps([f'with {name} brows {i}'
+                            for i in range(3)]) + '\n```\n')
     return '\n'.join(f'- **with {name} muscle {i}**' for i in range(3))
 
 
@@ -71,8 +71,14 @@ class Handler(BaseHTTPRequestHandler):
         if isinstance(answer, tuple):
             status, raw = answer
         else:
-            status, raw = 200, json.dumps({'choices': [{'message': {
-                'role': 'assistant', 'content': answer}}]})
+            status, raw = 200, json.dumps({
+                'choices': [{
+                    'message': {
+                        'role': 'assistant',
+                        'content': answer
+                    }
+                }]
+            })
         try:
             self.send_response(status)
             self.send_header('Content-Type', 'application/json')
@@ -88,8 +94,10 @@ def stub(monkeypatch):
     for name in ('OPENAI_BASE_URL', 'OPENAI_MODEL', 'OPENAI_API_KEY'):
         monkeypatch.delenv(name, raising=False)
     server = Stub()
-    thread = threading.Thread(target=server.serve_forever,
-                              kwargs={'poll_interval': 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={'poll_interval': 0.05},
+        daemon=True)
     thread.start()
     yield server
     server.release.set()
@@ -98,9 +106,11 @@ def stub(monkeypatch):
 
 
 def generate(stub, out, *extra):
-    return main(['--base-url', stub.url, '--model', 'stub-model',
-                 '--api-key', KEY, '--out', str(out), '--retries', '0',
-                 '--timeout', '5', *extra])
+    return main([
+        '--base-url', stub.url, '--model', 'stub-model', '--api-key', KEY,
+        '--out',
+        str(out), '--retries', '0', '--timeout', '5', *extra
+    ])
 
 
 def test_generates_a_file_load_descriptions_accepts(stub, tmp_path, capsys):
@@ -131,8 +141,7 @@ def test_generates_a_file_load_descriptions_accepts(stub, tmp_path, capsys):
     # markdown bold all gone.
     assert happy['face'] == [f'with a happiness face {i}' for i in range(3)]
     assert happy['regions'] == [f'with happiness brows {i}' for i in range(3)]
-    assert happy['muscles'] == [f'with happiness muscle {i}'
-                                for i in range(3)]
+    assert happy['muscles'] == [f'with happiness muscle {i}' for i in range(3)]
     assert [p for p in os.listdir(out.parent)] == ['descriptions.json']
 
 
@@ -144,7 +153,8 @@ def test_classes_granularities_and_count(stub, tmp_path, capsys):
     data = json.loads(out.read_text())
     assert data['granularities'] == ['regions', 'face']
     assert data['classes']['contempt']['face'] == [
-        'with a contempt face 0', 'with a contempt face 1']
+        'with a contempt face 0', 'with a contempt face 1'
+    ]
     assert load_descriptions(str(out), ['Contempt', 'Anger'], ['face'])
     assert 'exactly 2 short phrases' in stub.requests[0][2]['messages'][-1][
         'content']
@@ -154,13 +164,17 @@ def test_dry_run_sends_nothing_and_prints_no_key(stub, tmp_path, capsys,
                                                  monkeypatch):
     monkeypatch.setenv('OPENAI_API_KEY', KEY)
     out = tmp_path / 'd.json'
-    assert main(['--config', AFFECTNET8, '--dry-run', '--base-url',
-                 stub.url, '--out', str(out)]) == 0
+    assert main([
+        '--config', AFFECTNET8, '--dry-run', '--base-url', stub.url, '--out',
+        str(out)
+    ]) == 0
     logs = capsys.readouterr()
     assert stub.requests == [] and not out.exists()
     assert KEY not in logs.out + logs.err
-    bodies = [json.loads(chunk.split('\n', 1)[1])
-              for chunk in logs.out.split('# request ')[1:]]
+    bodies = [
+        json.loads(chunk.split('\n', 1)[1])
+        for chunk in logs.out.split('# request ')[1:]
+    ]
     assert len(bodies) == 8 * 3
     assert {'model', 'messages', 'temperature'} <= set(bodies[0])
     assert 'contempt' in bodies[-1]['messages'][-1]['content']
@@ -187,8 +201,8 @@ def test_retries_then_succeeds(stub, tmp_path, capsys):
 
     stub.answer = flaky
     out = tmp_path / 'd.json'
-    assert generate(stub, out, '--classes', 'fear', '--granularities',
-                    'face', '--retries', '2', '--backoff', '0') == 0
+    assert generate(stub, out, '--classes', 'fear', '--granularities', 'face',
+                    '--retries', '2', '--backoff', '0') == 0
     assert 'retry 1/2' in capsys.readouterr().err
     assert len(stub.requests) == 2 and out.exists()
 
@@ -196,9 +210,10 @@ def test_retries_then_succeeds(stub, tmp_path, capsys):
 def test_timeout_is_a_clear_error(stub, tmp_path, capsys):
     stub.delay = 3.0
     out = tmp_path / 'd.json'
-    assert main(['--base-url', stub.url, '--model', 'm', '--out', str(out),
-                 '--classes', 'fear', '--timeout', '0.3', '--retries',
-                 '0']) == 1
+    assert main([
+        '--base-url', stub.url, '--model', 'm', '--out',
+        str(out), '--classes', 'fear', '--timeout', '0.3', '--retries', '0'
+    ]) == 1
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert err.startswith('error: no answer from') and '0.3 s' in err
     assert not out.exists()
@@ -208,14 +223,15 @@ def test_connection_refused_is_a_clear_error(stub, tmp_path, capsys):
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         port = sock.getsockname()[1]
-    assert main(['--base-url', f'http://127.0.0.1:{port}/v1', '--model',
-                 'm', '--out', str(tmp_path / 'd.json'), '--classes', 'fear',
-                 '--retries', '0']) == 1
+    assert main([
+        '--base-url', f'http://127.0.0.1:{port}/v1', '--model', 'm', '--out',
+        str(tmp_path / 'd.json'), '--classes', 'fear', '--retries', '0'
+    ]) == 1
     assert 'error: connection refused' in capsys.readouterr().err
 
 
-def test_unparseable_answer_names_class_and_granularity(stub, tmp_path,
-                                                        capsys):
+def test_unparsable_answer_names_class_and_granularity(stub, tmp_path, capsys):
+
     def answer(body):
         text = body['messages'][-1]['content']
         if 'of fear?' in text and 'facial regions' in text:
@@ -254,14 +270,20 @@ def test_warns_about_prompts_over_77_tokens(stub, tmp_path, capsys):
 def test_subprocess_error_is_one_line_without_traceback(stub, tmp_path):
     stub.answer = lambda body: (401, '{"error": "invalid api key"}')
     env = {k: v for k, v in os.environ.items() if not k.startswith('OPENAI')}
-    result = subprocess.run(
-        [sys.executable, TOOL, '--classes', 'fear', '--base-url', stub.url,
-         '--model', 'm', '--api-key', KEY, '--out',
-         str(tmp_path / 'd.json'), '--retries', '3'],
-        capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=60)
+    result = subprocess.run([
+        sys.executable, TOOL, '--classes', 'fear', '--base-url', stub.url,
+        '--model', 'm', '--api-key', KEY, '--out',
+        str(tmp_path / 'd.json'), '--retries', '3'
+    ],
+                            capture_output=True,
+                            text=True,
+                            env=env,
+                            cwd=REPO_ROOT,
+                            timeout=60)
     assert result.returncode == 1
-    lines = [line for line in result.stderr.splitlines()
-             if not line.startswith('[')]
+    lines = [
+        line for line in result.stderr.splitlines() if not line.startswith('[')
+    ]
     assert len(lines) == 1 and 'Traceback' not in result.stderr
     assert lines[0].startswith('error: HTTP 401') and KEY not in lines[0]
     assert len(stub.requests) == 1  # 4xx is not retried

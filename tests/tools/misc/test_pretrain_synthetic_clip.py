@@ -6,12 +6,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from mpafer_plugin.testing.synthetic_faces import (describe_face,
-                                                   synthetic_captioned_faces)
 from mpafer_plugin.models import load_clip
 from mpafer_plugin.models.utils.hard_prompts import DEFAULT_DESCRIPTIONS
-from tools.misc.pretrain_synthetic_clip import (
-    contrastive_loss, encode_image_and_patches, main, patch_contrastive_loss)
+from mpafer_plugin.testing.synthetic_faces import (describe_face,
+                                                   synthetic_captioned_faces)
+from tools.misc.pretrain_synthetic_clip import (contrastive_loss,
+                                                encode_image_and_patches, main,
+                                                patch_contrastive_loss)
 
 PREFIX = 'a photo of a face with '
 
@@ -58,8 +59,11 @@ def test_contrastive_loss_is_clip_infonce():
 
 def test_writes_a_loadable_checkpoint(tmp_path, capsys):
     out = tmp_path / 'clip.pt'
-    main(['--out', str(out), '--pairs', '16', '--batch-size', '8',
-          '--epochs', '2', '--lr', '1e-3'])
+    main([
+        '--out',
+        str(out), '--pairs', '16', '--batch-size', '8', '--epochs', '2',
+        '--lr', '1e-3'
+    ])
     torch.manual_seed(0)
     random = load_clip('mpafer-tiny-vit-64', None).state_dict()
     loaded = load_clip('mpafer-tiny-vit-64', str(out)).state_dict()
@@ -77,11 +81,10 @@ def test_patch_contrastive_loss_scores_the_best_patches():
     matches its caption when k of its patches do, whatever the others."""
     text = F.pad(torch.eye(3), (0, 1))  # captions: 3 of 4 directions
     noise = torch.tensor([0.0, 0.0, 0.0, 1.0])  # the 4th
-    patches = torch.stack([torch.stack([text[i], text[i], noise, noise])
-                           for i in range(3)])
+    patches = torch.stack(
+        [torch.stack([text[i], text[i], noise, noise]) for i in range(3)])
     assert patch_contrastive_loss(patches, text, 100.0, topk=2) < 1e-3
-    assert patch_contrastive_loss(patches, text[[1, 2, 0]], 100.0,
-                                  topk=2) > 50
+    assert patch_contrastive_loss(patches, text[[1, 2, 0]], 100.0, topk=2) > 50
     # with k = 4 the noise patches halve the matched score: still matched
     assert patch_contrastive_loss(patches, text, 100.0, topk=4) < 1e-3
 

@@ -9,8 +9,7 @@ import torch
 
 from mpafer_plugin.apis.deploy_model import DeployableFER
 from tools.model_converters.export_deploy import main
-from ...apis.face_fixtures import (face_photo, model_files,  # noqa: F401
-                                   trained)
+from ...apis.face_fixtures import face_photo
 
 
 def crops_batch(model_files):
@@ -18,23 +17,23 @@ def crops_batch(model_files):
     probabilities for them."""
     from mpafer_plugin.apis import FERInferencer
     _, config, full, _ = model_files
-    inferencer = FERInferencer(config, full, device='cpu',
-                               detector='HaarCascadeFaceDetector')
+    inferencer = FERInferencer(
+        config, full, device='cpu', detector='HaarCascadeFaceDetector')
     _, crops = inferencer.crop_faces(face_photo())
     crops = crops + [face_photo()]
     [batch] = inferencer.preprocess(crops, batch_size=2)
     with torch.no_grad():
         preds = inferencer.model.test_step(batch)
-    return (batch['inputs'].float(),
-            torch.stack([p.pred_score for p in preds]), inferencer.model)
+    return (batch['inputs'].float(), torch.stack([p.pred_score for p in preds
+                                                  ]), inferencer.model)
 
 
 def test_deployable_module_is_the_model(model_files):
     images, expected, model = crops_batch(model_files)
     module = DeployableFER(model).eval()
     with torch.no_grad():
-        torch.testing.assert_close(module(images), expected, rtol=1e-4,
-                                   atol=1e-5)
+        torch.testing.assert_close(
+            module(images), expected, rtol=1e-4, atol=1e-5)
     assert module.classes == list(model.head.classnames)
 
 
@@ -43,10 +42,11 @@ def test_torch_export_of_the_whole_model(model_files):
     torch.export."""
     images, expected, model = crops_batch(model_files)
     model.eval()
-    inputs = model.data_preprocessor(dict(inputs=images.to(torch.uint8)),
-                                     False)['inputs']
+    inputs = model.data_preprocessor(
+        dict(inputs=images.to(torch.uint8)), False)['inputs']
 
     class Logits(torch.nn.Module):
+
         def __init__(self):
             super().__init__()
             self.model = model
@@ -56,8 +56,11 @@ def test_torch_export_of_the_whole_model(model_files):
 
     program = torch.export.export(Logits(), (inputs, ))
     with torch.no_grad():
-        torch.testing.assert_close(program.module()(inputs).softmax(-1),
-                                   expected, rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(
+            program.module()(inputs).softmax(-1),
+            expected,
+            rtol=1e-4,
+            atol=1e-5)
 
 
 @pytest.mark.parametrize('fmt', ['torchscript', 'onnx'])
@@ -79,6 +82,6 @@ def test_exports_match_pytorch(model_files, tmp_path, fmt, capsys):
         import onnxruntime
         session = onnxruntime.InferenceSession(
             str(out / 'model.onnx'), providers=['CPUExecutionProvider'])
-        got = torch.from_numpy(session.run(None, {
-            'images': images.numpy()})[0])
+        got = torch.from_numpy(
+            session.run(None, {'images': images.numpy()})[0])
     torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-5)

@@ -11,7 +11,6 @@ import torch
 from mmpretrain.registry import MODELS
 
 from tools.visualization.visualize_similarity import main
-
 from ...conftest import REPO_ROOT, quickstart_cfg
 
 CONFIG = os.path.join(REPO_ROOT, 'configs', 'quickstart_synthetic_rafdb.py')
@@ -28,9 +27,11 @@ def checkpoint(tmp_path_factory, synthetic_rafdb):
 
 
 def run(checkpoint, image, out, *extra):
-    return main([CONFIG, checkpoint, image, '--out', str(out),
-                 '--cfg-options', 'model.clip.pretrained=None',
-                 'model.clip.model_name=mpafer-tiny-vit-64', *extra])
+    return main([
+        CONFIG, checkpoint, image, '--out',
+        str(out), '--cfg-options', 'model.clip.pretrained=None',
+        'model.clip.model_name=mpafer-tiny-vit-64', *extra
+    ])
 
 
 def test_writes_png_of_the_documented_size(checkpoint, synthetic_rafdb,
@@ -66,11 +67,15 @@ def test_photo_maps_the_face_infer_classifies(checkpoint, tmp_path, capsys,
 
     from tools.infer import main as infer
     from ...apis.face_fixtures import FACE_PHOTO
-    options = ['model.clip.pretrained=None',
-               'model.clip.model_name=mpafer-tiny-vit-64']
-    assert infer([FACE_PHOTO, '--config', CONFIG, '--checkpoint', checkpoint,
-                  '--out', str(tmp_path / 'infer'), '--device', 'cpu',
-                  '--detector', detector, '--cfg-options', *options]) == 0
+    options = [
+        'model.clip.pretrained=None',
+        'model.clip.model_name=mpafer-tiny-vit-64'
+    ]
+    assert infer([
+        FACE_PHOTO, '--config', CONFIG, '--checkpoint', checkpoint, '--out',
+        str(tmp_path / 'infer'), '--device', 'cpu', '--detector', detector,
+        '--cfg-options', *options
+    ]) == 0
     [row] = json.loads((tmp_path / 'infer' / 'results.json').read_text())
     capsys.readouterr()
     run(checkpoint, FACE_PHOTO, tmp_path / 'map.png', '--detector', detector)

@@ -4,8 +4,9 @@ quick start, as ``tools/analysis_tools/ablation_ladder.py`` writes its
 import importlib.util
 import os.path as osp
 
-LADDER = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), '..',
-                  'analysis_tools', 'ablation_ladder.py')
+LADDER = osp.join(
+    osp.dirname(osp.dirname(osp.abspath(__file__))), '..', 'analysis_tools',
+    'ablation_ladder.py')
 
 
 def render(r):
