@@ -20,6 +20,7 @@ import numpy as np
 
 import mpafer_plugin  # noqa: F401  registers components, safe globals
 from mpafer_plugin.apis import FERInferencer, draw_faces
+from mpafer_plugin.apis.export_clip_path import add_clip_argument
 from mpafer_plugin.visualization import compute_similarity_map
 
 MAP_SIDE = 320
@@ -119,11 +120,7 @@ def parse_args(argv=None):
     parser.add_argument('--server-name', default='127.0.0.1')
     parser.add_argument('--port', type=int, default=7860)
     parser.add_argument('--share', action='store_true')
-    parser.add_argument(
-        '--clip',
-        metavar='PATH',
-        help='CLIP weights file (or open_clip tag) instead '
-        'of the one the config or export names')
+    add_clip_argument(parser)
     return parser.parse_args(argv)
 
 

@@ -37,6 +37,7 @@ import mpafer_plugin  # noqa: F401  registers components, safe globals
 from mpafer_plugin.apis import (AnnotatedOutputs, FaceResultsWriter,
                                 FaceTracker, FERInferencer, draw_faces,
                                 expand_inputs)
+from mpafer_plugin.apis.export_clip_path import add_clip_argument
 from mpafer_plugin.apis.fer_inferencer import MAX_MARGIN
 from mpafer_plugin.apis.media_inputs import count_frames, is_stream, is_video
 from mpafer_plugin.utils import atomic_write, progress_bar
@@ -107,11 +108,7 @@ def parse_args(argv=None):
         action='store_true',
         help='show the annotated frames in a window; q ends')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    parser.add_argument(
-        '--clip',
-        metavar='PATH',
-        help='CLIP weights file (or open_clip tag) instead '
-        'of the one the config or export names')
+    add_clip_argument(parser)
     parser.add_argument(
         '--trust-export-code',
         action='store_true',

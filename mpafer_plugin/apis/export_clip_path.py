@@ -82,3 +82,13 @@ def resolve_clip_file(meta: dict, export_file: str,
         f'was not found; tried:\n  ' + '\n  '.join(tried) +
         '\nGive its location with --clip PATH '
         '(init_model(..., clip_pretrained=PATH)).')
+
+
+def add_clip_argument(parser) -> None:
+    """``--clip PATH`` for a tool that takes a prompts-only export (its
+    value goes to ``init_model(..., clip_pretrained=...)``)."""
+    parser.add_argument(
+        '--clip',
+        metavar='PATH',
+        help='CLIP weights file (or open_clip tag) instead '
+        'of the one the config or export names')

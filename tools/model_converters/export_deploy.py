@@ -31,6 +31,7 @@ from mmengine.config import DictAction
 import mpafer_plugin  # noqa: F401  registers components, safe globals
 from mpafer_plugin.apis import init_model
 from mpafer_plugin.apis.deploy_model import DeployableFER
+from mpafer_plugin.apis.export_clip_path import add_clip_argument
 
 FORMATS = ('torchscript', 'onnx')
 TOLERANCE = 1e-4  # largest probability difference accepted
@@ -50,11 +51,7 @@ def parse_args(argv=None):
         metavar='N',
         help='time N single-image runs of each')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    parser.add_argument(
-        '--clip',
-        metavar='PATH',
-        help='CLIP weights file (or open_clip tag) instead '
-        'of the one the config or export names')
+    add_clip_argument(parser)
     return parser.parse_args(argv)
 
 

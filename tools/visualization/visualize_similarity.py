@@ -35,6 +35,7 @@ from mmengine.config import Config, DictAction  # noqa: E402
 
 import mpafer_plugin  # noqa: F401,E402  registers components, safe globals
 from mpafer_plugin.apis import FERInferencer  # noqa: E402
+from mpafer_plugin.apis.export_clip_path import add_clip_argument  # noqa: E402
 from mpafer_plugin.apis.media_inputs import read_image  # noqa: E402
 from mpafer_plugin.visualization import compute_similarity_map  # noqa: E402
 
@@ -95,11 +96,7 @@ def parse_args(argv=None):
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--out', required=True, help='the PNG to write')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    parser.add_argument(
-        '--clip',
-        metavar='PATH',
-        help='CLIP weights file (or open_clip tag) instead '
-        'of the one the config or export names')
+    add_clip_argument(parser)
     args = parser.parse_args(argv)
     if not args.out.lower().endswith('.png'):
         parser.error(f'--out must be a .png file, got {args.out}')

@@ -30,7 +30,8 @@ def outcome(step, r):
     if step == 'clip-pretraining':
         clip = r['clip']
         return (f'contrastive loss {clip["final_contrastive_loss"]:.2f} after '
-                f'{clip["epochs"]} epochs (ln 64 = 4.16 at chance)')
+                f'{clip["epochs"]} epochs (class-token and patch terms '
+                f'summed; each is ln 64 = 4.16 at chance)')
     if step == 'mpafer-train':
         top1 = r['train']['val_top1']
         where = ('read from the prototype cache'
