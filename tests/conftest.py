@@ -3,6 +3,7 @@ import os
 
 import pytest
 import torch
+from mmpretrain.structures import DataSample
 
 import mpafer_plugin  # noqa: F401  registers every component
 from mpafer_plugin.models import load_clip
@@ -68,3 +69,14 @@ def quickstart_cfg(work_dir, data_root, **model_head):
     cfg.model.clip = TINY_CLIP_64
     cfg.model.head.update(model_head)
     return cfg
+
+
+def random_batch(n=4):
+    """``n`` random 64-px uint8 images with labels ``i % 7``, as a data
+    loader gives them to ``train_step`` / ``val_step``."""
+    gen = torch.Generator().manual_seed(0)
+    return dict(
+        inputs=list(
+            torch.randint(
+                0, 255, (n, 3, 64, 64), generator=gen, dtype=torch.uint8)),
+        data_samples=[DataSample().set_gt_label(i % 7) for i in range(n)])

@@ -9,7 +9,7 @@ encoder, and the frozen encoder's weights. The key hashes all of it:
   file backend); decoded arrays by their bytes; labels, face boxes and
   other fields by value;
 - the class list, the pass's pipeline and the data preprocessor config;
-- a SHA-1 of the frozen image encoder's state dict.
+- the SHA-256 `tensor_digest` of the frozen image encoder's state dict.
 
 So images changed in place, another checkout of the same relative
 ``data_root``, another class list or other CLIP weights all give another
@@ -26,17 +26,8 @@ import torch
 from mmengine.fileio import LocalBackend, get_file_backend
 from mmengine.logging import MMLogger
 
+from ..models.utils.state_contract import tensor_digest
 from ..utils import atomic_torch_save
-
-
-def weights_digest(module: torch.nn.Module) -> str:
-    """SHA-1 of a module's state dict (names and bytes)."""
-    digest = hashlib.sha1()
-    for name, tensor in module.state_dict().items():
-        digest.update(name.encode())
-        digest.update(tensor.detach().cpu().contiguous().view(-1).view(
-            torch.uint8).numpy().tobytes())
-    return digest.hexdigest()
 
 
 def _file_id(path: str, backend_args: Optional[dict]) -> str:
@@ -93,7 +84,8 @@ class PrototypeCache:
             classes=list(dataset.metainfo.get('classes') or ()),
             pipeline=repr(pipeline),
             preprocessor=repr(preprocessor),
-            encoder=f'{type(encoder).__name__}:{weights_digest(encoder)}')
+            encoder=f'{type(encoder).__name__}:'
+            f'{tensor_digest(encoder.state_dict())}')
         blob = json.dumps(content, sort_keys=True).encode()
         return hashlib.sha1(blob).hexdigest()[:20]
 

@@ -4,10 +4,9 @@ import torch
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
-from mmpretrain.structures import DataSample
 
 from mpafer_plugin.engine import MixedPrecisionOptimWrapper
-from ..conftest import quickstart_cfg
+from ..conftest import quickstart_cfg, random_batch
 
 
 def build(tmp_path, **wrapper):
@@ -25,15 +24,6 @@ def build(tmp_path, **wrapper):
     return model, optim_wrapper
 
 
-def batch(n=4):
-    gen = torch.Generator().manual_seed(0)
-    return dict(
-        inputs=list(
-            torch.randint(
-                0, 255, (n, 3, 64, 64), generator=gen, dtype=torch.uint8)),
-        data_samples=[DataSample().set_gt_label(i % 7) for i in range(n)])
-
-
 def test_bf16_autocast_steps_on_cpu(tmp_path):
     model, optim_wrapper = build(tmp_path, dtype='bfloat16')
     assert isinstance(optim_wrapper, MixedPrecisionOptimWrapper)
@@ -49,7 +39,7 @@ def test_bf16_autocast_steps_on_cpu(tmp_path):
     model.backbone.visual.transformer.resblocks[0].register_forward_hook(
         lambda module, args, out: block_dtypes.append(out.dtype))
     for _ in range(2):
-        log_vars = model.train_step(batch(), optim_wrapper)
+        log_vars = model.train_step(random_batch(), optim_wrapper)
         assert all(torch.isfinite(v) for v in log_vars.values()), log_vars
     # autocast really on (the attention-layout choice also runs block 0,
     # timing each layout once, so there are more calls than steps)
@@ -72,7 +62,7 @@ def test_bf16_autocast_steps_on_cpu(tmp_path):
 
 def test_logits_and_losses_stay_fp32_under_autocast(tmp_path):
     model, _ = build(tmp_path)
-    data = model.data_preprocessor(batch(), True)
+    data = model.data_preprocessor(random_batch(), True)
     with torch.autocast('cpu', dtype=torch.bfloat16):
         logits = model(data['inputs'], mode='tensor')
         losses = model(data['inputs'], data['data_samples'], mode='loss')

@@ -10,9 +10,8 @@ from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
-from mmpretrain.structures import DataSample
 
-from ..conftest import CUDA, REPO_ROOT, TINY_CLIP_64
+from ..conftest import CUDA, REPO_ROOT, TINY_CLIP_64, random_batch
 
 # precision -> (config, CLIP storage, the optim wrapper's dtype: None for a
 # plain OptimWrapper, 'default' for --amp's; what frozen layers compute in)
@@ -55,15 +54,6 @@ def build(device, precision, monkeypatch):
     return model, optim_wrapper
 
 
-def batch(n=4):
-    gen = torch.Generator().manual_seed(0)
-    return dict(
-        inputs=list(
-            torch.randint(
-                0, 255, (n, 3, 64, 64), generator=gen, dtype=torch.uint8)),
-        data_samples=[DataSample().set_gt_label(i % 7) for i in range(n)])
-
-
 @pytest.mark.parametrize('device, precision', CASES)
 def test_train_and_eval_step(device, precision, monkeypatch):
     model, optim_wrapper = build(device, precision, monkeypatch)
@@ -86,7 +76,7 @@ def test_train_and_eval_step(device, precision, monkeypatch):
     # 2**16, then halved): step until the prompts moved, at most 6 times.
     model.train()
     for step in range(1, 7):
-        log_vars = model.train_step(batch(), optim_wrapper)
+        log_vars = model.train_step(random_batch(), optim_wrapper)
         assert all(torch.isfinite(v) for v in log_vars.values()), log_vars
         if all(not torch.equal(p, prompts[n])
                for n, p in model.named_parameters() if p.requires_grad):
@@ -118,7 +108,7 @@ def test_train_and_eval_step(device, precision, monkeypatch):
 
     model.eval()
     with torch.no_grad():
-        outputs = model.val_step(batch())
+        outputs = model.val_step(random_batch())
     assert len(outputs) == 4
     for sample in outputs:
         score = sample.pred_score
