@@ -94,6 +94,21 @@ def supports_sequence_first(transformer: nn.Module) -> bool:
 
 
 @contextlib.contextmanager
+def _attributes_set(objects, name: str, value) -> Iterator:
+    """Within the context, attribute ``name`` of each of ``objects`` is
+    ``value``; each object's own value is restored on exit, also on
+    error."""
+    saved = [getattr(obj, name) for obj in objects]
+    try:
+        for obj in objects:
+            setattr(obj, name, value)
+        yield
+    finally:
+        for obj, old in zip(objects, saved):
+            setattr(obj, name, old)
+
+
+@contextlib.contextmanager
 def transformer_layout(transformer: nn.Module, layout: str) -> Iterator:
     """Within the context, ``transformer`` (an open_clip ``Transformer``)
     and each of its blocks' attention take ``layout`` inputs: exactly the
@@ -111,14 +126,8 @@ def transformer_layout(transformer: nn.Module, layout: str) -> Iterator:
         block.attn for block in transformer.resblocks
         if isinstance(getattr(block, 'attn', None), nn.MultiheadAttention)
     ]
-    saved = [module.batch_first for module in modules]
-    try:
-        for module in modules:
-            module.batch_first = batch_first
+    with _attributes_set(modules, 'batch_first', batch_first):
         yield
-    finally:
-        for module, flag in zip(modules, saved):
-            module.batch_first = flag
 
 
 def to_layout(x: torch.Tensor, layout: str) -> torch.Tensor:
@@ -271,11 +280,5 @@ def forced_layout(model: nn.Module, mode: str) -> Iterator:
     choice existed."""
     check_mode(mode, 'forced_layout')
     owners = [m for m in model.modules() if hasattr(m, 'attention_layout')]
-    saved = [m.attention_layout for m in owners]
-    try:
-        for owner in owners:
-            owner.attention_layout = mode
+    with _attributes_set(owners, 'attention_layout', mode):
         yield
-    finally:
-        for owner, value in zip(owners, saved):
-            owner.attention_layout = value
