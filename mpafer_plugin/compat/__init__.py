@@ -15,8 +15,10 @@ read.
 ``mmengine_runner``
     the Runner's private ``_load_from`` / ``_resume``.
 ``open_clip_internals``
-    open_clip 3.3's private ``VisionTransformer._embeds`` and the CLIP BPE
-    tokenizer (public ``SimpleTokenizer`` instead of the private
+    open_clip 3.3's private ``VisionTransformer._embeds``, the structure of
+    its standard ``ResidualAttentionBlock`` (prompts as keys and values
+    only, :func:`prompted_block`) and the CLIP BPE tokenizer (public
+    ``SimpleTokenizer`` instead of the private
     ``open_clip.tokenizer._tokenizer``).
 ``amp``
     MMEngine's ``AmpOptimWrapper`` set up for CPU bf16 autocast, which its
@@ -27,16 +29,17 @@ tools need not intercept ``load_clip``.
 """
 from .amp import setup_cpu_bf16_autocast
 from .mmengine_runner import runner_checkpoint_request, set_runner_checkpoint
-from .open_clip_internals import bpe_token_count, vit_token_embeddings
+from .open_clip_internals import (bpe_token_count, prompted_block,
+                                  vit_token_embeddings)
 from .torch_checkpoints import (UnsafeCheckpointError, load_from_local,
                                 register_local_checkpoint_loader,
                                 register_safe_globals)
 
 __all__ = [
     'UnsafeCheckpointError', 'bpe_token_count', 'install', 'load_from_local',
-    'register_local_checkpoint_loader', 'register_safe_globals',
-    'runner_checkpoint_request', 'set_runner_checkpoint',
-    'setup_cpu_bf16_autocast', 'vit_token_embeddings'
+    'prompted_block', 'register_local_checkpoint_loader',
+    'register_safe_globals', 'runner_checkpoint_request',
+    'set_runner_checkpoint', 'setup_cpu_bf16_autocast', 'vit_token_embeddings'
 ]
 
 

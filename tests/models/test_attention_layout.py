@@ -55,13 +55,14 @@ def test_unprompted_tower_equals_encode_image(tiny_clip, images, layout, grad):
         for attn in (b.attn for b in tiny_clip.visual.transformer.resblocks))
 
 
+@pytest.mark.parametrize('depth', [1, None])
 @pytest.mark.parametrize('layout', ('auto', ) + LAYOUTS)
 def test_prompt_gradients_equal_todays_path_in_float64(tiny_clip, images,
-                                                       layout):
+                                                       layout, depth):
     backbone = PromptedCLIPViT(
         clip_model=tiny_clip.double(),
         num_prompts=4,
-        prompt_depth=1,
+        prompt_depth=depth,
         attention_layout=layout)
     images = images.double()
     grads, outputs = [], []

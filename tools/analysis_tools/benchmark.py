@@ -339,6 +339,7 @@ def run(args) -> dict:
     from mpafer_plugin.testing.benchmarking import (MemoryMeter,
                                                     profile_top_ops, ratio,
                                                     time_interleaved)
+    from mpafer_plugin.utils import provenance
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(
@@ -438,6 +439,7 @@ def run(args) -> dict:
         train['train_step']['median_s'] - train['visual_side']['median_s'] -
         train['text_side']['median_s'])
     return dict(
+        **provenance(),
         config=args.config,
         arch=cfg.model.clip.model_name,
         pretrained=None,

@@ -16,12 +16,10 @@ Prints the test top-1.
 import argparse
 import glob
 import json
-import os
 import os.path as osp
-import platform
 import re
-import subprocess
-from datetime import datetime, timezone
+
+from mpafer_plugin.utils import provenance
 
 TOP1 = 'accuracy/top1'
 MEAN_CLASS = 'per_class_acc/mean'
@@ -84,16 +82,6 @@ def split_sizes(data_root):
     return sizes
 
 
-def git_commit():
-    try:
-        return subprocess.run(['git', 'describe', '--always', '--dirty'],
-                              capture_output=True,
-                              text=True,
-                              check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('work_dir')
@@ -108,10 +96,7 @@ def main(argv=None):
     curve, prototypes = training_run(args.work_dir)
     test = test_metrics(osp.join(args.work_dir, 'test'))
     results = dict(
-        command='bash tools/quickstart.sh',
-        date=datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
-        commit=git_commit(),
-        machine=dict(cpus=os.cpu_count(), platform=platform.platform()),
+        **provenance('bash tools/quickstart.sh'),
         seed=args.seed,
         steps=steps,
         data=split_sizes(args.data),

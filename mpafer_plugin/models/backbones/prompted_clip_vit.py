@@ -6,7 +6,7 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
-from ...compat import vit_token_embeddings
+from ...compat import prompted_block, vit_token_embeddings
 from ..utils import attention_layout as layouts
 from ..utils.clip_loader import load_clip
 
@@ -145,16 +145,9 @@ class PromptedCLIPViT(BaseModule):
         x = layouts.to_layout(x, layout)
         with layouts.transformer_layout(visual.transformer, layout):
             for layer, block in enumerate(visual.transformer.resblocks):
-                if layer < depth:
-                    shape = list(x.shape)
-                    shape[dim] = self.num_prompts
-                    prompts = self.prompts[layer].to(x.dtype)
-                    x = torch.cat(
-                        [x, prompts.unsqueeze(1 - dim).expand(shape)], dim)
-                    x = block(x).narrow(dim, 0,
-                                        x.shape[dim] - self.num_prompts)
-                else:
-                    x = block(x)
+                x = (
+                    prompted_block(block, x, self.prompts[layer], dim)
+                    if layer < depth else block(x))
         x = visual.ln_post(layouts.from_layout(x, layout))
         if visual.proj is not None:
             x = x @ visual.proj
