@@ -7,10 +7,15 @@
 # Each step prints its wall and CPU time; the last line is the test top-1.
 # $WORK_DIR/results.json gathers the run (steps' times, losses, accuracies):
 # copied to docs/results/quickstart.json, `python tools/misc/update_readme.py`
-# writes it into the README.
+# writes it into the README. The figures of docs/zero_shot.md and
+# docs/interpretability.md come from this run's outputs:
+# `python tools/misc/quickstart_figures.py $WORK_DIR` (docs/results/README.md).
+# INSTALL=0 skips tools/install.sh (an environment already installed, e.g.
+# one $VENV shared by several checkouts, whose editable install it would
+# re-point at this one).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-bash "$ROOT/tools/install.sh"
+[ "${INSTALL:-1}" = 0 ] || bash "$ROOT/tools/install.sh"
 cd "$ROOT"
 PY="${VENV:-$ROOT/.venv}/bin/python"
 CONFIG=configs/quickstart_synthetic_rafdb.py
