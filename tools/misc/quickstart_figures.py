@@ -41,17 +41,16 @@ import shlex
 import shutil
 import subprocess
 import sys
-from datetime import datetime, timezone
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if ROOT not in sys.path:  # run as a script: tools/ is a package of ROOT
     sys.path.insert(0, ROOT)
 
+from mpafer_plugin.utils import provenance  # noqa: E402
 from tools.misc import quickstart_results  # noqa: E402
 
 TOP1, MEAN_CLASS = quickstart_results.TOP1, quickstart_results.MEAN_CLASS
-git_commit, test_metrics = (quickstart_results.git_commit,
-                            quickstart_results.test_metrics)
+test_metrics = quickstart_results.test_metrics
 
 CONFIG = 'configs/quickstart_synthetic_rafdb.py'
 ZERO_SHOT_CONFIG = 'configs/zeroshot/zeroshot_quickstart_synthetic.py'
@@ -260,13 +259,12 @@ def main(argv=None):
     # every step succeeded: a failed run leaves the docs as they were.
     out_dir = osp.join(work_dir, 'figures')
     staged = osp.join(out_dir, 'images')
-    date = datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
-    commit = git_commit()
-    command = shlex.join(
+    header = provenance(
         ['python', 'tools/misc/quickstart_figures.py',
          rel(work_dir)] +
         (['--classes'] +
-         args.classes if args.classes != ['anger', 'surprise'] else []))
+         args.classes if args.classes != ['anger', 'surprise'] else []),
+        cwd=ROOT)
     clip_record = dict(path=clip, sha256=sha256(clip_path))
 
     # 1. The model's predictions, checked against the quick start's record.
@@ -334,9 +332,7 @@ def main(argv=None):
     write_json(
         osp.join(args.results_dir, 'zero_shot_quickstart.json'),
         dict(
-            command=command,
-            date=date,
-            commit=commit,
+            **header,
             quickstart_commit=quickstart.get('commit'),
             clip=clip_record,
             test_images=len(predictions),
@@ -344,9 +340,7 @@ def main(argv=None):
     write_json(
         osp.join(args.results_dir, 'interpretability_quickstart.json'),
         dict(
-            command=command,
-            date=date,
-            commit=commit,
+            **header,
             model=dict(
                 checkpoint=rel(checkpoint),
                 quickstart_commit=quickstart.get('commit'),

@@ -174,3 +174,24 @@ def test_profile_lists_top_operators_of_each_layout():
     assert '== torch.profiler, one training step' in printed
     assert json.loads(printed.strip().splitlines()[-1]) == \
         json.loads(json.dumps(result))
+
+
+def test_results_file_renders_every_measurement(report):
+    """The README's Performance block is rendered from this very output
+    (tools/misc/readme_results/benchmark_cpu.py)."""
+    result = json.loads(report[1].read_text())
+    assert result['command'].startswith('python ') and result['date']
+    spec = importlib.util.spec_from_file_location(
+        'benchmark_cpu_renderer',
+        os.path.join(REPO_ROOT, 'tools', 'misc', 'readme_results',
+                     'benchmark_cpu.py'))
+    renderer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(renderer)
+    text = renderer.render(result)
+    floor = result['train'][result['attention_layout']['true_floor']['train']]
+    step = result['train']['train_step']
+    assert f"| {step['median_s'] * 1e3:.0f} | " \
+        f"{step['median_s'] / floor['median_s']:.3f} |" in text
+    assert text.count('(**true floor**)') == 2
+    for key in ('train', 'speedup', 'infer', 'memory'):
+        assert f"**{result['targets'][key]['ratio']:.3f}**" in text
