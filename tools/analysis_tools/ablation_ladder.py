@@ -35,7 +35,7 @@ import time
 
 from mmengine.config import Config, DictAction
 
-from mpafer_plugin.utils import atomic_write
+from mpafer_plugin.utils import atomic_write, provenance
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 ABLATIONS = osp.join(REPO_ROOT, 'configs', 'ablations')
@@ -210,9 +210,11 @@ def markdown(summary, title):
 
 def ladder_title(header):
     """The first line of ``ladder.md`` (and of the README's table)."""
+    made = (f" at commit `{header['commit']}` ({header['date']})"
+            if header.get('commit') else '')
     return (f"Component ladder on `{header['config']}`, seeds "
-            f"{header['seeds']}; validation metrics after the last epoch "
-            f"(`python tools/analysis_tools/ablation_ladder.py`).")
+            f"{header['seeds']}{made}; validation metrics after the last "
+            f"epoch (`python tools/analysis_tools/ablation_ladder.py`).")
 
 
 def write_outputs(work_dir, header, summary):
@@ -237,6 +239,7 @@ def run_ladder(config,
     the summary and the list of failed runs."""
     rows = [(name, f, config_delta(f, reference)) for name, f in rows]
     header = dict(
+        provenance(cwd=REPO_ROOT),
         config=config,
         reference=osp.relpath(reference, REPO_ROOT),
         seeds=list(seeds),
