@@ -16,7 +16,7 @@ model = dict(
     clip=dict(
         model_name='mpafer-tiny-vit-64',
         pretrained='work_dirs/quickstart/tiny_clip_synthetic.pt'),
-    head=dict(class_specific_context=True))
+    head=dict(prompt_learner=dict(class_specific_context=True)))
 
 data_root = 'data/synthetic_rafdb'
 train_pipeline = [

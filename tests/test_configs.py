@@ -26,8 +26,8 @@ def test_main_config_has_the_paper_defaults():
     assert cfg.model.data_preprocessor.std == [68.501, 66.632, 70.323]
     backbone, head = cfg.model.backbone, cfg.model.head
     assert (backbone.num_prompts, backbone.prompt_depth) == (8, None)
-    assert (head.num_context, head.local_topk, head.local_weight) == (10, 16,
-                                                                      1.0)
+    assert (head.prompt_learner.num_context, head.local_topk,
+            head.local_weight) == (10, 16, 1.0)
     assert head.hard_prompt_variant == 3 and head.logit_scale == 100.0
     assert head.classnames[0] == 'surprise' and len(head.classnames) == 7
     assert cfg.optim_wrapper.optimizer.lr == 0.032
@@ -97,7 +97,7 @@ def test_bf16_config_holds_clip_in_bf16_under_bf16_autocast():
     cfg.model.clip = dict(TINY_CLIP, precision=cfg.model.clip.precision)
     model = MODELS.build(cfg.model)
     assert model.backbone.visual.proj.dtype == torch.bfloat16
-    assert model.head.context.dtype == torch.float32
+    assert model.head.prompt_learner.context.dtype == torch.float32
 
 
 def test_schedule_clips_the_gradient_norm():

@@ -23,11 +23,24 @@ read.
 ``amp``
     MMEngine's ``AmpOptimWrapper`` set up for CPU bf16 autocast, which its
     constructor refuses (``MixedPrecisionOptimWrapper``).
+``inline_prompt_learner``
+    this plugin's own earlier format: ``MPAHead`` held CoOp's context
+    itself. Its flat config keys (``num_context``,
+    ``class_specific_context``, ``context_init_std``) move into
+    ``prompt_learner`` with a ``FutureWarning``; ``head.context`` in state
+    dicts (checkpoints, exports) loads as ``head.prompt_learner.context``
+    (state-dict version of ``MPAHead`` < 2, or none recorded), before
+    ``MPAFER``'s fit check and the checkpoint contract's; the learner is
+    the head's first module (private ``nn.Module._modules`` order) so that
+    an old optimizer state resumes onto the same parameters.
 
 ``MPAFER.clip_model`` exposes the open_clip model a classifier built, so
 tools need not intercept ``load_clip``.
 """
 from .amp import setup_cpu_bf16_autocast
+from .inline_prompt_learner import (prompt_learner_from_flat_keys,
+                                    upgrade_head_state_dict,
+                                    upgrade_model_state_dict)
 from .mmengine_runner import runner_checkpoint_request, set_runner_checkpoint
 from .open_clip_internals import (bpe_token_count, prompted_block,
                                   vit_token_embeddings)
@@ -37,9 +50,11 @@ from .torch_checkpoints import (UnsafeCheckpointError, load_from_local,
 
 __all__ = [
     'UnsafeCheckpointError', 'bpe_token_count', 'install', 'load_from_local',
-    'prompted_block', 'register_local_checkpoint_loader',
-    'register_safe_globals', 'runner_checkpoint_request',
-    'set_runner_checkpoint', 'setup_cpu_bf16_autocast', 'vit_token_embeddings'
+    'prompt_learner_from_flat_keys', 'prompted_block',
+    'register_local_checkpoint_loader', 'register_safe_globals',
+    'runner_checkpoint_request', 'set_runner_checkpoint',
+    'setup_cpu_bf16_autocast', 'upgrade_head_state_dict',
+    'upgrade_model_state_dict', 'vit_token_embeddings'
 ]
 
 

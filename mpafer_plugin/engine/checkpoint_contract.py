@@ -26,7 +26,10 @@ do not fit the model (names and both shapes), whose classes differ from
 the CLIP built from the spec (both fingerprints and specs); and, to resume,
 a prompts-only export or a checkpoint of another optimizer. Checkpoints
 without ``meta['mpafer']`` (written before it existed) are checked for fit
-only.
+only. The digest is checked on the names the checkpoint was saved with,
+the fit after an older head's names are upgraded
+(:mod:`mpafer_plugin.compat.inline_prompt_learner`: ``head.context`` is
+``head.prompt_learner.context``).
 """
 import os
 import os.path as osp
@@ -36,6 +39,8 @@ from typing import Optional
 import torch
 from mmengine.model import is_model_wrapper
 
+from ..compat.inline_prompt_learner import (saved_version,
+                                            upgrade_model_state_dict)
 # yapf: disable
 from ..models.utils.state_contract import (CheckpointMismatchError,
                                            holds_frozen_weights,
@@ -212,8 +217,14 @@ def verify_checkpoint(model,
     source = osp.abspath(source) if source and osp.exists(source) else source
     if resume:
         _check_resumable(checkpoint, source, optim_wrapper)
-    check_integrity(checkpoint, source)
+    check_integrity(checkpoint, source)  # on the names it was saved with
     state = _state_dict(checkpoint)
+    upgrade_model_state_dict(
+        model,
+        state,
+        version=saved_version(
+            checkpoint.get('state_dict', checkpoint), 'head.'),
+        log=False)  # the load that follows says it
     problems = state_dict_mismatches(model, state)
     if problems:
         raise CheckpointMismatchError(mismatch_message(source, problems))

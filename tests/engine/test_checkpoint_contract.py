@@ -54,7 +54,7 @@ def test_training_checkpoint_is_lean_and_describes_itself(run):
     cfg, work = run
     checkpoint = torch.load(work / 'epoch_1.pth', weights_only=True)
     assert sorted(checkpoint['state_dict']) == [
-        'backbone.prompts', 'head.context', 'head.prototypes',
+        'backbone.prompts', 'head.prompt_learner.context', 'head.prototypes',
         'head.prototypes_ready'
     ]
     assert {'optimizer', 'param_schedulers', 'message_hub'} <= set(checkpoint)
@@ -73,8 +73,8 @@ def test_lean_checkpoint_tests_and_infers(run, tmp_path):
     assert metrics['accuracy/top1'] >= 0
     model = init_model(cfg, checkpoint)
     saved = torch.load(checkpoint, weights_only=True)['state_dict']
-    torch.testing.assert_close(model.head.context.detach(),
-                               saved['head.context'])
+    torch.testing.assert_close(model.head.prompt_learner.context.detach(),
+                               saved['head.prompt_learner.context'])
 
 
 @pytest.mark.parametrize('change, named', [
@@ -82,8 +82,9 @@ def test_lean_checkpoint_tests_and_infers(run, tmp_path):
         'model.backbone.num_prompts': 4
     }, r'backbone.prompts: checkpoint \(2, 8, 64\), model \(2, 4, 64\)'),
     ({
-        'model.head.class_specific_context': False
-    }, r'head.context: checkpoint \(7, 10, 64\), model \(10, 64\)'),
+        'model.head.prompt_learner.class_specific_context': False
+    }, r'head.prompt_learner.context: checkpoint \(7, 10, 64\), '
+     r'model \(10, 64\)'),
 ])
 def test_load_from_into_another_model_is_refused(run, tmp_path, change, named):
     cfg, work = run
@@ -109,7 +110,8 @@ def test_clip_weights_file_as_checkpoint_is_refused(run, tmp_path):
     with pytest.raises(
             CheckpointMismatchError,
             match=r'backbone.prompts: missing from the checkpoint '
-            r'\(model: \(2, 8, 64\)\)(.|\n)*head.context: missing'
+            r'\(model: \(2, 8, 64\)\)(.|\n)*'
+            r'head.prompt_learner.context: missing'
             r'(.|\n)*tensors the model does not have'):
         runner.test()
 
@@ -216,7 +218,8 @@ def test_flipped_bytes_in_the_prompts_are_refused_naming_the_file(
         run, tmp_path):
     cfg, work = run
     checkpoint = torch.load(work / 'epoch_1.pth', weights_only=True)
-    raw = checkpoint['state_dict']['head.context'].view(-1).view(torch.uint8)
+    context = checkpoint['state_dict']['head.prompt_learner.context']
+    raw = context.view(-1).view(torch.uint8)
     raw[:16] ^= 0xFF
     bad = str(tmp_path / 'flipped.pth')
     torch.save(checkpoint, bad)
@@ -272,7 +275,8 @@ def test_full_checkpoint_of_the_old_format_still_loads(run, tmp_path):
     torch.save(dict(meta=dict(epoch=1), state_dict=model.state_dict()), old)
     runner_for(run, tmp_path, load_from=old).test()
     again = init_model(cfg, old)
-    torch.testing.assert_close(again.head.context, model.head.context)
+    torch.testing.assert_close(again.head.prompt_learner.context,
+                               model.head.prompt_learner.context)
 
 
 def test_resume_of_an_old_checkpoint_with_another_optimizer_names_both(

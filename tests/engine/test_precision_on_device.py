@@ -66,7 +66,7 @@ def test_train_and_eval_step(device, precision, monkeypatch):
         n: p.detach().clone()
         for n, p in model.named_parameters() if p.requires_grad
     }
-    assert set(prompts) == {'backbone.prompts', 'head.context'}
+    assert set(prompts) == {'backbone.prompts', 'head.prompt_learner.context'}
     linear_dtypes = []  # a frozen linear layer's output: what it ran in
     model.backbone.visual.transformer.resblocks[0].mlp.c_fc \
         .register_forward_hook(

@@ -5,7 +5,7 @@ import torch
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from mpafer_plugin.models import MPAHead, tokenize
+from mpafer_plugin.models import CoOpPromptLearner, MPAHead, tokenize
 from ..conftest import CLASSNAMES, TINY_CLIP
 
 
@@ -75,17 +75,31 @@ def test_template_variants(tiny_clip, variant, count):
     assert head.hard_prompts.texts[0] == expected
 
 
-def test_soft_prompt_layout_and_context_shapes(tiny_clip):
+def test_prompt_learner_is_built_from_its_config(tiny_clip):
     head = make_head(tiny_clip)
-    assert head.context.shape == (10, 64)
-    emb = head.soft_prompt_embeddings()
-    # [SOS] X*10 <class> . [EOS], cut after the longest end-of-text token
-    length = int(head.soft_token_ids.argmax(dim=-1).max()) + 1
-    assert 14 <= length < 20
-    assert emb.shape == head.soft_token_ids.shape + (64, ) == (7, length, 64)
-    torch.testing.assert_close(emb[:, 1:11], head.context.expand(7, -1, -1))
-    specific = make_head(tiny_clip, class_specific_context=True, num_context=4)
-    assert specific.context.shape == (7, 4, 64)
+    learner = head.prompt_learner
+    assert isinstance(learner, CoOpPromptLearner)
+    assert learner.context.shape == (10, 64) and learner.init_std == 0.02
+    specific = make_head(
+        tiny_clip,
+        prompt_learner=dict(
+            type='CoOpPromptLearner',
+            num_context=4,
+            class_specific_context=True))
+    assert specific.prompt_learner.context.shape == (7, 4, 64)
+    # type defaults to CoOp's
+    assert make_head(
+        tiny_clip, prompt_learner=dict(
+            num_context=3)).prompt_learner.context.shape == (3, 64)
+
+
+def test_text_features_are_the_learners(tiny_clip):
+    head = make_head(tiny_clip).eval()
+    learner = head.prompt_learner
+    assert head.text_features() is learner(head.text_encoder)
+    expected = head.text_encoder(
+        learner.embeddings(head.text_encoder), learner.token_ids)
+    torch.testing.assert_close(head.text_features(), expected)
 
 
 def test_topk_equal_to_all_patches_is_mean_similarity(tiny_clip):
@@ -138,7 +152,7 @@ def test_eval_text_features_cached_until_context_changes(tiny_clip):
     first = head.text_features()
     assert head.text_features() is first
     with torch.no_grad():
-        head.context.add_(0.1)
+        head.prompt_learner.context.add_(0.1)
     second = head.text_features()
     assert second is not first and not torch.allclose(first, second)
     head.train()
@@ -279,12 +293,19 @@ def test_text_tower_stays_in_eval_mode(tiny_clip):
     assert not any(m.training for m in head.text_encoder.modules())
 
 
-def test_split_keeps_the_state_dict_names(tiny_clip):
-    """The hard-prompt bank and the classifier hold nothing persistent: a
-    checkpoint's head entries are the context, the prototypes and the text
-    tower, as before the head was split."""
+def test_state_dict_names(tiny_clip):
+    """The hard-prompt bank, the classifier and the learner's constants
+    hold nothing persistent: a checkpoint's head entries are the context
+    (the learner's only entry), the prototypes and the text tower, stored
+    once."""
     keys = set(make_head(tiny_clip).state_dict())
-    assert {'context', 'prototypes', 'prototypes_ready'} <= keys
-    assert all(
-        k.startswith('text_encoder.')
-        for k in keys - {'context', 'prototypes', 'prototypes_ready'})
+    learned = {'prompt_learner.context', 'prototypes', 'prototypes_ready'}
+    assert learned <= keys
+    assert all(k.startswith('text_encoder.') for k in keys - learned)
+
+
+def test_the_learner_comes_first_in_the_parameter_order(tiny_clip):
+    """Where the inline context was: an optimizer state saved before the
+    learner was split indexes it there."""
+    names = [name for name, _ in make_head(tiny_clip).named_parameters()]
+    assert names[0] == 'prompt_learner.context'

@@ -57,7 +57,7 @@ def test_clip_loaded_once_and_stored_once(monkeypatch):
 def test_only_prompts_are_trainable():
     model = build_model()
     trainable = {n for n, p in model.named_parameters() if p.requires_grad}
-    assert trainable == {'backbone.prompts', 'head.context'}
+    assert trainable == {'backbone.prompts', 'head.prompt_learner.context'}
     # 2 layers x 8 prompts x 64 + 10 context x 64
     assert sum(p.numel() for n, p in model.named_parameters()
                if n in trainable) == 2 * 8 * 64 + 10 * 64
@@ -101,11 +101,12 @@ def test_alignment_losses_touch_only_their_side():
         grads = grads_of(model, losses[text_term] * 1.0)
         assert grads[
             'backbone.prompts'] is None or not grads['backbone.prompts'].any()
-        assert grads['head.context'].abs().sum() > 0
+        assert grads['head.prompt_learner.context'].abs().sum() > 0
         feats = model.extract_feat(data['inputs'])
         losses = model.head.loss(feats, data['data_samples'])
     grads = grads_of(model, losses['loss_proto_align'])
-    assert grads['head.context'] is None or not grads['head.context'].any()
+    context = grads['head.prompt_learner.context']
+    assert context is None or not context.any()
     assert grads['backbone.prompts'].abs().sum() > 0
 
 
@@ -325,7 +326,7 @@ def test_nan_loss_in_a_run_keeps_the_last_good_checkpoint(
     assert latest == str(work / 'epoch_1.pth')
     checkpoint = _load_checkpoint(latest)  # weights_only, like --resume
     assert checkpoint['meta']['epoch'] == 1
-    for name in ('backbone.prompts', 'head.context'):
+    for name in ('backbone.prompts', 'head.prompt_learner.context'):
         assert torch.isfinite(checkpoint['state_dict'][name]).all(), name
     for name, param in runner.model.named_parameters():
         assert torch.isfinite(param).all(), name  # no NaN update applied

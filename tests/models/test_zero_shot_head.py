@@ -99,5 +99,5 @@ def test_every_zero_shot_config_builds(path):
 
 def test_zero_shot_head_holds_no_prompt_parameter():
     head = build().head
-    assert not hasattr(head, 'context')
+    assert not hasattr(head, 'prompt_learner')
     assert all(k.startswith('text_encoder.') for k in head.state_dict())

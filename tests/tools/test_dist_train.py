@@ -64,7 +64,8 @@ def test_two_cpu_ranks_train_on_disjoint_shards_to_identical_prompts(
 
     # identical prompts, moved by training
     first, second = ranks
-    assert set(first['final']) == {'backbone.prompts', 'head.context'}
+    prompts = {'backbone.prompts', 'head.prompt_learner.context'}
+    assert set(first['final']) == prompts
     for name, final in first['final'].items():
         assert torch.equal(final, second['final'][name]), name
         assert torch.equal(first['initial'][name], second['initial'][name])

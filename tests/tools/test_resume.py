@@ -12,7 +12,7 @@ from ..conftest import REPO_ROOT, quickstart_cfg
 EPOCHS = 2
 ITERS_PER_EPOCH = 11  # 84 training images, batch 8
 KILL_AT = ITERS_PER_EPOCH + 4  # the 5th iteration of epoch 2 (the last)
-PROMPTS = ('backbone.prompts', 'head.context')
+PROMPTS = ('backbone.prompts', 'head.prompt_learner.context')
 
 
 def write_config(tmp_path, data_root, name, kill_at=None) -> str:

@@ -179,11 +179,12 @@ def training_fns(model, visual, optim_wrapper, inputs, samples, autocast):
         backbone.prompts.grad = None
 
     def text_side():
+        learner = head.prompt_learner
         with autocast():
-            text = head.text_encoder(head.soft_prompt_embeddings(),
-                                     head.soft_token_ids)
+            text = learner.encode(head.text_encoder,
+                                  learner.embeddings(head.text_encoder))
         text.float().sum().backward()
-        head.context.grad = None
+        learner.context.grad = None
 
     fns = dict(train_step=train_step)
     fns.update(
@@ -295,7 +296,7 @@ def text_sweep(cfg, clip_model, sizes, batch_size, device, autocast, measure,
                 with autocast():
                     losses = head.loss(feats, samples)
                 sum(losses.values()).backward()
-                head.context.grad = None
+                head.prompt_learner.context.grad = None
 
             first.append(
                 measure({n: step}, warmup=0, repeats=1)[n]['median_s'])

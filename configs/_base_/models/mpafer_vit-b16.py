@@ -21,9 +21,13 @@ model = dict(
     ),
     head=dict(
         type='MPAHead',
-        num_context=10,  # M
-        context_init_std=0.02,
-        class_specific_context=False,
+        # CoOp's soft prompts: M context vectors before each class name
+        prompt_learner=dict(
+            type='CoOpPromptLearner',
+            num_context=10,  # M
+            class_specific_context=False,
+            init_std=0.02,
+        ),
         hard_prompt_variant=3,  # template + class + description
         descriptions=None,  # the file shipped in mpafer_plugin/resources
         local_topk=16,  # k

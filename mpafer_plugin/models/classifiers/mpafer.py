@@ -8,6 +8,7 @@ from mmengine.logging import MMLogger
 from mmpretrain.models.classifiers import ImageClassifier
 from mmpretrain.registry import MODELS
 
+from ...compat.inline_prompt_learner import upgrade_model_state_dict
 from ...utils.progress import progress_bar
 from ..utils.clip_loader import load_clip
 from ..utils.state_contract import (CheckpointMismatchError,
@@ -41,7 +42,10 @@ class MPAFER(ImageClassifier):
     A checkpoint that holds none of the frozen CLIP weights (a lean training
     checkpoint, a prompts-only export) loads too: the frozen weights are
     kept as the CLIP spec loaded them (``clip_spec``; the caller checks
-    them against the checkpoint's :meth:`frozen_fingerprint`).
+    them against the checkpoint's :meth:`frozen_fingerprint`). A state dict
+    of the inline-context head (``head.context``) loads as
+    ``head.prompt_learner.context``
+    (:mod:`mpafer_plugin.compat.inline_prompt_learner`).
 
     Loss: ``L = CE + β (L_ta + L_pa) + γ L_v`` (docs/method.md §5), the terms
     being computed by the head.
@@ -213,6 +217,9 @@ class MPAFER(ImageClassifier):
         return causes
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # an older head's names first (this check runs before the head's
+        # own _load_from_state_dict)
+        upgrade_model_state_dict(self, state_dict, prefix)
         problems = state_dict_mismatches(self, state_dict, prefix)
         if problems:
             raise CheckpointMismatchError(

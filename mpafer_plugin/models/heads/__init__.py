@@ -1,10 +1,11 @@
 from .clip_text_head import CLIPTextHead
+from .coop_prompt_learner import CoOpPromptLearner
 from .global_local_classifier import GlobalLocalClassifier
 from .hard_prompt_bank import HardPromptBank
 from .mpa_head import MPAHead
 from .zero_shot_head import ZeroShotCLIPHead
 
 __all__ = [
-    'CLIPTextHead', 'GlobalLocalClassifier', 'HardPromptBank', 'MPAHead',
-    'ZeroShotCLIPHead'
+    'CLIPTextHead', 'CoOpPromptLearner', 'GlobalLocalClassifier',
+    'HardPromptBank', 'MPAHead', 'ZeroShotCLIPHead'
 ]

@@ -1,14 +1,16 @@
 """MPA-FER head: soft text prompts and the alignment losses, on the
 global-local classifier (docs/method.md §2, §4, §5)."""
 import functools
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from ..utils.clip_text_encoder import CLIPTextEncoder
+from ...compat.inline_prompt_learner import (HEAD_VERSION, add_module_first,
+                                             prompt_learner_from_flat_keys,
+                                             upgrade_head_state_dict)
 from .clip_text_head import CLIPTextHead
 from .hard_prompt_bank import HardPromptBank
 
@@ -29,7 +31,8 @@ def _autocast_off(method):
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        with torch.autocast(self.context.device.type, enabled=False):
+        device = self.prompt_learner.token_ids.device
+        with torch.autocast(device.type, enabled=False):
             return method(self, *args, **kwargs)
 
     return wrapper
@@ -39,10 +42,11 @@ def _autocast_off(method):
 class MPAHead(CLIPTextHead):
     """Classify CLIP image features against learned soft text prompts.
 
-    **Soft prompts** (CoOp): class ``c``'s prompt is
-    ``[SOS] v_1 … v_M <classname> . [EOS]``; the ``v_j`` (``context``,
-    ``(M, W)`` shared or ``(C, M, W)`` class-specific) are the only
-    trainable tensors here. ``θ(t_c)`` is its projected EOS feature.
+    **Soft prompts**: a prompt learner (``prompt_learner``, by default
+    :class:`CoOpPromptLearner`: class ``c``'s prompt is
+    ``[SOS] v_1 … v_M <classname> . [EOS]``, the context ``v_j`` shared or
+    class-specific) holds the only trainable tensors here and gives the
+    soft prompts' embeddings and their text features ``θ(t_c)``.
 
     **Logits** (global-local alignment): :class:`GlobalLocalClassifier`
     on ``θ(t)``, ``logit_d = s · (S_g + λ S_l)`` (see
@@ -67,10 +71,16 @@ class MPAHead(CLIPTextHead):
         clip (dict, optional): CLIP spec, when the head builds its own.
         clip_model (nn.Module, optional): the open_clip model shared with
             the backbone (given by :class:`MPAFER`).
-        num_context (int): ``M``. Defaults to 10.
-        context_init_std (float): std of the context init. Defaults to 0.02.
-        class_specific_context (bool): one context per class. Defaults to
-            False.
+        prompt_learner (dict): the prompt learner's config, built with the
+            class names and the text tower added (see
+            :class:`CoOpPromptLearner` for the interface); ``type``
+            defaults to ``'CoOpPromptLearner'``. Defaults to
+            ``dict(type='CoOpPromptLearner', num_context=10,
+            class_specific_context=False, init_std=0.02)``. The flat keys
+            ``num_context``, ``class_specific_context`` and
+            ``context_init_std`` of older configs are still accepted, with a
+            ``FutureWarning`` (:mod:`mpafer_plugin.compat.
+            inline_prompt_learner`).
         hard_prompt_variant (int): 1, 2 or 3 (see ``hard_prompts``).
             Defaults to 3.
         descriptions (str, optional): descriptions file; defaults to the
@@ -87,14 +97,19 @@ class MPAHead(CLIPTextHead):
             optional): alignment loss configs, ``None`` to switch off.
     """
 
+    # 2: the context is prompt_learner.context (1: inline, head.context)
+    _version = HEAD_VERSION
+
     def __init__(
             self,
             classnames: Sequence[str],
             clip: Optional[dict] = None,
             clip_model: Optional[nn.Module] = None,
-            num_context: int = 10,
-            context_init_std: float = 0.02,
-            class_specific_context: bool = False,
+            prompt_learner: dict = dict(
+                type='CoOpPromptLearner',
+                num_context=10,
+                class_specific_context=False,
+                init_std=0.02),
             hard_prompt_variant: int = 3,
             descriptions: Optional[str] = None,
             granularities: Optional[Sequence[str]] = None,
@@ -108,6 +123,7 @@ class MPAHead(CLIPTextHead):
             prototype_align_loss: Optional[dict] = dict(
                 type='PrototypeAlignmentLoss'),
             **kwargs):
+        prompt_learner = prompt_learner_from_flat_keys(prompt_learner, kwargs)
         super().__init__(
             classnames,
             clip=clip,
@@ -117,19 +133,16 @@ class MPAHead(CLIPTextHead):
             logit_scale=logit_scale,
             loss=loss,
             **kwargs)
-        width = self.text_encoder.width
-        shape = ((self.num_classes, num_context,
-                  width) if class_specific_context else (num_context, width))
-        self.context = nn.Parameter(torch.empty(shape))
-        self.context_init_std = context_init_std
-        self.init_weights()
-        placeholder = ' '.join(['X'] * num_context)
-        self.register_buffer(
-            'soft_token_ids',
-            self.text_encoder.tokenize(
-                [f'{placeholder} {name}.' for name in self.classnames],
-                'model.head.classnames'),
-            persistent=False)
+        prompt_learner.setdefault('type', 'CoOpPromptLearner')
+        # first of the head's modules: its parameters come where the inline
+        # context's did (optimizer states index parameters by position)
+        add_module_first(
+            self, 'prompt_learner',
+            MODELS.build(
+                dict(
+                    prompt_learner,
+                    classnames=self.classnames,
+                    text_encoder=self.text_encoder)))
 
         self.token_align_loss = _build_optional(token_align_loss,
                                                 'model.head.token_align_loss')
@@ -148,7 +161,6 @@ class MPAHead(CLIPTextHead):
                 'prototypes',
                 torch.zeros(self.num_classes, self.text_encoder.output_dim))
             self.register_buffer('prototypes_ready', torch.tensor(False))
-        self._cache: Dict[str, Any] = {}
 
     def _check_something_is_trained(self) -> None:
         """Refuse a head whose every loss term has weight 0 (or is off):
@@ -170,30 +182,16 @@ class MPAHead(CLIPTextHead):
 
     # -- parameters and frozen constants ----------------------------------
     def init_weights(self) -> None:
-        """Initialise the context vectors only; CLIP keeps its weights."""
-        nn.init.normal_(self.context, std=self.context_init_std)
+        """Initialise the prompt learner's tensors only; CLIP keeps its
+        weights."""
+        self.prompt_learner.init_weights()
 
-    def _load_from_state_dict(self, *args, **kwargs) -> None:
-        super()._load_from_state_dict(*args, **kwargs)
-        self._cache.clear()  # CLIP weights may have changed
-
-    def _constants(self) -> Dict[str, Any]:
-        """Frozen soft-prompt tensors, computed once per device and
-        weights: the start-token and class-name token embeddings around the
-        context, and the content mask."""
-        device = self.context.device
-        if self._cache.get('device') == device:
-            return self._cache
-        cache = dict(device=device)
-        with torch.no_grad():
-            soft = self.text_encoder.embed(self.soft_token_ids)
-            num_context = self.context.shape[-2]
-            cache['prefix'] = soft[:, :1]
-            cache['suffix'] = soft[:, 1 + num_context:]
-            cache['soft_mask'] = CLIPTextEncoder.content_mask(
-                self.soft_token_ids)
-        self._cache = cache
-        return cache
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, *args,
+                              **kwargs) -> None:
+        upgrade_head_state_dict(state_dict, prefix,
+                                local_metadata.get('version'))
+        super()._load_from_state_dict(state_dict, prefix, local_metadata,
+                                      *args, **kwargs)
 
     def set_prototypes(self, prototypes: torch.Tensor) -> None:
         """Store ``(C, D)`` class prototypes for ``L_v``."""
@@ -209,33 +207,10 @@ class MPAHead(CLIPTextHead):
         self.prototypes_ready.fill_(True)
 
     # -- text side ---------------------------------------------------------
-    def soft_prompt_embeddings(self) -> torch.Tensor:
-        """``(C, L, W)`` token embeddings of the soft prompts."""
-        const = self._constants()
-        context = self.context
-        if context.dim() == 2:
-            context = context.unsqueeze(0).expand(self.num_classes, -1, -1)
-        prefix = const['prefix']
-        return torch.cat(
-            [prefix, context.to(prefix.dtype), const['suffix']], dim=1)
-
     def text_features(self) -> torch.Tensor:
-        """``(C, D)`` encoded soft prompts ``θ(t_c)``. Outside training they
-        are cached until the context vectors change; traced (torch.export,
-        torch.compile, TorchScript tracing) they are computed in the graph,
-        a cache keyed by a storage address having no meaning there."""
-        if self.training or torch.compiler.is_compiling() or \
-                torch.jit.is_tracing():
-            return self.text_encoder(self.soft_prompt_embeddings(),
-                                     self.soft_token_ids)
-        key = (self.context._version, self.context.data_ptr())
-        cached = self._cache.get('eval_text')
-        if cached is None or self._cache.get('eval_key') != key:
-            with torch.no_grad():
-                cached = self.text_encoder(self.soft_prompt_embeddings(),
-                                           self.soft_token_ids)
-            self._cache.update(eval_text=cached, eval_key=key)
-        return cached
+        """``(C, D)`` encoded soft prompts ``θ(t_c)`` (cached outside
+        training, see :meth:`CoOpPromptLearner.forward`)."""
+        return self.prompt_learner(self.text_encoder)
 
     @_autocast_off
     def loss(self, feats: Tuple[torch.Tensor, ...],
@@ -246,15 +221,16 @@ class MPAHead(CLIPTextHead):
                 self.text_encoder, getattr(self.token_align_loss, 'pool',
                                            None))
             hard_labels = self.hard_prompts.labels
-        soft_embeddings = self.soft_prompt_embeddings()
-        text_feats = self.text_encoder(soft_embeddings, self.soft_token_ids)
+        learner = self.prompt_learner
+        soft_embeddings = learner.embeddings(self.text_encoder)
+        text_feats = learner.encode(self.text_encoder, soft_embeddings)
         logits = self.global_local_logits(patch_feats, global_feat, text_feats)
         losses = self._get_loss(logits, data_samples, **kwargs)
         losses['loss_cls'] = losses.pop('loss')
         if self.token_align_loss is not None:
             losses['loss_token_align'] = self.token_align_loss(
-                soft_embeddings.float(),
-                self._constants()['soft_mask'], hard['pooled'], hard_labels)
+                soft_embeddings.float(), learner.content_mask, hard['pooled'],
+                hard_labels)
         if self.prompt_align_loss is not None:
             losses['loss_prompt_align'] = self.prompt_align_loss(
                 text_feats.float(), hard['features'], hard_labels)

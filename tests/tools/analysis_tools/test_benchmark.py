@@ -131,7 +131,7 @@ def test_trainable_and_export(report):
     # tiny CLIP: 2 layers x 8 prompts x width 64, and 10 x 64 context
     assert trainable['tensors'] == {
         'backbone.prompts': [2, 8, 64],
-        'head.context': [10, 64]
+        'head.prompt_learner.context': [10, 64]
     }
     assert trainable['params'] == 2 * 8 * 64 + 10 * 64
     assert trainable['bytes'] == 4 * trainable['params']
