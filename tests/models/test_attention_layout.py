@@ -110,7 +110,7 @@ def test_choice_is_measured_once_per_shape_class(tiny_clip, images,
     measure = layouts.measure
 
     def counting(*args, **kwargs):
-        calls.append(kwargs['backward'])
+        calls.append((kwargs['backward'], kwargs['prompts'] is not None))
         return measure(*args, **kwargs)
 
     monkeypatch.setattr(layouts, 'measure', counting)
@@ -120,9 +120,13 @@ def test_choice_is_measured_once_per_shape_class(tiny_clip, images,
     with torch.no_grad():
         backbone(images)  # inference: another class
         backbone(images[:1])  # batch bucket 1: another class
-    assert calls == [True, False, False]
+        backbone(images, use_prompts=False)  # no prompts: another class
+    # the prompted tower's first block is timed with its prompts
+    assert calls == [(True, True), (False, True), (False, True),
+                     (False, False)]
     choices = layouts.cached_choices()
-    assert len(choices) == 3
+    assert len(choices) == 4
+    assert sorted(key.prompts for key in choices) == [0, 2, 2, 2]
     for key, choice in choices.items():
         assert key.width == 64 and key.tokens == 197
         assert choice.layout in LAYOUTS

@@ -115,3 +115,16 @@ def test_gradients_reach_only_the_context(text_encoder):
     assert learner.context.grad.abs().sum() > 0
     assert all(p.grad is None for p in text_encoder.parameters())
     assert not any(p.requires_grad for p in text_encoder.parameters())
+
+
+def test_prompts_longer_than_clips_context_are_refused(text_encoder):
+    # 'X' is one token: [SOS] + M + class tokens + '.' + [EOS] <= 77
+    longest = max(
+        CLASSNAMES,
+        key=lambda name: len(text_encoder.tokenize([f'{name}.'])[0].nonzero()))
+    room = 77 - int((text_encoder.tokenize([f'{longest}.'])[0] > 0).sum())
+    assert make(text_encoder, num_context=room).num_context == room
+    with pytest.raises(ValueError) as err:
+        make(text_encoder, num_context=room + 1)
+    assert f'num_context={room + 1}' in str(err.value)
+    assert f'use num_context <= {room}' in str(err.value)

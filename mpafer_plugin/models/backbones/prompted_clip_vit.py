@@ -140,7 +140,11 @@ class PromptedCLIPViT(BaseModule):
         backward = torch.is_grad_enabled() and (
             x.requires_grad or (depth > 0 and self.prompts.requires_grad))
         layout = layouts.choose_layout(
-            visual.transformer, x, self.attention_layout, backward=backward)
+            visual.transformer,
+            x,
+            self.attention_layout,
+            backward=backward,
+            prompts=self.prompts[0] if depth else None)
         dim = layouts.sequence_dim(layout)
         x = layouts.to_layout(x, layout)
         with layouts.transformer_layout(visual.transformer, layout):

@@ -6,7 +6,25 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
+from ...compat import bpe_token_count
 from ..utils.clip_text_encoder import CLIPTextEncoder
+
+
+def _check_prompt_lengths(prompts: Sequence[str], classnames: Sequence[str],
+                          num_context: int, context_length: int) -> None:
+    """Refuse soft prompts longer than CLIP's context: truncated, they
+    would lose their class name and end-of-text token, and every class
+    would be the same prompt."""
+    lengths = [bpe_token_count(text) + 2 for text in prompts]  # SOS, EOS
+    longest = max(range(len(prompts)), key=lengths.__getitem__)
+    if lengths[longest] > context_length:
+        room = context_length - (lengths[longest] - num_context)
+        raise ValueError(
+            f'model.head.prompt_learner.num_context={num_context}: the soft '
+            f'prompt of class {classnames[longest]!r} would have '
+            f'{lengths[longest]} tokens, more than CLIP\'s {context_length}'
+            f' (its class name would be cut off); use num_context <= '
+            f'{max(room, 0)} or a shorter class name.')
 
 
 @MODELS.register_module()
@@ -80,11 +98,12 @@ class CoOpPromptLearner(BaseModule):
         self.init_std = init_std
         self.init_weights()
         placeholder = ' '.join(['X'] * num_context)
+        prompts = [f'{placeholder} {name}.' for name in classnames]
+        _check_prompt_lengths(prompts, classnames, num_context,
+                              text_encoder.context_length)
         self.register_buffer(
             'token_ids',
-            text_encoder.tokenize(
-                [f'{placeholder} {name}.' for name in classnames],
-                'model.head.classnames'),
+            text_encoder.tokenize(prompts, 'model.head.classnames'),
             persistent=False)
         # the context, the class name and the full stop
         self.register_buffer(

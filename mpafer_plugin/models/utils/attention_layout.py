@@ -20,9 +20,11 @@ Two layouts, so:
   untouched.
 
 :func:`choose_layout` picks one per call site (``mode='auto'``) by timing
-both on the first block, once per *shape class* (device, dtypes, autocast,
-threads, whether a backward follows, tokens, width, heads, mask, batch
-rounded up to a power of two), and caches the answer for the process.
+both on the first block as the caller runs it (with its prompts, for the
+prompted image tower), once per *shape class* (device, dtypes, autocast,
+threads, whether a backward follows, tokens, width, heads, mask, prompt
+tokens, batch rounded up to a power of two), and caches the answer for the
+process.
 The other layout displaces the preferred one (``'sequence_first'``) only
 when it is more than :data:`MARGIN` faster, so near-ties never flip.
 Nothing is measured (the preferred layout is used, uncached) under
@@ -41,6 +43,8 @@ from typing import Dict, Iterator, NamedTuple, Optional
 import torch
 import torch.nn as nn
 from torch.utils._python_dispatch import _get_current_dispatch_mode
+
+from ...compat import prompted_block
 
 BATCH_FIRST = 'batch_first'
 SEQUENCE_FIRST = 'sequence_first'
@@ -63,6 +67,7 @@ class ShapeClass(NamedTuple):
     width: int
     heads: int
     masked: bool
+    prompts: int  # prompt tokens taken as keys and values (prompted_block)
 
 
 class LayoutChoice(NamedTuple):
@@ -146,10 +151,13 @@ def sequence_dim(layout: str) -> int:
     return 1 if layout == BATCH_FIRST else 0
 
 
-def shape_class(transformer: nn.Module, x: torch.Tensor,
+def shape_class(transformer: nn.Module,
+                x: torch.Tensor,
                 attn_mask: Optional[torch.Tensor],
-                backward: bool) -> ShapeClass:
-    """The cache key of a call on ``(B, L, W)`` input ``x``."""
+                backward: bool,
+                prompts: Optional[torch.Tensor] = None) -> ShapeClass:
+    """The cache key of a call on ``(B, L, W)`` input ``x`` (with
+    ``(N_p, W)`` ``prompts`` joined in each block, if given)."""
     device = x.device.type
     autocast = (
         str(torch.get_autocast_dtype(device))
@@ -165,7 +173,8 @@ def shape_class(transformer: nn.Module, x: torch.Tensor,
         tokens=tokens,
         width=width,
         heads=transformer.resblocks[0].attn.num_heads,
-        masked=attn_mask is not None)
+        masked=attn_mask is not None,
+        prompts=0 if prompts is None else prompts.shape[0])
 
 
 def _measurable() -> bool:
@@ -176,21 +185,28 @@ def _measurable() -> bool:
 
 
 def _time_block(block: nn.Module, x: torch.Tensor,
-                attn_mask: Optional[torch.Tensor], backward: bool) -> float:
-    """Seconds of one call of ``block`` on ``x`` (forward, and backward to
-    the input when ``backward``): process CPU time on CPU (not inflated
-    by other processes), synchronised wall time on an accelerator."""
+                attn_mask: Optional[torch.Tensor], backward: bool,
+                prompts: Optional[torch.Tensor], layout: str) -> float:
+    """Seconds of one call of ``block`` on ``x`` in ``layout`` (with
+    ``prompts`` through :func:`prompted_block` if given; forward, and
+    backward to the inputs when ``backward``): process CPU time on CPU (not
+    inflated by other processes), synchronised wall time on an
+    accelerator."""
     cpu = x.device.type == 'cpu'
     clock = time.process_time if cpu else time.perf_counter
     sync = (
         torch.cuda.synchronize if x.device.type == 'cuda' else (lambda: None))
-    x = x.detach().requires_grad_(backward)
+    inputs = [x.detach().requires_grad_(backward)]
+    if prompts is not None:
+        inputs.append(prompts.detach().requires_grad_(backward))
     sync()
     start = clock()
     with torch.set_grad_enabled(backward):
-        out = block(x, attn_mask=attn_mask)
+        out = (
+            block(inputs[0], attn_mask=attn_mask) if prompts is None else
+            prompted_block(block, *inputs, sequence_dim(layout)))
         if backward:
-            torch.autograd.grad(out.float().sum(), x)
+            torch.autograd.grad(out.float().sum(), inputs)
     sync()
     return clock() - start
 
@@ -198,10 +214,12 @@ def _time_block(block: nn.Module, x: torch.Tensor,
 def measure(transformer: nn.Module,
             x: torch.Tensor,
             attn_mask: Optional[torch.Tensor] = None,
-            backward: bool = False) -> Dict[str, float]:
+            backward: bool = False,
+            prompts: Optional[torch.Tensor] = None) -> Dict[str, float]:
     """Best of ``ROUNDS - 1`` interleaved timed calls (after one warm-up
-    round) of the first block on ``(B, L, W)`` input ``x`` in each layout,
-    seconds per layout. Gradients go to a detached copy of ``x`` only."""
+    round) of the first block on ``(B, L, W)`` input ``x`` (joined by
+    ``(N_p, W)`` ``prompts`` as the prompted tower does, if given) in each
+    layout, seconds per layout. Gradients go to detached copies only."""
     block = transformer.resblocks[0]
     inputs = {layout: to_layout(x.detach(), layout) for layout in LAYOUTS}
     times = {layout: [] for layout in LAYOUTS}
@@ -209,7 +227,8 @@ def measure(transformer: nn.Module,
         for layout in LAYOUTS:
             with transformer_layout(transformer, layout):
                 times[layout].append(
-                    _time_block(block, inputs[layout], attn_mask, backward))
+                    _time_block(block, inputs[layout], attn_mask, backward,
+                                prompts, layout))
     return {layout: min(t[1:]) for layout, t in times.items()}
 
 
@@ -225,9 +244,12 @@ def choose_layout(transformer: nn.Module,
                   x: torch.Tensor,
                   mode: str = 'auto',
                   attn_mask: Optional[torch.Tensor] = None,
-                  backward: bool = False) -> str:
+                  backward: bool = False,
+                  prompts: Optional[torch.Tensor] = None) -> str:
     """The layout to run ``transformer``'s blocks in for ``(B, L, W)``
-    input ``x`` (``backward``: a backward pass will follow): ``mode`` when
+    input ``x`` (``backward``: a backward pass will follow; ``prompts``:
+    the ``(N_p, W)`` prompts the first block takes, as the prompted tower
+    runs it, so that what is timed is what runs): ``mode`` when
     it names a layout, ``'batch_first'`` for blocks that support nothing
     else or a transformer with ``grad_checkpointing`` on (whose backward
     recomputes the blocks outside the layout context), else the cached or
@@ -249,11 +271,15 @@ def choose_layout(transformer: nn.Module,
         return BATCH_FIRST
     if not _measurable():
         return PREFERRED
-    key = shape_class(transformer, x, attn_mask, backward)
+    key = shape_class(transformer, x, attn_mask, backward, prompts)
     if key not in _CACHE:
         try:
             seconds = measure(
-                transformer, x, attn_mask=attn_mask, backward=backward)
+                transformer,
+                x,
+                attn_mask=attn_mask,
+                backward=backward,
+                prompts=prompts)
         except RuntimeError:
             return PREFERRED
         _CACHE[key] = LayoutChoice(pick(seconds), seconds)
