@@ -47,7 +47,11 @@ def prompted_block(block: torch.nn.Module, x: torch.Tensor,
     (open_clip's custom blocks, cross-attention) or would lose more than it
     saves: batch-first without autograd, where ``nn.MultiheadAttention``
     takes PyTorch's fused self-attention kernel only if queries, keys and
-    values are one tensor (measured in docs/performance.md)."""
+    values are one tensor (measured in docs/performance.md).
+
+    Where the prompts enter as keys and values, ``block`` itself is not
+    called: forward hooks registered on the block do not fire (hooks on
+    its submodules, e.g. ``block.mlp``, do)."""
     shape = list(x.shape)
     shape[dim] = prompts.shape[0]
     prompts = prompts.to(x.dtype)

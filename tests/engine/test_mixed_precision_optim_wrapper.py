@@ -36,7 +36,9 @@ def test_bf16_autocast_steps_on_cpu(tmp_path):
         for n, p in model.named_parameters() if p.requires_grad
     }
     block_dtypes = []
-    model.backbone.visual.transformer.resblocks[0].register_forward_hook(
+    # the block's MLP: a prompted layer runs the block's submodules
+    # (compat.prompted_block), not the block's own forward
+    model.backbone.visual.transformer.resblocks[0].mlp.register_forward_hook(
         lambda module, args, out: block_dtypes.append(out.dtype))
     for _ in range(2):
         log_vars = model.train_step(random_batch(), optim_wrapper)
