@@ -8,13 +8,18 @@ import sys
 from datetime import datetime, timezone
 from typing import Optional, Sequence
 
+#: the folder of this package: its checkout is the code that ran
+PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 
 def git_commit(cwd: Optional[str] = None) -> Optional[str]:
-    """``git describe --always --dirty`` of ``cwd`` (``-dirty``: the
-    working tree had uncommitted changes), or None outside a checkout."""
+    """``git describe --always --dirty`` of ``cwd`` (default: the checkout
+    this package is imported from, wherever the process runs; ``-dirty``:
+    the working tree had uncommitted changes), or None outside a
+    checkout."""
     try:
         return subprocess.run(['git', 'describe', '--always', '--dirty'],
-                              cwd=cwd,
+                              cwd=cwd or PACKAGE_DIR,
                               capture_output=True,
                               text=True,
                               check=True).stdout.strip()
@@ -22,14 +27,14 @@ def git_commit(cwd: Optional[str] = None) -> Optional[str]:
         return None
 
 
-def provenance(command: Optional[Sequence[str]] = None,
-               cwd: Optional[str] = None) -> dict:
+def provenance(command: Optional[Sequence[str]] = None) -> dict:
     """``command`` (default: this process's ``python`` command line), UTC
-    date, commit and machine, as a results file records them."""
+    date, commit (of this package's checkout) and machine, as a results
+    file records them."""
     if command is None:
         command = ['python'] + sys.argv
     return dict(
         command=command if isinstance(command, str) else shlex.join(command),
         date=datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
-        commit=git_commit(cwd),
+        commit=git_commit(),
         machine=dict(cpus=os.cpu_count(), platform=platform.platform()))

@@ -239,7 +239,7 @@ def run_ladder(config,
     the summary and the list of failed runs."""
     rows = [(name, f, config_delta(f, reference)) for name, f in rows]
     header = dict(
-        provenance(cwd=REPO_ROOT),
+        provenance(),
         config=config,
         reference=osp.relpath(reference, REPO_ROOT),
         seeds=list(seeds),

@@ -263,8 +263,7 @@ def main(argv=None):
         ['python', 'tools/misc/quickstart_figures.py',
          rel(work_dir)] +
         (['--classes'] +
-         args.classes if args.classes != ['anger', 'surprise'] else []),
-        cwd=ROOT)
+         args.classes if args.classes != ['anger', 'surprise'] else []))
     clip_record = dict(path=clip, sha256=sha256(clip_path))
 
     # 1. The model's predictions, checked against the quick start's record.
