@@ -71,6 +71,16 @@ def quickstart_cfg(work_dir, data_root, **model_head):
     return cfg
 
 
+def parameter_snapshot(model):
+    """Copies of ``model``'s ``(frozen, trainable)`` parameters, by name:
+    what a step must leave bit-identical, and what it must move."""
+    frozen, trainable = {}, {}
+    for name, param in model.named_parameters():
+        side = trainable if param.requires_grad else frozen
+        side[name] = param.detach().clone()
+    return frozen, trainable
+
+
 def random_batch(n=4):
     """``n`` random 64-px uint8 images with labels ``i % 7``, as a data
     loader gives them to ``train_step`` / ``val_step``."""

@@ -6,7 +6,7 @@ from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 
 from mpafer_plugin.engine import MixedPrecisionOptimWrapper
-from ..conftest import quickstart_cfg, random_batch
+from ..conftest import parameter_snapshot, quickstart_cfg, random_batch
 
 
 def build(tmp_path, **wrapper):
@@ -27,14 +27,7 @@ def build(tmp_path, **wrapper):
 def test_bf16_autocast_steps_on_cpu(tmp_path):
     model, optim_wrapper = build(tmp_path, dtype='bfloat16')
     assert isinstance(optim_wrapper, MixedPrecisionOptimWrapper)
-    frozen = {
-        n: p.clone()
-        for n, p in model.named_parameters() if not p.requires_grad
-    }
-    prompts = {
-        n: p.detach().clone()
-        for n, p in model.named_parameters() if p.requires_grad
-    }
+    frozen, prompts = parameter_snapshot(model)
     block_dtypes = []
     # the block's MLP: a prompted layer runs the block's submodules
     # (compat.prompted_block), not the block's own forward

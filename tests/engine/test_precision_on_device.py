@@ -11,7 +11,8 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 
-from ..conftest import CUDA, REPO_ROOT, TINY_CLIP_64, random_batch
+from ..conftest import (CUDA, REPO_ROOT, TINY_CLIP_64, parameter_snapshot,
+                        random_batch)
 
 # precision -> (config, CLIP storage, the optim wrapper's dtype: None for a
 # plain OptimWrapper, 'default' for --amp's; what frozen layers compute in)
@@ -58,14 +59,7 @@ def build(device, precision, monkeypatch):
 def test_train_and_eval_step(device, precision, monkeypatch):
     model, optim_wrapper = build(device, precision, monkeypatch)
     compute = PRECISIONS[precision][3]
-    frozen = {
-        n: p.clone()
-        for n, p in model.named_parameters() if not p.requires_grad
-    }
-    prompts = {
-        n: p.detach().clone()
-        for n, p in model.named_parameters() if p.requires_grad
-    }
+    frozen, prompts = parameter_snapshot(model)
     assert set(prompts) == {'backbone.prompts', 'head.prompt_learner.context'}
     linear_dtypes = []  # a frozen linear layer's output: what it ran in
     model.backbone.visual.transformer.resblocks[0].mlp.c_fc \
