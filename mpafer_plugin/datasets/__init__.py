@@ -1,6 +1,6 @@
 from .affectnet import AffectNet
 from .fer_dataset import FERDataset
-from .ferplus import FERPlus, vote_label
+from .ferplus import FERPlus, vote_distribution, vote_label
 from .image_files import IMG_EXTENSIONS, is_image_name
 from .rafdb import RAFDB
 from .samplers import ClassBalancedSampler
@@ -9,5 +9,5 @@ from .transforms import CropFaceBox, LoadFERImage
 __all__ = [
     'AffectNet', 'ClassBalancedSampler', 'CropFaceBox', 'FERDataset',
     'FERPlus', 'IMG_EXTENSIONS', 'LoadFERImage', 'RAFDB', 'is_image_name',
-    'vote_label'
+    'vote_distribution', 'vote_label'
 ]

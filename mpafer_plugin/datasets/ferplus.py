@@ -18,7 +18,7 @@ FOLDERS = {
     'test': 'FER2013Test'
 }
 FER_FILES = ('fer2013.csv', 'icml_face_data.csv')
-LABEL_MODES = ('majority', 'argmax', 'argmax8')
+LABEL_MODES = ('majority', 'argmax', 'argmax8', 'probability')
 SIDE = 48
 
 
@@ -33,18 +33,38 @@ def vote_label(votes: Sequence[int], mode: str = 'majority') -> Optional[int]:
       winners and rows without votes.
     - ``argmax8``: the first maximum over the 8 emotions; drop rows without
       emotion votes.
+    - ``probability``: the class that :func:`vote_distribution`'s target
+      peaks at (zero every count <= 1; the first maximum over all 10 counts;
+      drop unknown/NF winners and rows without votes).
     """
     check_choice('label_mode', mode, LABEL_MODES)
     votes = list(votes)
     if mode == 'argmax8':
         votes = votes[:len(EMOTIONS)]
-    elif mode == 'majority':
+    elif mode in ('majority', 'probability'):
         votes = [v if v > 1 else 0 for v in votes]
     top = max(votes)
     if top == 0 or (mode == 'majority' and not 2 * top > sum(votes)):
         return None
     label = votes.index(top)
     return label if label < len(EMOTIONS) else None
+
+
+def vote_distribution(votes: Sequence[int]) -> np.ndarray:
+    """The soft target of one image (``label_mode='probability'``): its
+    counts over the 8 emotions (``EMOTIONS`` order), a count <= 1 set to 0
+    (one annotator alone is an outlier, as in the majority rule), divided by
+    their sum,
+
+    .. math:: q_c = \\frac{n_c [n_c > 1]}{\\sum_{k=1}^{8} n_k [n_k > 1]},
+
+    ``(8,)`` float32 summing to 1. Unknown and NF votes are not classes and
+    are left out. Only called for images :func:`vote_label` keeps, which
+    have an emotion count > 1."""
+    counts = np.array(
+        [v if v > 1 else 0 for v in list(votes)[:len(EMOTIONS)]],
+        dtype=np.float64)
+    return (counts / counts.sum()).astype(np.float32)
 
 
 def _parse_votes(fields: List[str], where: str) -> List[int]:
@@ -113,7 +133,10 @@ class FERPlus(FERDataset):
         split (str): ``'train'``, ``'val'`` (PublicTest) or ``'test'``
             (PrivateTest).
         layout (str): ``'auto'``, ``'csv'`` or ``'folder'``.
-        label_mode (str): ``'majority'``, ``'argmax'`` or ``'argmax8'``.
+        label_mode (str): ``'majority'``, ``'argmax'``, ``'argmax8'`` or
+            ``'probability'`` (each data info also carries ``gt_score``, the
+            soft target of :func:`vote_distribution`, for a cross-entropy to
+            the vote distribution; evaluate on ``'majority'``).
         fer_file (str, optional): csv layout image file, relative to
             ``data_root``; default the first of ``fer2013.csv``,
             ``icml_face_data.csv`` that exists.
@@ -182,6 +205,14 @@ class FERPlus(FERDataset):
                       f'{len(rows) - len(kept)} dropped by the label rule, '
                       f'{self._unnamed} rows without a name)')
 
+    def _targets(self, votes: List[int]) -> dict:
+        """``gt_label`` (``None`` if the label rule drops the image) and,
+        with ``label_mode='probability'``, the soft target ``gt_score``."""
+        label = vote_label(votes, self.label_mode)
+        if self.label_mode != 'probability' or label is None:
+            return dict(gt_label=label)
+        return dict(gt_label=label, gt_score=vote_distribution(votes))
+
     def _folder(self) -> str:
         return self.file_backend.join_path(self.data_root, FOLDERS[self.split])
 
@@ -224,8 +255,7 @@ class FERPlus(FERDataset):
                 raise ValueError(f'{label_where}: expected '
                                  f'{2 + len(VOTE_COLUMNS)} columns, got '
                                  f'{len(label_row)}.')
-            label = vote_label(
-                _parse_votes(label_row[2:], label_where), self.label_mode)
+            targets = self._targets(_parse_votes(label_row[2:], label_where))
             split = splits.get(row[usage_col].strip())
             if split is None:
                 raise ValueError(f'{where}: Usage {row[usage_col].strip()!r} '
@@ -234,8 +264,8 @@ class FERPlus(FERDataset):
             if not self._named(name, split):
                 continue
             info = dict(
-                gt_label=label, _id=name, _where=label_where, _split=split)
-            if split == self.split and label is not None:
+                **targets, _id=name, _where=label_where, _split=split)
+            if split == self.split and targets['gt_label'] is not None:
                 info['img'] = _decode_pixels(row[pixels_col], where)
             rows.append(info)
         if num_images != len(labels):
@@ -256,13 +286,13 @@ class FERPlus(FERDataset):
                 raise ValueError(f'{where}: expected {2 + len(VOTE_COLUMNS)} '
                                  f'columns (name, face box, votes), got '
                                  f'{len(row)}.')
-            label = vote_label(_parse_votes(row[2:], where), self.label_mode)
+            targets = self._targets(_parse_votes(row[2:], where))
             name = row[0].strip()
             if self._named(name, self.split):
                 rows.append(
                     dict(
                         img_path=self.file_backend.join_path(folder, name),
-                        gt_label=label,
+                        **targets,
                         _id=name,
                         _where=where))
         return rows
