@@ -23,6 +23,9 @@ default_hooks = dict(
     # the vis_backends below (vis_data/vis_image/val_confusion_matrix_3.png
     # after epoch 3 with LocalVisBackend).
     confusion_matrix=dict(type='ConfusionMatrixImageHook'),
+    # Last-epoch and best-epoch value of every metric, and the split that
+    # chose the best (<work_dir>/best_last.json; docs/protocols.md).
+    best_last=dict(type='BestLastHook'),
 )
 
 env_cfg = dict(

@@ -1,3 +1,4 @@
+from .best_last_hook import BestLastHook
 from .checkpoint_contract_hook import CheckpointContractHook
 from .class_names_check_hook import ClassNamesCheckHook
 from .confusion_matrix_image_hook import ConfusionMatrixImageHook
@@ -6,7 +7,7 @@ from .epoch_timing_hook import EpochTimingHook
 from .prototype_hook import PrototypeHook
 
 __all__ = [
-    'CheckpointContractHook', 'ClassNamesCheckHook',
+    'BestLastHook', 'CheckpointContractHook', 'ClassNamesCheckHook',
     'ConfusionMatrixImageHook', 'EpochSeedHook', 'EpochTimingHook',
     'PrototypeHook'
 ]
