@@ -1,3 +1,8 @@
+from .cross_dataset_accuracy import CrossDatasetAccuracy
+from .label_space import BASIC_EXPRESSIONS, basic_expression, map_classes
 from .per_class_accuracy import PerClassAccuracy, format_confusion_matrix
 
-__all__ = ['PerClassAccuracy', 'format_confusion_matrix']
+__all__ = [
+    'BASIC_EXPRESSIONS', 'CrossDatasetAccuracy', 'PerClassAccuracy',
+    'basic_expression', 'format_confusion_matrix', 'map_classes'
+]

@@ -8,12 +8,15 @@ from mmpretrain.registry import METRICS
 
 
 def format_confusion_matrix(matrix: torch.Tensor,
-                            classes: Sequence[str]) -> str:
-    """A text table: rows are true classes, columns predictions."""
+                            classes: Sequence[str],
+                            columns: Optional[Sequence[str]] = None) -> str:
+    """A text table: rows are true classes, columns predictions (named
+    ``columns``, by default ``classes``)."""
     names = [str(c)[:10] for c in classes]
-    width = max(6, *(len(n) for n in names),
+    heads = names if columns is None else [str(c)[:10] for c in columns]
+    width = max(6, *(len(n) for n in names + heads),
                 len(str(int(matrix.max()) if matrix.numel() else 0)))
-    header = ' ' * width + ' | ' + ' '.join(n.rjust(width) for n in names)
+    header = ' ' * width + ' | ' + ' '.join(n.rjust(width) for n in heads)
     rows = [header, '-' * len(header)]
     for name, row in zip(names, matrix.tolist()):
         rows.append(
