@@ -6,9 +6,10 @@ from .cross_dataset_check_hook import CrossDatasetCheckHook
 from .epoch_seed_hook import EpochSeedHook
 from .epoch_timing_hook import EpochTimingHook
 from .prototype_hook import PrototypeHook
+from .runtime_classes_hook import RuntimeClassesHook
 
 __all__ = [
     'BestLastHook', 'CheckpointContractHook', 'ClassNamesCheckHook',
     'ConfusionMatrixImageHook', 'CrossDatasetCheckHook', 'EpochSeedHook', 'EpochTimingHook',
-    'PrototypeHook'
+    'PrototypeHook', 'RuntimeClassesHook'
 ]

@@ -153,6 +153,7 @@ class BestLastHook(Hook):
             checkpoint_epoch=epoch,
             checkpoint_is=kind,
             test_split=describe_split(runner.test_dataloader),
+            runtime_classes=runner.message_hub.get_info('runtime_classes'),
             metrics=values,
             training=training,
             training_record_from=source)

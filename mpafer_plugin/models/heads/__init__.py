@@ -3,9 +3,10 @@ from .coop_prompt_learner import CoOpPromptLearner
 from .global_local_classifier import GlobalLocalClassifier
 from .hard_prompt_bank import HardPromptBank
 from .mpa_head import MPAHead
+from .runtime_classes import set_runtime_classes
 from .zero_shot_head import ZeroShotCLIPHead
 
 __all__ = [
     'CLIPTextHead', 'CoOpPromptLearner', 'GlobalLocalClassifier',
-    'HardPromptBank', 'MPAHead', 'ZeroShotCLIPHead'
+    'HardPromptBank', 'MPAHead', 'ZeroShotCLIPHead', 'set_runtime_classes'
 ]
