@@ -20,6 +20,7 @@ import numpy as np
 
 import mpafer_plugin  # noqa: F401  registers components, safe globals
 from mpafer_plugin.apis import FERInferencer, draw_faces
+from mpafer_plugin.apis.open_vocabulary import parse_class_list
 from mpafer_plugin.apis.export_clip_path import add_clip_argument
 from mpafer_plugin.visualization import compute_similarity_map
 
@@ -97,7 +98,7 @@ def build_page(demo: FERDemo):
                 annotated = gr.Image(label='Faces', elem_id='faces')
                 label = gr.Label(
                     label='Probabilities of the chosen face',
-                    num_top_classes=7,
+                    num_top_classes=len(demo.inferencer.classes),
                     elem_id='probabilities')
                 lines = gr.Textbox(label='Every face', elem_id='every_face')
                 similarity = gr.Image(
@@ -120,6 +121,10 @@ def parse_args(argv=None):
     parser.add_argument('--server-name', default='127.0.0.1')
     parser.add_argument('--port', type=int, default=7860)
     parser.add_argument('--share', action='store_true')
+    parser.add_argument(
+        '--classes',
+        help='comma-separated class names instead of the checkpoint\'s '
+        '(needs a shared context)')
     add_clip_argument(parser)
     return parser.parse_args(argv)
 
@@ -136,7 +141,8 @@ def main(argv=None):
             args.checkpoint,
             device=args.device,
             detector=args.detector,
-            clip_pretrained=args.clip))
+            clip_pretrained=args.clip,
+            classes=args.classes and parse_class_list(args.classes)))
     build_page(demo).launch(
         server_name=args.server_name, server_port=args.port, share=args.share)
     return 0

@@ -10,6 +10,7 @@ Usage:
       [--detector-options k=v ...]
       [--no-detect] [--margin 0.2] [--video-stride 5] [--no-vis]
       [--smooth 0.6] [--show] [--cfg-options k=v ...] [--clip CLIP.pt]
+      [--classes "happiness,boredom"] [--compare-zero-shot]
   python tools/infer.py 0 ... --show            # camera 0, live window
   python tools/infer.py rtsp://host/stream ...  # a stream URL
 
@@ -40,6 +41,7 @@ from mpafer_plugin.apis import (AnnotatedOutputs, FaceResultsWriter,
 from mpafer_plugin.apis.export_clip_path import add_clip_argument
 from mpafer_plugin.apis.fer_inferencer import MAX_MARGIN
 from mpafer_plugin.apis.media_inputs import count_frames, is_stream, is_video
+from mpafer_plugin.apis.open_vocabulary import parse_class_list
 from mpafer_plugin.utils import atomic_write, progress_bar
 
 
@@ -107,6 +109,16 @@ def parse_args(argv=None):
         '--show',
         action='store_true',
         help='show the annotated frames in a window; q ends')
+    parser.add_argument(
+        '--classes',
+        help='comma-separated class names to classify into instead of the '
+        'checkpoint\'s, e.g. "happiness,boredom,confusion" (needs a '
+        'checkpoint with a shared context; recorded in summary.json)')
+    parser.add_argument(
+        '--compare-zero-shot',
+        action='store_true',
+        help='also write frozen CLIP\'s zero-shot prediction on the same '
+        'classes for each face (JSON "zero_shot")')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     add_clip_argument(parser)
     parser.add_argument(
@@ -123,6 +135,11 @@ def parse_args(argv=None):
         parser.error('--batch-size and --video-stride must be >= 1.')
     if not 0 <= args.smooth < 1:
         parser.error(f'--smooth must be in [0, 1), got {args.smooth}.')
+    if args.classes is not None:
+        args.classes = parse_class_list(args.classes)
+    if args.compare_zero_shot and args.format == 'csv':
+        parser.error('--compare-zero-shot writes the zero-shot prediction '
+                     'to the JSON results only; use --format json.')
     if not 0 <= args.margin <= MAX_MARGIN:  # also refuses nan
         parser.error(f'--margin must be in [0, {MAX_MARGIN}] (a fraction of '
                      f'the box size added on each side), got {args.margin}.')
@@ -176,7 +193,9 @@ def main(argv=None):
         margin=args.margin,
         cfg_options=args.cfg_options,
         trust_export_code=args.trust_export_code,
-        clip_pretrained=args.clip)
+        clip_pretrained=args.clip,
+        classes=args.classes,
+        compare_zero_shot=args.compare_zero_shot)
     root = args.input if osp.isdir(args.input) else None
     progress = None
     if not any(is_stream(item) for item in items if isinstance(item, str)) \
@@ -187,6 +206,8 @@ def main(argv=None):
     summary = dict(
         input=args.input,
         results=results,
+        classes=inferencer.classes,
+        runtime_classes=inferencer.runtime_classes,
         frames=0,
         faces=0,
         no_face=[],

@@ -87,6 +87,8 @@ class FaceResultsWriter:
                     pred_class=face['pred_class'],
                     pred_score=float(face['pred_score']),
                     scores=dict(zip(self.classes, scores)))
+                if 'zero_shot' in face:  # FERInferencer(compare_zero_shot)
+                    row['zero_shot'] = face['zero_shot']
                 self._file.write((',\n ' if self.rows else '\n ') +
                                  json.dumps(row))
             self.rows += 1

@@ -27,7 +27,8 @@ Result of one image (``record``)::
 output of ``tools/infer.py`` (JSON ``scores``, CSV ``prob_<class>``).
 """
 import os.path as osp
-from typing import Callable, Iterator, List, Optional, Tuple, Union
+from typing import (Callable, Iterator, List, Optional, Sequence, Tuple,
+                    Union)
 
 import numpy as np
 import torch
@@ -44,6 +45,8 @@ from .face_visualization import save_visualization
 from .media_inputs import (Frame, InputType, expand_inputs, is_stream,
                            iter_frames, to_bgr)
 from .model_init import init_model
+from .open_vocabulary import (build_zero_shot_head, use_runtime_classes,
+                              zero_shot_scores)
 
 MAX_MARGIN = 2.0  # a box grown by more than twice its size is no face crop
 
@@ -81,6 +84,12 @@ class FERInferencer(BaseInferencer):
             :func:`init_model`). Only for exports from a trusted source.
         clip_pretrained (str, optional): the CLIP weights file (or tag)
             to use instead of the one the config or export names.
+        classes (Sequence[str], optional): class names to classify into
+            instead of the checkpoint's (open vocabulary; needs a shared
+            context, a class-specific one is refused, see
+            :mod:`.open_vocabulary`); recorded in :attr:`runtime_classes`.
+        compare_zero_shot (bool): also give each face ``zero_shot``, frozen
+            CLIP's zero-shot prediction on the same classes.
 
     Example::
 
@@ -99,7 +108,9 @@ class FERInferencer(BaseInferencer):
                  margin: float = 0.2,
                  cfg_options: Optional[dict] = None,
                  trust_export_code: bool = False,
-                 clip_pretrained: Optional[str] = None):
+                 clip_pretrained: Optional[str] = None,
+                 classes: Optional[Sequence[str]] = None,
+                 compare_zero_shot: bool = False):
         if not 0 <= margin <= MAX_MARGIN:  # also refuses nan
             raise ValueError(f'margin must be in [0, {MAX_MARGIN}] (a '
                              f'fraction of the box size added on each '
@@ -117,7 +128,12 @@ class FERInferencer(BaseInferencer):
             pretrained = None
         super().__init__(
             model=model, pretrained=pretrained or False, device=device)
+        # run-time classes: after the checkpoint's classes were checked
+        self.runtime_classes = None if classes is None else \
+            use_runtime_classes(self.model, classes)
         self.classes = list(self.model.head.classnames)
+        self.zero_shot_head = build_zero_shot_head(
+            self.model, self.classes) if compare_zero_shot else None
         self.detector = build_face_detector(detector)
         self.whole_image = isinstance(self.detector, WholeImageFaceDetector)
         self.face_crop = build_face_crop(self.config.get('face_crop'), margin)
@@ -222,11 +238,19 @@ class FERInferencer(BaseInferencer):
     def _classify(self, pending, crops, batch_size) -> None:
         """Fill the faces of the ``pending`` records with the predictions
         for ``crops`` (the faces' crops, in the same order)."""
-        preds = [
-            pred for batch in self.preprocess(crops, batch_size)
-            for pred in self.forward(batch)
-        ]
-        faces = (face for record, _ in pending for face in record['faces'])
+        preds, zero_shot = [], []
+        for batch in self.preprocess(crops, batch_size):
+            preds.extend(self.forward(batch))
+            if self.zero_shot_head is not None:
+                zero_shot.extend(
+                    zero_shot_scores(self.model, self.zero_shot_head, batch))
+        faces = [face for record, _ in pending for face in record['faces']]
+        for face, scores in zip(faces, zero_shot):
+            label = int(scores.argmax())
+            face['zero_shot'] = dict(
+                pred_class=self.classes[label],
+                pred_score=float(scores[label]),
+                scores=dict(zip(self.classes, scores.tolist())))
         for face, pred in zip(faces, preds):
             scores = pred.pred_score.float().cpu()
             label = int(scores.argmax())
