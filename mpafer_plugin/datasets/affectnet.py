@@ -19,6 +19,23 @@ COLUMNS = ('subDirectory_filePath', 'face_x', 'face_y', 'face_width',
 CSV_FILES = {'train': 'training.csv', 'val': 'validation.csv'}
 NPY_DIRS = {'train': 'train_set', 'val': 'val_set'}
 NPY_SUFFIX = '_exp.npy'
+VA_SUFFIXES = ('_val.npy', '_aro.npy')
+INVALID_VA = -2.0  # the csv's "no valence / arousal" value
+
+
+def _as_va(values, where: str) -> Optional[np.ndarray]:
+    """``(2,)`` float32 valence and arousal in ``[-1, 1]``, or ``None`` when
+    either is the invalid marker -2."""
+    try:
+        va = np.array([float(str(v).strip()) for v in values], np.float32)
+    except ValueError:
+        va = np.array([np.nan], np.float32)
+    if va.shape == (2, ) and (va == INVALID_VA).any():
+        return None
+    if va.shape != (2, ) or not (np.abs(va) <= 1).all():
+        raise ValueError(f'{where}: valence and arousal {list(values)} are '
+                         f'not two numbers in [-1, 1] (or -2, invalid).')
+    return va
 
 
 def _as_id(value) -> Optional[int]:
@@ -79,6 +96,12 @@ class AffectNet(FERDataset):
         crop_face (bool): csv layout only: put ``face_bbox = (x, y, x + w,
             y + h)`` in each data info, for :class:`CropFaceBox`.
         layout (str): ``'auto'``, ``'csv'`` or ``'npy'``.
+        valence_arousal (bool): put ``gt_va`` (``(2,)`` float32 valence and
+            arousal, from the csv's columns or ``<id>_val.npy`` /
+            ``<id>_aro.npy``) in each data info, and drop the images whose
+            valence or arousal is the invalid value -2, counted in the log
+            like the excluded expressions. Pack it with
+            ``PackInputs(algorithm_keys=('gt_va', ))``.
         **kwargs: other :class:`FERDataset` arguments (``backend_args``,
             ``pipeline``…).
 
@@ -99,8 +122,10 @@ class AffectNet(FERDataset):
                  img_dir: str = 'Manually_Annotated_Images',
                  crop_face: bool = False,
                  layout: str = 'auto',
+                 valence_arousal: bool = False,
                  **kwargs):
         check_choice('num_classes', num_classes, (7, 8))
+        self.valence_arousal = valence_arousal
         if ann_file is None and split in CSV_FILES:
             ann_file = f'Manually_Annotated_file_lists/{CSV_FILES[split]}'
         self.num_classes = num_classes
@@ -141,10 +166,16 @@ class AffectNet(FERDataset):
                           if row['gt_label'] >= self.num_classes)
         detail = ', '.join(f'{i} {ID_NAMES[i]}: {dropped[i]}'
                            for i in sorted(dropped))
+        note = ''
+        if self.valence_arousal:
+            valid = [row for row in kept if row['gt_va'] is not None]
+            note = (f', dropped {len(kept) - len(valid)} more with invalid '
+                    f'(-2) valence or arousal')
+            kept = valid
         return kept, (f' with an expression id in 0..{self.num_classes - 1} '
                       f'(AffectNet-{self.num_classes}: kept {len(kept)} of '
                       f'{len(rows)} rows, dropped {sum(dropped.values())} '
-                      f'by the protocol ({detail or "none"}))')
+                      f'by the protocol ({detail or "none"}){note})')
 
     def _npy_dir(self) -> str:
         return self.file_backend.join_path(self.data_root,
@@ -174,6 +205,8 @@ class AffectNet(FERDataset):
                 _where=where)
             if self.crop_face:
                 info['face_bbox'] = self._face_bbox(row[1:5], where)
+            if self.valence_arousal:
+                info['gt_va'] = _as_va(row[7:9], where)
             rows.append(info)
         return rows
 
@@ -215,10 +248,28 @@ class AffectNet(FERDataset):
             if expression is None:
                 raise ValueError(f'{path}: expression {value!r} is not an '
                                  f'integer in 0..{len(ID_NAMES) - 1}.')
-            rows.append(
-                dict(
-                    img_path=backend.join_path(img_dir, stem + '.jpg'),
-                    gt_label=expression,
-                    _id=stem,
-                    _where=path))
+            info = dict(
+                img_path=backend.join_path(img_dir, stem + '.jpg'),
+                gt_label=expression,
+                _id=stem,
+                _where=path)
+            if self.valence_arousal:
+                info['gt_va'] = self._read_npy_va(ann_dir, stem)
+            rows.append(info)
         return rows
+
+    def _read_npy_va(self, ann_dir: str, stem: str) -> Optional[np.ndarray]:
+        """Valence and arousal of ``<stem>_val.npy`` / ``_aro.npy``."""
+        values = []
+        for suffix in VA_SUFFIXES:
+            path = self.file_backend.join_path(ann_dir, stem + suffix)
+            try:
+                value = np.load(
+                    io.BytesIO(self.file_backend.get(path)),
+                    allow_pickle=False)
+            except (OSError, ValueError) as err:
+                raise ValueError(f'{path}: not a numpy file ({err}).') \
+                    from None
+            values.append(value.item() if value.size == 1 else value)
+        return _as_va(values, self.file_backend.join_path(ann_dir, stem) +
+                      '_{val,aro}.npy')
