@@ -11,8 +11,8 @@ from mpafer_plugin.evaluation import map_classes
 from .conftest import REPO_ROOT, TINY_CLIP
 
 PROTOCOLS = os.path.join(REPO_ROOT, 'configs', 'protocols')
-CONFIGS = sorted(glob.glob(os.path.join(PROTOCOLS, '**', '*.py'),
-                           recursive=True))
+CONFIGS = sorted(
+    glob.glob(os.path.join(PROTOCOLS, '**', '*.py'), recursive=True))
 UNSEEN = {
     'rafdb_to_ferplus.py': ['Contempt'],
     'rafdb_to_affectnet7.py': [],

@@ -27,8 +27,7 @@ Result of one image (``record``)::
 output of ``tools/infer.py`` (JSON ``scores``, CSV ``prob_<class>``).
 """
 import os.path as osp
-from typing import (Callable, Iterator, List, Optional, Sequence, Tuple,
-                    Union)
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch

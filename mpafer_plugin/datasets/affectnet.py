@@ -271,5 +271,6 @@ class AffectNet(FERDataset):
                 raise ValueError(f'{path}: not a numpy file ({err}).') \
                     from None
             values.append(value.item() if value.size == 1 else value)
-        return _as_va(values, self.file_backend.join_path(ann_dir, stem) +
-                      '_{val,aro}.npy')
+        return _as_va(
+            values,
+            self.file_backend.join_path(ann_dir, stem) + '_{val,aro}.npy')

@@ -61,9 +61,8 @@ def vote_distribution(votes: Sequence[int]) -> np.ndarray:
     ``(8,)`` float32 summing to 1. Unknown and NF votes are not classes and
     are left out. Only called for images :func:`vote_label` keeps, which
     have an emotion count > 1."""
-    counts = np.array(
-        [v if v > 1 else 0 for v in list(votes)[:len(EMOTIONS)]],
-        dtype=np.float64)
+    counts = np.array([v if v > 1 else 0 for v in list(votes)[:len(EMOTIONS)]],
+                      dtype=np.float64)
     return (counts / counts.sum()).astype(np.float32)
 
 
@@ -263,8 +262,7 @@ class FERPlus(FERDataset):
             name = label_row[1].strip()
             if not self._named(name, split):
                 continue
-            info = dict(
-                **targets, _id=name, _where=label_where, _split=split)
+            info = dict(**targets, _id=name, _where=label_where, _split=split)
             if split == self.split and targets['gt_label'] is not None:
                 info['img'] = _decode_pixels(row[pixels_col], where)
             rows.append(info)

@@ -108,10 +108,11 @@ def holdout_indices(labels: Sequence[int], ratio: float,
 
 
 @DATASETS.register_module()
-def StratifiedHoldout(dataset: dict,  # noqa: N802
-                      part: str,
-                      ratio: float = 0.1,
-                      seed: int = 0):
+def StratifiedHoldout(
+        dataset: dict,  # noqa: N802
+        part: str,
+        ratio: float = 0.1,
+        seed: int = 0):
     """``dataset`` split in two by :func:`holdout_indices`: ``part='val'``
     keeps the held-out images (for model selection), ``part='train'`` the
     others. The two parts of one ``(dataset, ratio, seed)`` are disjoint

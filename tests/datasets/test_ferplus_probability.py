@@ -12,8 +12,8 @@ from .fixtures import FERPLUS_ROWS, write_ferplus_csv
 # Two training images per emotion: 7 votes on it, 2 on the next emotion
 # and one stray vote (dropped as an outlier); test rows as the fixture's.
 TRAIN_ROWS = tuple(('Training', f'fer1{c:06d}{k}.png',
-                    tuple(7 if i == c else 2 if i == (c + 1) % 8 else
-                          1 if i == (c + 2) % 8 else 0
+                    tuple(7 if i == c else 2 if i == (c + 1) %
+                          8 else 1 if i == (c + 2) % 8 else 0
                           for i in range(10))) for c in range(8)
                    for k in range(2))
 ROWS = TRAIN_ROWS + tuple(row for row in FERPLUS_ROWS if row[0] != 'Training')
@@ -43,8 +43,7 @@ def test_reader_gives_the_soft_target(tmp_path, layout):
     else:
         from .fixtures import FERPLUS_FOLDER_ROWS, write_ferplus_folders
         write_ferplus_folders(tmp_path, FERPLUS_FOLDER_ROWS)
-    dataset = FERPlus(
-        str(tmp_path), split='train', label_mode='probability')
+    dataset = FERPlus(str(tmp_path), split='train', label_mode='probability')
     majority = FERPlus(str(tmp_path), split='train', label_mode='majority')
     assert len(dataset) > 0
     for i in range(len(dataset)):

@@ -33,7 +33,7 @@ def test_class_subset_keeps_and_relabels(synthetic_rafdb):
     for info in kept:  # Happiness (3) -> 0, Surprise (0) -> 1
         assert {3: 0, 0: 1}[paths[info['img_path']]] == info['gt_label']
     assert subset.get_subset([0, 1]).metainfo['classes'] == ('Happiness',
-                                                            'Surprise')
+                                                             'Surprise')
 
 
 def test_class_subset_refuses_unknown_and_repeated_names(synthetic_rafdb):
@@ -74,7 +74,8 @@ def test_holdout_indices_are_stratified_and_seeded():
 
 def test_holdout_parts_are_disjoint_and_complete(synthetic_rafdb):
     parts = {
-        part: DATASETS.build(
+        part:
+        DATASETS.build(
             dict(
                 type='StratifiedHoldout',
                 part=part,
@@ -96,9 +97,9 @@ def test_holdout_parts_are_disjoint_and_complete(synthetic_rafdb):
     assert parts['val'].holdout == dict(part='val', ratio=0.25, seed=3)
 
 
-@pytest.mark.parametrize('kwargs, match', [(dict(part='test'), 'part'),
-                                           (dict(part='val', ratio=1.0),
-                                            'ratio')])
+@pytest.mark.parametrize('kwargs, match',
+                         [(dict(part='test'), 'part'),
+                          (dict(part='val', ratio=1.0), 'ratio')])
 def test_holdout_refuses_bad_arguments(synthetic_rafdb, kwargs, match):
     with pytest.raises(ValueError, match=match):
         DATASETS.build(

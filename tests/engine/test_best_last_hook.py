@@ -25,8 +25,7 @@ def check_record(record):
         assert entry['last_epoch'] == last
         values = [epochs[e][name] for e in sorted(epochs)]
         assert entry['best'] == max(values)
-        assert entry['best_epoch'] == sorted(epochs)[values.index(
-            max(values))]
+        assert entry['best_epoch'] == sorted(epochs)[values.index(max(values))]
 
 
 def test_held_out_selection_and_test_labels(tmp_path, synthetic_rafdb):
@@ -42,12 +41,15 @@ def test_held_out_selection_and_test_labels(tmp_path, synthetic_rafdb):
     assert set(record['epochs']) == {'1', '2'}
     check_record(record)
 
-    cfg = tiny_config('protocols/rafdb_holdout_val.py', tmp_path / 'test',
-                      synthetic_rafdb, epochs=2)
+    cfg = tiny_config(
+        'protocols/rafdb_holdout_val.py',
+        tmp_path / 'test',
+        synthetic_rafdb,
+        epochs=2)
     cfg.load_from = str(work / 'epoch_2.pth')
     Runner.from_cfg(cfg).test()
-    tested = json.loads((tmp_path / 'test' / 'test_best_last.json')
-                        .read_text())
+    tested = json.loads(
+        (tmp_path / 'test' / 'test_best_last.json').read_text())
     assert tested['checkpoint_is'] == 'last'
     assert tested['checkpoint_epoch'] == 2
     assert tested['test_split'] == 'RAFDB test'

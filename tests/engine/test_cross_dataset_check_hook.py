@@ -8,10 +8,13 @@ from mmengine.logging import MMLogger
 from mpafer_plugin.engine.hooks import CrossDatasetCheckHook
 from mpafer_plugin.evaluation import CrossDatasetAccuracy
 
-MODEL = ['surprise', 'fear', 'disgust', 'happiness', 'sadness', 'anger',
-         'neutral']
-TEST = ['Neutral', 'Happiness', 'Surprise', 'Sadness', 'Anger', 'Disgust',
-        'Fear', 'Contempt']
+MODEL = [
+    'surprise', 'fear', 'disgust', 'happiness', 'sadness', 'anger', 'neutral'
+]
+TEST = [
+    'Neutral', 'Happiness', 'Surprise', 'Sadness', 'Anger', 'Disgust', 'Fear',
+    'Contempt'
+]
 
 
 def runner(metrics):

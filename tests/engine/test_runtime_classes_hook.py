@@ -12,8 +12,10 @@ CONFIG = 'protocols/base_to_new/rafdb_base_to_new.py'
 def test_base_to_new_run(tmp_path, synthetic_rafdb):
     work = tmp_path / 'work'
     runner = Runner.from_cfg(tiny_config(CONFIG, work, synthetic_rafdb))
-    assert runner.train_dataloader.dataset.metainfo['classes'] == (
-        'Surprise', 'Fear', 'Disgust', 'Happiness')
+    assert runner.train_dataloader.dataset.metainfo['classes'] == ('Surprise',
+                                                                   'Fear',
+                                                                   'Disgust',
+                                                                   'Happiness')
     runner.train()
     checkpoint = torch.load(work / 'epoch_1.pth', weights_only=False)
     assert checkpoint['meta']['mpafer']['classes'] == [
@@ -35,8 +37,9 @@ def test_base_to_new_run(tmp_path, synthetic_rafdb):
     ]
     b, n = metrics['base_to_new/base'], metrics['base_to_new/new']
     assert 0 <= b <= 100 and 0 <= n <= 100
-    assert metrics['base_to_new/harmonic_mean'] == pytest.approx(
-        2 * b * n / (b + n) if b + n else 0.0)
+    assert metrics['base_to_new/harmonic_mean'] == pytest.approx(2 * b * n /
+                                                                 (b + n) if b +
+                                                                 n else 0.0)
 
 
 def test_class_specific_checkpoint_is_refused(tmp_path, synthetic_rafdb):

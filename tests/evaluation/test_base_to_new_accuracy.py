@@ -10,9 +10,9 @@ CLASSES = ['A', 'B', 'C', 'D']
 def evaluate(samples, base=('a', 'b')):
     metric = BaseToNewAccuracy(base_classes=base)
     metric.dataset_meta = dict(classes=CLASSES)
-    metric.process(None, [
-        dict(gt_label=g, pred_score=torch.tensor(s)) for g, s in samples
-    ])
+    metric.process(
+        None,
+        [dict(gt_label=g, pred_score=torch.tensor(s)) for g, s in samples])
     return metric.evaluate(len(samples))
 
 
@@ -26,8 +26,8 @@ def test_base_new_harmonic_and_all_by_hand():
     metrics = evaluate(samples)
     assert metrics['base_to_new/base'] == pytest.approx(100.0)
     assert metrics['base_to_new/new'] == pytest.approx(50.0)
-    assert metrics['base_to_new/harmonic_mean'] == pytest.approx(
-        2 * 100 * 50 / 150)
+    assert metrics['base_to_new/harmonic_mean'] == pytest.approx(2 * 100 * 50 /
+                                                                 150)
     assert metrics['base_to_new/all'] == pytest.approx(25.0)
 
 

@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from mpafer_plugin.datasets import FERPlus, RAFDB
+from mpafer_plugin.datasets import RAFDB, FERPlus
 from mpafer_plugin.evaluation import (CrossDatasetAccuracy, basic_expression,
                                       map_classes)
 

@@ -14,8 +14,8 @@ def head(tiny_clip, **learner):
     return MPAHead(
         CLASSNAMES,
         clip_model=tiny_clip,
-        prompt_learner=dict(type='CoOpPromptLearner', num_context=4,
-                            **learner),
+        prompt_learner=dict(
+            type='CoOpPromptLearner', num_context=4, **learner),
         token_align_loss=None,
         prompt_align_loss=None,
         prototype_align_loss=None).eval()

@@ -71,9 +71,9 @@ def test_head_loss_by_hand(loss):
         for i in range(2):
             p, t = pred[:, i], target[:, i]
             cov = ((p - p.mean()) * (t - t.mean())).mean()
-            ccc.append(2 * cov / (p.var(unbiased=False) +
-                                  t.var(unbiased=False) +
-                                  (p.mean() - t.mean())**2))
+            ccc.append(2 * cov /
+                       (p.var(unbiased=False) + t.var(unbiased=False) +
+                        (p.mean() - t.mean())**2))
         expected = 1 - sum(ccc) / 2
     got = head.loss(feat, samples)['loss_va']
     assert float(got) == pytest.approx(0.5 * float(expected), rel=1e-5)

@@ -14,13 +14,13 @@ from .test_train_test_tools import env, run_tool  # noqa: F401
 
 # Two PrivateTest images whose majority label is Contempt, a class RAF-DB
 # does not have.
-CONTEMPT_ROWS = tuple(('PrivateTest', f'fer00000{20 + i}.png',
-                       (0, 0, 0, 0, 0, 0, 0, 9, 1, 0)) for i in range(2))
+CONTEMPT_ROWS = tuple(
+    ('PrivateTest', f'fer00000{20 + i}.png', (0, 0, 0, 0, 0, 0, 0, 9, 1, 0))
+    for i in range(2))
 
 
 def test_rafdb_checkpoint_on_ferplus(tmp_path, synthetic_rafdb, env):  # noqa
-    train = tiny_config('mpafer_rafdb.py', tmp_path / 'train',
-                        synthetic_rafdb)
+    train = tiny_config('mpafer_rafdb.py', tmp_path / 'train', synthetic_rafdb)
     Runner.from_cfg(train).train()
     checkpoint = tmp_path / 'train' / 'epoch_1.pth'
 
@@ -53,8 +53,8 @@ def test_rafdb_checkpoint_on_ferplus(tmp_path, synthetic_rafdb, env):  # noqa
     shared = [(g, p) for g, p in pairs if g in plan['shared']]
     right = sum(plan['source_to_target'][p] == g for g, p in shared)
 
-    result = json.loads((tmp_path / 'test' / 'test_best_last.json')
-                        .read_text())
+    result = json.loads(
+        (tmp_path / 'test' / 'test_best_last.json').read_text())
     metrics = result['metrics']
     assert metrics['cross/unseen/Contempt'] == 2
     assert metrics['cross/accuracy'] == pytest.approx(

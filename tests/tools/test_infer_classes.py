@@ -64,7 +64,6 @@ def test_class_specific_context_is_refused(tmp_path, synthetic_rafdb):
 def test_zero_shot_comparison_needs_json(tmp_path):
     with pytest.raises(SystemExit):
         main([
-            FACE_PHOTO, '--config', 'c.py', '--checkpoint', 'm.pth',
-            '--out',
+            FACE_PHOTO, '--config', 'c.py', '--checkpoint', 'm.pth', '--out',
             str(tmp_path), '--format', 'csv', '--compare-zero-shot'
         ])

@@ -10,6 +10,6 @@ from .runtime_classes_hook import RuntimeClassesHook
 
 __all__ = [
     'BestLastHook', 'CheckpointContractHook', 'ClassNamesCheckHook',
-    'ConfusionMatrixImageHook', 'CrossDatasetCheckHook', 'EpochSeedHook', 'EpochTimingHook',
-    'PrototypeHook', 'RuntimeClassesHook'
+    'ConfusionMatrixImageHook', 'CrossDatasetCheckHook', 'EpochSeedHook',
+    'EpochTimingHook', 'PrototypeHook', 'RuntimeClassesHook'
 ]

@@ -53,8 +53,7 @@ class CrossDatasetCheckHook(ClassNamesCheckHook):
             pairs = zip(names, plan['source_to_target'])
             mapped = [(n, target[t]) for n, t in pairs if t is not None]
             lacking = [
-                n for n, t in zip(names, plan['source_to_target'])
-                if t is None
+                n for n, t in zip(names, plan['source_to_target']) if t is None
             ]
             unseen = [target[i] for i in plan['unseen']]
             runner.logger.info(

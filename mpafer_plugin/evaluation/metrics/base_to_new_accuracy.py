@@ -39,8 +39,8 @@ class BaseToNewAccuracy(BaseMetric):
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
-            self.results.append((int(sample['gt_label']),
-                                 sample['pred_score'].float().cpu()))
+            self.results.append(
+                (int(sample['gt_label']), sample['pred_score'].float().cpu()))
 
     def _base_mask(self) -> torch.Tensor:
         classes: List[str] = list((self.dataset_meta or {}).get('classes'))

@@ -100,8 +100,8 @@ class CrossDatasetAccuracy(BaseMetric):
         metrics = {}
         if len(shared) and int(support[shared].sum()):
             correct = matrix[shared, shared]
-            metrics['accuracy'] = float(correct.sum() /
-                                        support[shared].sum() * 100)
+            metrics['accuracy'] = float(correct.sum() / support[shared].sum() *
+                                        100)
             present = support[shared] > 0
             recalls = correct.double() / support[shared].clamp(min=1) * 100
             metrics['mean_class_accuracy'] = float(recalls[present].mean())
@@ -109,8 +109,7 @@ class CrossDatasetAccuracy(BaseMetric):
                 metrics[f'acc/{target[i]}'] = float(recall) if has else \
                     float('nan')
         else:
-            metrics['accuracy'] = metrics['mean_class_accuracy'] = float(
-                'nan')
+            metrics['accuracy'] = metrics['mean_class_accuracy'] = float('nan')
         for i in plan['unseen']:
             metrics[f'unseen/{target[i]}'] = int(support[i])
         metrics['confusion_matrix'] = matrix.tolist()
@@ -128,4 +127,3 @@ class CrossDatasetAccuracy(BaseMetric):
             f'class the test set lacks):\n' +
             format_confusion_matrix(matrix, rows, heads))
         return metrics
-

@@ -22,9 +22,10 @@ ALIASES = {
 }
 
 
-def basic_expression(name: str,
-                     mapping: Optional[Mapping[str, Optional[str]]] = None
-                     ) -> Optional[str]:
+def basic_expression(
+        name: str,
+        mapping: Optional[Mapping[str,
+                                  Optional[str]]] = None) -> Optional[str]:
     """The basic expression class ``name`` stands for, ``None`` where
     ``mapping`` (a declared exception, e.g. ``{'Other': None}``) says it
     is none.
@@ -48,10 +49,11 @@ def basic_expression(name: str,
     return key
 
 
-def map_classes(source: Sequence[str],
-                target: Sequence[str],
-                mapping: Optional[Mapping[str, Optional[str]]] = None
-                ) -> Dict[str, List]:
+def map_classes(
+        source: Sequence[str],
+        target: Sequence[str],
+        mapping: Optional[Mapping[str,
+                                  Optional[str]]] = None) -> Dict[str, List]:
     """How ``source`` classes (a model's) meet ``target`` classes (a test
     set's) in the basic-expression space:
 
@@ -76,10 +78,7 @@ def map_classes(source: Sequence[str],
                     f'are not merged; declare one of them in the mapping.')
             seen[expression] = name
         sides[side] = expressions
-    index = {
-        e: i
-        for i, e in enumerate(sides['target']) if e is not None
-    }
+    index = {e: i for i, e in enumerate(sides['target']) if e is not None}
     source_to_target = [
         index.get(e) if e is not None else None for e in sides['source']
     ]

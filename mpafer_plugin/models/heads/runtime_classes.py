@@ -55,8 +55,7 @@ def set_runtime_classes(head, classnames: Sequence[str]) -> dict:
             len({n.lower() for n in classnames}) != len(classnames):
         raise ValueError(f'Run-time classes {classnames}: give one or more '
                          f'distinct, non-empty class names.')
-    record = dict(
-        classes=classnames, checkpoint_classes=list(head.classnames))
+    record = dict(classes=classnames, checkpoint_classes=list(head.classnames))
     if isinstance(head, ZeroShotCLIPHead):
         device = head.hard_prompts.token_ids.device
         head.hard_prompts = HardPromptBank(classnames, head.text_encoder,

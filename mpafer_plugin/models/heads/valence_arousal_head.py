@@ -53,8 +53,7 @@ class ValenceArousalHead(BaseModule):
              data_samples: List[DataSample]) -> dict:
         pred = self(global_feat)
         target = torch.stack([
-            torch.as_tensor(s.gt_va, dtype=torch.float32)
-            for s in data_samples
+            torch.as_tensor(s.gt_va, dtype=torch.float32) for s in data_samples
         ]).to(pred.device)
         if self.loss_type == 'mse':
             value = ((pred - target)**2).mean()
@@ -100,9 +99,10 @@ class MPAVAHead(MPAHead):
         losses.update(self.valence_arousal.loss(feats[-1], data_samples))
         return losses
 
-    def predict(self,
-                feats: Tuple[torch.Tensor, ...],
-                data_samples: Optional[List[DataSample]] = None
-                ) -> List[DataSample]:
+    def predict(
+            self,
+            feats: Tuple[torch.Tensor, ...],
+            data_samples: Optional[List[DataSample]] = None
+    ) -> List[DataSample]:
         samples = super().predict(feats, data_samples)
         return self.valence_arousal.predict(feats[-1], samples)
