@@ -76,7 +76,7 @@ def test_head_loss_by_hand(loss):
                         (p.mean() - t.mean())**2))
         expected = 1 - sum(ccc) / 2
     got = head.loss(feat, samples)['loss_va']
-    assert float(got) == pytest.approx(0.5 * float(expected), rel=1e-5)
+    assert got.item() == pytest.approx(0.5 * expected.item(), rel=1e-5)
 
 
 def test_valence_arousal_training_run(tmp_path):

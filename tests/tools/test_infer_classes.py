@@ -67,3 +67,19 @@ def test_zero_shot_comparison_needs_json(tmp_path):
             FACE_PHOTO, '--config', 'c.py', '--checkpoint', 'm.pth', '--out',
             str(tmp_path), '--format', 'csv', '--compare-zero-shot'
         ])
+
+
+def test_demo_and_api_take_runtime_classes(tmp_path, synthetic_rafdb):
+    import cv2
+
+    from mpafer_plugin.apis import FERInferencer
+    from tools.demo import FERDemo, parse_args
+    assert parse_args(['c.py', 'm.pth', '--classes', NAMES]).classes == NAMES
+    config, model = checkpoint(tmp_path, synthetic_rafdb, shared=True)
+    names = ['happiness', 'boredom', 'confusion']
+    inferencer = FERInferencer(
+        config, model, device='cpu', detector=None, classes=names)
+    assert inferencer.runtime_classes['checkpoint_classes'] == CLASSNAMES
+    rgb = cv2.cvtColor(cv2.imread(FACE_PHOTO), cv2.COLOR_BGR2RGB)
+    _, scores, _, _ = FERDemo(inferencer)(rgb)
+    assert list(scores) == names
