@@ -9,7 +9,9 @@ loss; left out when an earlier run made the CLIP without a log), the
 training's validation scalars and log (WORK_DIR/<time>/vis_data/
 scalars.json, WORK_DIR/<time>/<time>.log: prototypes computed or read from
 the cache) and the test's metrics (WORK_DIR/test/<time>/<time>.json), and
-writes them as one JSON file. Copied to docs/results/quickstart.json, it is
+writes them as one JSON file, with the last and the best validation epoch
+labelled (the test is of the last one). Copied to
+docs/results/quickstart.json, it is
 what tools/misc/update_readme.py writes into the README's quick-start table.
 Prints the test top-1.
 """
@@ -50,6 +52,22 @@ def training_run(work_dir):
     curve = [(row['step'], row[TOP1]) for row in read_json_lines(scalars)
              if TOP1 in row]
     return curve, 'cache' if cached else 'computed'
+
+
+def last_and_best(curve, work_dir):
+    """The last and the best validation top-1 of ``curve`` (a tie keeps
+    the earlier epoch), the best labelled with the split that chose it
+    (BestLastHook's ``best_last.json``, when the run wrote one)."""
+    epoch, top1 = max(curve, key=lambda point: (point[1], -point[0]))
+    best = dict(epoch=epoch, top1=top1)
+    record = osp.join(work_dir, 'best_last.json')
+    if osp.exists(record):
+        with open(record) as f:
+            found = json.load(f)
+        best.update(
+            selected_on=found.get('selection_split'),
+            selected_on_test_split=found.get('selection_is_test_split'))
+    return dict(epoch=curve[-1][0], top1=curve[-1][1]), best
 
 
 def test_metrics(test_dir):
@@ -95,6 +113,7 @@ def main(argv=None):
         steps = json.load(f)
     curve, prototypes = training_run(args.work_dir)
     test = test_metrics(osp.join(args.work_dir, 'test'))
+    last, best = last_and_best(curve, args.work_dir)
     results = dict(
         **provenance('bash tools/quickstart.sh'),
         seed=args.seed,
@@ -105,8 +124,14 @@ def main(argv=None):
         train=dict(
             epochs=len(curve),
             prototypes=prototypes,
-            val_top1=[top1 for _, top1 in curve]),
-        test=dict(top1=test[TOP1], mean_class_accuracy=test.get(MEAN_CLASS)),
+            val_top1=[top1 for _, top1 in curve],
+            last=last,
+            best=best),
+        # tools/quickstart.sh tests WORK_DIR/last_checkpoint
+        test=dict(
+            top1=test[TOP1],
+            mean_class_accuracy=test.get(MEAN_CLASS),
+            checkpoint='last epoch'),
     )
     out = args.out or osp.join(args.work_dir, 'results.json')
     with open(out, 'w') as f:

@@ -87,8 +87,13 @@ def test_gathers_steps_curve_test_metrics_data_and_clip(run, capsys):
     assert results['seed'] == 1
     assert results['steps']['mpafer-train']['wall_s'] == 20.0
     assert results['train'] == dict(
-        epochs=2, prototypes='computed', val_top1=[34.8, 46.2])
-    assert results['test'] == dict(top1=69.5, mean_class_accuracy=69.4)
+        epochs=2,
+        prototypes='computed',
+        val_top1=[34.8, 46.2],
+        last=dict(epoch=2, top1=46.2),
+        best=dict(epoch=2, top1=46.2))
+    assert results['test'] == dict(
+        top1=69.5, mean_class_accuracy=69.4, checkpoint='last epoch')
     assert results['data'] == dict(train=2, test=1)
     assert results['clip'] == dict(epochs=2, final_contrastive_loss=3.97)
     assert 'test top-1 (chance 14.3): 69.5 %' in capsys.readouterr().out
@@ -100,3 +105,26 @@ def test_missing_test_log_names_the_pattern(run):
         path.unlink()
     with pytest.raises(FileNotFoundError, match=r'no file matches .*test'):
         main([str(work), '--data', str(data), '--clip-log', str(clip_log)])
+
+
+def test_best_epoch_is_labelled_with_its_split(run):
+    work, data, clip_log = run
+    scalars = sorted(work.glob('2*/vis_data/scalars.json'))[-1]
+    write_lines(scalars, [{
+        'accuracy/top1': 50.0,
+        'step': 1
+    }, {
+        'accuracy/top1': 40.0,
+        'step': 2
+    }])
+    (work / 'best_last.json').write_text(
+        json.dumps(
+            dict(selection_split='RAFDB test', selection_is_test_split=True)))
+    main([str(work), '--data', str(data), '--clip-log', str(clip_log)])
+    train = json.loads((work / 'results.json').read_text())['train']
+    assert train['last'] == dict(epoch=2, top1=40.0)
+    assert train['best'] == dict(
+        epoch=1,
+        top1=50.0,
+        selected_on='RAFDB test',
+        selected_on_test_split=True)
