@@ -16,6 +16,7 @@ CONFIGS = sorted(
 UNSEEN = {
     'rafdb_to_ferplus.py': ['Contempt'],
     'rafdb_to_affectnet7.py': [],
+    'rafdb_to_affectnet8.py': ['Contempt'],
     'affectnet7_to_rafdb.py': [],
     'ferplus_to_rafdb.py': [],
 }

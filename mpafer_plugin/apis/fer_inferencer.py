@@ -24,7 +24,11 @@ Result of one image (``record``)::
                 ...])                               # to 1, model's order
 
 ``scores`` is keyed by class name in the model's class order, as in every
-output of ``tools/infer.py`` (JSON ``scores``, CSV ``prob_<class>``).
+output of ``tools/infer.py`` (JSON ``scores``, CSV ``prob_<class>``); the
+class names are the checkpoint's, or those given at run time
+(``classes``). With ``compare_zero_shot`` each face also has
+``zero_shot=dict(pred_class, pred_score, scores)``, frozen CLIP's
+zero-shot prediction on the same classes.
 """
 import os.path as osp
 from typing import Callable, Iterator, List, Optional, Sequence, Tuple, Union
