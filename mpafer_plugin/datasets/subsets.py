@@ -32,6 +32,7 @@ def _restricted(dataset: dict, restrict: Callable[[List[dict], tuple],
     dataset = dict(dataset)
     serialize = dataset.pop('serialize_data', True)
     built = DATASETS.build(dict(dataset, serialize_data=False))
+    built.full_init()  # a no-op unless the config asked for lazy_init
     classes = tuple(built.metainfo.get('classes') or ())
     data_list, new_classes, note = restrict(built.data_list, classes)
     built.data_list = data_list

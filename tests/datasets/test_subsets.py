@@ -107,3 +107,12 @@ def test_holdout_refuses_bad_arguments(synthetic_rafdb, kwargs, match):
                 type='StratifiedHoldout',
                 dataset=rafdb(synthetic_rafdb),
                 **kwargs))
+
+
+def test_lazy_init_datasets_are_restricted_too(synthetic_rafdb):
+    subset = DATASETS.build(
+        dict(
+            type='ClassSubset',
+            classes=['fear'],
+            dataset=rafdb(synthetic_rafdb, lazy_init=True)))
+    assert len(subset) == 12 and set(labels(subset)) == {0}
