@@ -19,8 +19,9 @@ import cv2
 import numpy as np
 
 import mpafer_plugin  # noqa: F401  registers components, safe globals
-from mpafer_plugin.apis import FERInferencer, draw_faces
-from mpafer_plugin.apis.export_clip_path import add_clip_argument
+from mpafer_plugin.apis import FERInferencer
+from mpafer_plugin.export.clip_path import add_clip_argument
+from mpafer_plugin.faces import draw_faces
 from mpafer_plugin.visualization import compute_similarity_map
 
 MAP_SIDE = 320

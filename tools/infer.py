@@ -34,12 +34,12 @@ import cv2
 from mmengine.config import DictAction
 
 import mpafer_plugin  # noqa: F401  registers components, safe globals
-from mpafer_plugin.apis import (AnnotatedOutputs, FaceResultsWriter,
-                                FaceTracker, FERInferencer, draw_faces,
-                                expand_inputs)
-from mpafer_plugin.apis.export_clip_path import add_clip_argument
+from mpafer_plugin.apis import FERInferencer
 from mpafer_plugin.apis.fer_inferencer import MAX_MARGIN
-from mpafer_plugin.apis.media_inputs import count_frames, is_stream, is_video
+from mpafer_plugin.export.clip_path import add_clip_argument
+from mpafer_plugin.faces import (AnnotatedOutputs, FaceResultsWriter,
+                                 FaceTracker, draw_faces, expand_inputs)
+from mpafer_plugin.faces.media_inputs import count_frames, is_stream, is_video
 from mpafer_plugin.utils import atomic_write, progress_bar
 
 

@@ -37,12 +37,12 @@ from mmpretrain.apis.base import BaseInferencer
 from mmpretrain.datasets import remove_transform
 from mmpretrain.registry import TRANSFORMS
 
-from .face_crops import build_face_crop
-from .face_detectors import (FaceDetectorType, WholeImageFaceDetector,
-                             build_face_detector, detect_faces)
-from .face_visualization import save_visualization
-from .media_inputs import (Frame, InputType, expand_inputs, is_stream,
-                           iter_frames, to_bgr)
+from ..faces.crops import build_face_crop
+from ..faces.detectors import (FaceDetectorType, WholeImageFaceDetector,
+                               build_face_detector, detect_faces)
+from ..faces.media_inputs import (Frame, InputType, expand_inputs, is_stream,
+                                  iter_frames, to_bgr)
+from ..faces.visualization import save_visualization
 from .model_init import init_model
 
 MAX_MARGIN = 2.0  # a box grown by more than twice its size is no face crop

@@ -317,7 +317,7 @@ def text_sweep(cfg, clip_model, sizes, batch_size, device, autocast, measure,
 
 
 def trainable(model, cfg) -> dict:
-    from mpafer_plugin.apis import export_prompts, trainable_state_dict
+    from mpafer_plugin.export import export_prompts, trainable_state_dict
     tensors = trainable_state_dict(model)
     with tempfile.TemporaryDirectory() as tmp:
         path = osp.join(tmp, 'prompts.pth')

@@ -13,7 +13,7 @@ Usage:
 Writes DIR/model.torchscript.pt, DIR/model.onnx and DIR/classes.json (the
 class names, in output order). Input of both: (B, 3, H, W) float BGR images
 on the 0-255 scale, H = W = the config's input size; output: (B, C)
-probabilities (mpafer_plugin/apis/deploy_model.py). ONNX needs the optional
+probabilities (mpafer_plugin/export/deploy_model.py). ONNX needs the optional
 extra: pip install .[onnx] (onnx, onnxscript, onnxruntime). --benchmark N
 prints the mean time per image (batch 1, N runs) of PyTorch, TorchScript
 and ONNX Runtime.
@@ -30,8 +30,8 @@ from mmengine.config import DictAction
 
 import mpafer_plugin  # noqa: F401  registers components, safe globals
 from mpafer_plugin.apis import init_model
-from mpafer_plugin.apis.deploy_model import DeployableFER
-from mpafer_plugin.apis.export_clip_path import add_clip_argument
+from mpafer_plugin.export.clip_path import add_clip_argument
+from mpafer_plugin.export.deploy_model import DeployableFER
 
 FORMATS = ('torchscript', 'onnx')
 TOLERANCE = 1e-4  # largest probability difference accepted

@@ -14,7 +14,8 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 
 import mpafer_plugin  # noqa: F401  registers components, safe globals
-from mpafer_plugin.apis import export_prompts, init_model
+from mpafer_plugin.apis import init_model
+from mpafer_plugin.export import export_prompts
 
 
 def main(argv=None):

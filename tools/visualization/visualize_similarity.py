@@ -35,8 +35,8 @@ from mmengine.config import Config, DictAction  # noqa: E402
 
 import mpafer_plugin  # noqa: F401,E402  registers components, safe globals
 from mpafer_plugin.apis import FERInferencer  # noqa: E402
-from mpafer_plugin.apis.export_clip_path import add_clip_argument  # noqa: E402
-from mpafer_plugin.apis.media_inputs import read_image  # noqa: E402
+from mpafer_plugin.export.clip_path import add_clip_argument  # noqa: E402
+from mpafer_plugin.faces.media_inputs import read_image  # noqa: E402
 from mpafer_plugin.visualization import compute_similarity_map  # noqa: E402
 
 TITLE_PX = 64

@@ -4,8 +4,8 @@ import os.path as osp
 
 import numpy as np
 
-from mpafer_plugin.apis import draw_faces
-from mpafer_plugin.apis.face_visualization import BOX_COLOR, visualization_path
+from mpafer_plugin.faces import draw_faces
+from mpafer_plugin.faces.visualization import BOX_COLOR, visualization_path
 
 FACE = dict(face=0, box=[10, 10, 30, 30], pred_class='sad', pred_score=0.5)
 

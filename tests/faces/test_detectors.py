@@ -3,9 +3,9 @@ that say what to do."""
 import numpy as np
 import pytest
 
-from mpafer_plugin.apis import (HaarCascadeFaceDetector,
-                                WholeImageFaceDetector, build_face_detector)
-from mpafer_plugin.apis.face_detectors import expand_box
+from mpafer_plugin.faces import (HaarCascadeFaceDetector,
+                                 WholeImageFaceDetector, build_face_detector)
+from mpafer_plugin.faces.detectors import expand_box
 from .face_fixtures import face_photo, no_face, small_face, two_faces
 
 

@@ -5,10 +5,11 @@ import cv2
 import numpy as np
 import pytest
 
-from mpafer_plugin.apis import (FERInferencer, HaarCascadeFaceDetector,
-                                MTCNNFaceDetector, build_face_detector,
-                                default_face_detector, face_detectors,
-                                mtcnn_face_detector)
+from mpafer_plugin.apis import FERInferencer
+from mpafer_plugin.faces import (HaarCascadeFaceDetector, MTCNNFaceDetector,
+                                 build_face_detector, default_face_detector)
+from mpafer_plugin.faces import detectors as face_detectors
+from mpafer_plugin.faces import mtcnn_detector as mtcnn_face_detector
 from .face_fixtures import face_photo, no_face, small_face, two_faces
 
 needs_mtcnn = pytest.mark.skipif(

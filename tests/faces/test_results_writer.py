@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from mpafer_plugin.apis import FaceResultsWriter
+from mpafer_plugin.faces import FaceResultsWriter
 
 CLASSES = ['happy', 'sad']
 RECORD = dict(

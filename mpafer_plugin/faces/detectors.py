@@ -14,7 +14,7 @@ landmarks of each face (:func:`detect_faces` does it for any detector).
   requirements.txt), in which case give ``cascade`` as a file path.
 - ``WholeImageFaceDetector`` (``'none'``): the whole image is one face, for
   inputs that are already aligned face crops.
-- ``MTCNNFaceDetector`` (:mod:`.mtcnn_face_detector`): boxes and five
+- ``MTCNNFaceDetector`` (:mod:`.mtcnn_detector`): boxes and five
   landmarks; the default when its weights are installed
   (:func:`default_face_detector`).
 """
@@ -157,7 +157,7 @@ def default_face_detector() -> str:
     like the training crops) when its weights are installed
     (``facenet-pytorch``, see docs/face_detection.md), else
     ``'HaarCascadeFaceDetector'``, which needs nothing, with a warning."""
-    from .mtcnn_face_detector import mtcnn_weights_folder
+    from .mtcnn_detector import mtcnn_weights_folder
     if mtcnn_weights_folder() is not None:
         return 'MTCNNFaceDetector'
     warnings.warn('facenet-pytorch is not installed: faces are detected '
