@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from mmpretrain.registry import TASK_UTILS
 
-from .detectors import Faces
+from .structures import Faces
 
 WEIGHTS = ('pnet.pt', 'rnet.pt', 'onet.pt')
 INSTALL_HINT = ('pip install --no-deps facenet-pytorch==2.6.0 requests '
