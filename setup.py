@@ -90,4 +90,7 @@ setup(
         ['flake8==7.5.0', 'isort==5.13.2', 'yapf==0.43.0', 'codespell==2.4.3'],
     },
     license='Apache-2.0',
+    # in the wheel's .dist-info and the sdist; NOTICE names the licences of
+    # the third-party assets used at run time (MTCNN weights, Haar cascades)
+    license_files=['LICENSE', 'NOTICE'],
 )

@@ -29,7 +29,7 @@ def test_wheel_ships_configs_tools_and_resources(tmp_path):
     ignore = shutil.ignore_patterns('__pycache__', '*.pyc', '.mim')
     for name in ('mpafer_plugin', 'configs', 'tools'):
         shutil.copytree(osp.join(ROOT, name), src / name, ignore=ignore)
-    for name in ('setup.py', 'README.md'):
+    for name in ('setup.py', 'README.md', 'LICENSE', 'NOTICE'):
         shutil.copy(osp.join(ROOT, name), src / name)
     subprocess.run([
         sys.executable, '-m', 'pip', 'wheel', '-q', '--no-deps',
@@ -63,3 +63,14 @@ def test_wheel_ships_configs_tools_and_resources(tmp_path):
     assert not [n for n in names if '__pycache__' in n or 'tests/' in n]
     # torch 2.14.1 has no wheel for Python 3.9
     assert requires_python == ['Requires-Python: >=3.10']
+    # the licence and the third-party notice travel with the wheel
+    for name, says in (('LICENSE', 'Apache License\n'), ('NOTICE',
+                                                         'facenet-pytorch')):
+        found = [
+            n for n in names if n.endswith(f'.dist-info/{name}')
+            or n.endswith(f'.dist-info/licenses/{name}')
+        ]
+        assert len(found) == 1, (name, sorted(names))
+        with zipfile.ZipFile(wheel) as archive:
+            text = archive.read(found[0]).decode()
+        assert says in text and text == open(osp.join(ROOT, name)).read()
