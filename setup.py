@@ -80,6 +80,11 @@ setup(
     ],
     extras_require={
         'tests': ['pytest'],
+        # MTCNNFaceDetector (boxes and five landmarks, the default detector
+        # when installed). 2.5.3 ships the same MTCNN weights and code as
+        # 2.6.0 without 2.6.0's torch<2.3 / numpy<2 pins
+        # (docs/face_detection.md).
+        'faces': ['facenet-pytorch==2.5.3'],
         # tools/model_converters/export_deploy.py --formats onnx, and running
         # the .onnx
         'onnx': ['onnx', 'onnxscript', 'onnxruntime'],

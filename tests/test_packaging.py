@@ -24,7 +24,9 @@ def shipped(folder, patterns):
     }
 
 
-def test_wheel_ships_configs_tools_and_resources(tmp_path):
+def build_wheel(tmp_path) -> str:
+    """Build the wheel from a copy of the checkout into ``tmp_path/dist``;
+    its path."""
     src = tmp_path / 'src'
     ignore = shutil.ignore_patterns('__pycache__', '*.pyc', '.mim')
     for name in ('mpafer_plugin', 'configs', 'tools'):
@@ -39,6 +41,11 @@ def test_wheel_ships_configs_tools_and_resources(tmp_path):
     ],
                    check=True)
     wheel, = glob.glob(str(tmp_path / 'dist' / 'mpafer_plugin-*.whl'))
+    return wheel
+
+
+def test_wheel_ships_configs_tools_and_resources(tmp_path):
+    wheel = build_wheel(tmp_path)
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         metadata, = [n for n in names if n.endswith('.dist-info/METADATA')]

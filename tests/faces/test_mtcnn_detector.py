@@ -86,8 +86,7 @@ def test_default_falls_back_to_haar_with_a_warning(monkeypatch):
     with pytest.warns(UserWarning):
         assert isinstance(build_face_detector('auto'), HaarCascadeFaceDetector)
     with pytest.raises(
-            ImportError, match='pip install --no-deps '
-            'facenet-pytorch'):
+            ImportError, match=r'pip install "mpafer_plugin\[faces\]"'):
         MTCNNFaceDetector()
     assert face_detectors.detect_faces(HaarCascadeFaceDetector(),
                                        face_photo()).landmarks is None
