@@ -24,12 +24,14 @@ used by the tests and the offline quick start.
 import os
 import os.path as osp
 import warnings
+from contextlib import nullcontext
 from typing import Optional
 
 import open_clip
 import torch.nn as nn
 from mmengine.logging import MMLogger
 
+from ...compat.quiet_logs import weights_loaded_after_build
 from .clip_weights import CLIPWeights, read_clip_weights
 
 CONFIG_DIR = osp.join(
@@ -158,12 +160,15 @@ def load_clip(model_name: str,
     if local:
         weights = read_clip_weights(pretrained)
         _check_local_weights(model_name, weights)
+    # weights loaded below: open_clip's "initialized randomly" is not true
+    quiet = weights_loaded_after_build() if local else nullcontext()
     try:
-        model = open_clip.create_model(
-            model_name,
-            pretrained=None if local else pretrained,
-            cache_dir=cache_dir,
-            precision=precision)
+        with quiet:
+            model = open_clip.create_model(
+                model_name,
+                pretrained=None if local else pretrained,
+                cache_dir=cache_dir,
+                precision=precision)
     except RuntimeError as err:
         if pretrained is not None and not local:
             raise RuntimeError(
