@@ -118,6 +118,10 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint', nargs='?')
     parser.add_argument('--device', default=None)
     parser.add_argument('--detector', default='auto')
+    parser.add_argument(
+        '--detector-device',
+        default=None,
+        help='where the detector (MTCNN) runs; default: --device')
     parser.add_argument('--server-name', default='127.0.0.1')
     parser.add_argument('--port', type=int, default=7860)
     parser.add_argument('--share', action='store_true')
@@ -137,7 +141,8 @@ def main(argv=None):
             args.checkpoint,
             device=args.device,
             detector=args.detector,
-            clip_pretrained=args.clip))
+            clip_pretrained=args.clip,
+            detector_device=args.detector_device))
     build_page(demo).launch(
         server_name=args.server_name, server_port=args.port, share=args.share)
     return 0

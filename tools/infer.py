@@ -7,7 +7,7 @@ Usage:
   python tools/infer.py INPUT --prompts EXPORT --out DIR   # prompts-only
       [--config CFG]  [--format json|csv] [--device cuda:0] [--batch-size 16]
       [--detector auto|MTCNNFaceDetector|HaarCascadeFaceDetector]
-      [--detector-options k=v ...]
+      [--detector-options k=v ...] [--detector-device DEVICE]
       [--no-detect] [--margin 0.2] [--video-stride 5] [--no-vis]
       [--smooth 0.6] [--show] [--cfg-options k=v ...] [--clip CLIP.pt]
   python tools/infer.py 0 ... --show            # camera 0, live window
@@ -77,6 +77,10 @@ def parse_args(argv=None):
         action=DictAction,
         default={},
         help='detector arguments, k=v')
+    parser.add_argument(
+        '--detector-device',
+        default=None,
+        help='where the detector (MTCNN) runs; default: --device')
     parser.add_argument(
         '--no-detect',
         action='store_true',
@@ -176,7 +180,8 @@ def main(argv=None):
         margin=args.margin,
         cfg_options=args.cfg_options,
         trust_export_code=args.trust_export_code,
-        clip_pretrained=args.clip)
+        clip_pretrained=args.clip,
+        detector_device=args.detector_device)
     root = args.input if osp.isdir(args.input) else None
     progress = None
     if not any(is_stream(item) for item in items if isinstance(item, str)) \

@@ -81,6 +81,8 @@ class FERInferencer(BaseInferencer):
             :func:`init_model`). Only for exports from a trusted source.
         clip_pretrained (str, optional): the CLIP weights file (or tag)
             to use instead of the one the config or export names.
+        detector_device (str, optional): where a detector that runs a
+            network (MTCNN) runs; default ``device``, the model's.
 
     Example::
 
@@ -99,7 +101,8 @@ class FERInferencer(BaseInferencer):
                  margin: float = 0.2,
                  cfg_options: Optional[dict] = None,
                  trust_export_code: bool = False,
-                 clip_pretrained: Optional[str] = None):
+                 clip_pretrained: Optional[str] = None,
+                 detector_device: Union[str, torch.device, None] = None):
         if not 0 <= margin <= MAX_MARGIN:  # also refuses nan
             raise ValueError(f'margin must be in [0, {MAX_MARGIN}] (a '
                              f'fraction of the box size added on each '
@@ -118,7 +121,8 @@ class FERInferencer(BaseInferencer):
         super().__init__(
             model=model, pretrained=pretrained or False, device=device)
         self.classes = list(self.model.head.classnames)
-        self.detector = build_face_detector(detector)
+        self.detector = build_face_detector(
+            detector, device=detector_device or device)
         self.whole_image = isinstance(self.detector, WholeImageFaceDetector)
         self.face_crop = build_face_crop(self.config.get('face_crop'), margin)
 

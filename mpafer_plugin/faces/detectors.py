@@ -18,6 +18,7 @@ landmarks of each face (:func:`detect_faces` does it for any detector).
   landmarks; the default when its weights are installed
   (:func:`default_face_detector`).
 """
+import inspect
 import os.path as osp
 import warnings
 from typing import Union
@@ -141,12 +142,23 @@ def default_face_detector() -> str:
     return 'HaarCascadeFaceDetector'
 
 
-def build_face_detector(detector: FaceDetectorType):
+def _takes_device(detector_type) -> bool:
+    cls = TASK_UTILS.get(detector_type) if isinstance(detector_type,
+                                                      str) else detector_type
+    return cls is not None and 'device' in inspect.signature(
+        cls.__init__).parameters
+
+
+def build_face_detector(detector: FaceDetectorType, device=None):
     """A detector from ``None`` / ``'none'`` (whole image), ``'auto'``
     (:func:`default_face_detector`), a registered type name
     (``'HaarCascadeFaceDetector'``), a config dict
     (``dict(type='HaarCascadeFaceDetector', min_neighbors=8)``) or an
-    already built callable."""
+    already built callable.
+
+    ``device`` (e.g. the model's, ``'cuda:0'``) is given to a detector
+    type that takes a ``device`` argument (MTCNN) unless its config sets
+    one; detectors without (Haar) ignore it."""
     if detector is None or (isinstance(detector, str)
                             and detector.lower() == 'none'):
         return WholeImageFaceDetector()
@@ -155,6 +167,9 @@ def build_face_detector(detector: FaceDetectorType):
     if isinstance(detector, dict):
         if str(detector.get('type')).lower() == 'auto':
             detector = dict(detector, type=default_face_detector())
+        if device is not None and 'device' not in detector and _takes_device(
+                detector['type']):
+            detector = dict(detector, device=str(device))
         return TASK_UTILS.build(detector)
     if callable(detector):
         return detector
