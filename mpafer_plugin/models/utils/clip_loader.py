@@ -58,9 +58,17 @@ def _check_spec(model_name: str, pretrained: Optional[str]) -> None:
     looks_like_path = (
         os.sep in pretrained or pretrained.endswith(_CHECKPOINT_SUFFIXES))
     if looks_like_path:
+        where = '' if osp.isabs(pretrained) else (
+            f', resolved against the working directory {os.getcwd()} as '
+            f'{osp.abspath(pretrained)} (a relative path in a config is '
+            f'read from the folder you run in)')
         raise FileNotFoundError(
             f'CLIP checkpoint file {pretrained!r} does not exist '
-            f'(model_name={model_name!r}).')
+            f'(model_name={model_name!r}){where}. Give its location: --clip '
+            f'PATH (tools/infer.py, demo.py, export_deploy.py, '
+            f'visualize_similarity.py), --cfg-options '
+            f'model.clip.pretrained=/absolute/path (any tool), or an '
+            f'absolute path in the config.')
     if pretrained not in tags:
         raise ValueError(f'{pretrained!r} is neither a file nor an open_clip '
                          f'tag of {model_name!r}; its tags are {tags}.')
