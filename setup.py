@@ -63,6 +63,17 @@ setup(
         ]
     },
     python_requires='>=3.10',
+    # the daily tools as commands (mpafer_plugin/cli.py); training and
+    # testing: `mim train / test mpafer_plugin CONFIG`
+    entry_points={
+        'console_scripts': [
+            'mpafer-infer=mpafer_plugin.cli:infer',
+            'mpafer-demo=mpafer_plugin.cli:demo',
+            'mpafer-export-deploy=mpafer_plugin.cli:export_deploy',
+            'mpafer-export-prompts=mpafer_plugin.cli:export_prompts',
+            'mpafer-check-dataset=mpafer_plugin.cli:check_dataset',
+        ]
+    },
     # mmcv is needed too (mmpretrain imports it) but comes as two
     # distributions, `mmcv` (compiled ops) and `mmcv-lite` (enough here);
     # install one of them first, as tools/install.sh does.

@@ -70,6 +70,11 @@ def test_wheel_ships_configs_tools_and_resources(tmp_path):
     assert not [n for n in names if '__pycache__' in n or 'tests/' in n]
     # torch 2.14.1 has no wheel for Python 3.9
     assert requires_python == ['Requires-Python: >=3.10']
+    # the console commands (mpafer_plugin/cli.py)
+    entry_points, = [n for n in names if n.endswith('entry_points.txt')]
+    with zipfile.ZipFile(wheel) as archive:
+        commands = archive.read(entry_points).decode()
+    assert 'mpafer-infer = mpafer_plugin.cli:infer' in commands
     # the licence and the third-party notice travel with the wheel
     for name, says in (('LICENSE', 'Apache License\n'), ('NOTICE',
                                                          'facenet-pytorch')):

@@ -22,6 +22,7 @@ import mpafer_plugin  # noqa: F401  registers components, safe globals
 from mpafer_plugin.apis import FERInferencer
 from mpafer_plugin.export.clip_path import add_clip_argument
 from mpafer_plugin.faces import draw_faces
+from mpafer_plugin.utils import config_file
 from mpafer_plugin.visualization import compute_similarity_map
 
 MAP_SIDE = 320
@@ -114,7 +115,8 @@ def build_page(demo: FERDemo):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config', help='config, or a prompts-only export')
+    parser.add_argument(
+        'config', type=config_file, help='config, or a prompts-only export')
     parser.add_argument('checkpoint', nargs='?')
     parser.add_argument('--device', default=None)
     parser.add_argument('--detector', default='auto')

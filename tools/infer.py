@@ -40,7 +40,7 @@ from mpafer_plugin.export.clip_path import add_clip_argument
 from mpafer_plugin.faces import (AnnotatedOutputs, FaceResultsWriter,
                                  FaceTracker, draw_faces, expand_inputs)
 from mpafer_plugin.faces.media_inputs import count_frames, is_stream, is_video
-from mpafer_plugin.utils import atomic_write, progress_bar
+from mpafer_plugin.utils import atomic_write, config_file, progress_bar
 
 
 def parse_args(argv=None):
@@ -48,6 +48,7 @@ def parse_args(argv=None):
     parser.add_argument('input', help='image, folder of images, or video')
     parser.add_argument(
         '--config',
+        type=config_file,
         help='model config (optional with '
         '--prompts: the export holds its config)')
     weights = parser.add_mutually_exclusive_group(required=True)

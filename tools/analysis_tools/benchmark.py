@@ -59,6 +59,7 @@ import torch
 from mmengine.config import Config, DictAction
 
 from mpafer_plugin.models.utils import attention_layout as layouts
+from mpafer_plugin.utils import config_file
 
 # step / true floor, predict / true floor, step / step before the layout
 # choice, step's peak memory / the true floor's
@@ -68,7 +69,7 @@ FLAT_TOLERANCE = 1.25  # text side: slowest / fastest sweep point
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config')
+    parser.add_argument('config', type=config_file)
     parser.add_argument(
         '--device',
         choices=['cpu', 'cuda'],

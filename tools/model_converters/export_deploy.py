@@ -32,6 +32,7 @@ import mpafer_plugin  # noqa: F401  registers components, safe globals
 from mpafer_plugin.apis import init_model
 from mpafer_plugin.export.clip_path import add_clip_argument
 from mpafer_plugin.export.deploy_model import DeployableFER
+from mpafer_plugin.utils import config_file
 
 FORMATS = ('torchscript', 'onnx')
 TOLERANCE = 1e-4  # largest probability difference accepted
@@ -39,7 +40,8 @@ TOLERANCE = 1e-4  # largest probability difference accepted
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config', help='config, or a prompts-only export')
+    parser.add_argument(
+        'config', type=config_file, help='config, or a prompts-only export')
     parser.add_argument('checkpoint', nargs='?')
     parser.add_argument('--out', required=True, help='output folder')
     parser.add_argument(
