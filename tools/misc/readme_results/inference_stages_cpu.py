@@ -20,16 +20,14 @@ def render(r):
         f"({', '.join('x'.join(map(str, s)) for s in r['photo_shapes'])}), "
         f"median of {r['repeats']} paired repeats, ms per image:",
         '',
-        '| detector | ' + ' | '.join(STAGES) +
-        ' | total | images/s | faces |',
+        '| detector | ' + ' | '.join(STAGES) + ' | total | images/s | faces |',
         '|---|' + '---:|' * (len(STAGES) + 3),
     ]
     for row in r['variants']:
         ms = row['ms_per_image']
-        lines.append(
-            f"| {row['variant']}: {row['detector']['type']} "
-            f"{_options(row['detector'])} | " +
-            ' | '.join(f'{ms[s]:.1f}' for s in STAGES) +
-            f" | {row['total_ms_per_image']:.1f} | "
-            f"{row['images_per_second']:.2f} | {row['faces']} |")
+        lines.append(f"| {row['variant']}: {row['detector']['type']} "
+                     f"{_options(row['detector'])} | " +
+                     ' | '.join(f'{ms[s]:.1f}' for s in STAGES) +
+                     f" | {row['total_ms_per_image']:.1f} | "
+                     f"{row['images_per_second']:.2f} | {row['faces']} |")
     return '\n'.join(lines) + '\n'
