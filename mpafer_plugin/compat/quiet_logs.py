@@ -8,9 +8,11 @@ one each, narrowly (the exact message, from the exact module):
   mpafer_plugin``, before MMPretrain's models are imported).
 - open_clip 3.3's ``No pretrained weights loaded for model ... Model
   initialized randomly.`` (``logging.warning`` on the root logger in
-  ``open_clip.create_model``), when the caller loads the weights itself
-  right after building (:func:`weights_loaded_after_build`); where the
-  model stays random it is still printed.
+  ``open_clip.create_model``), printed because ``load_clip`` builds the
+  model without weights and loads them itself (from a file, or a full
+  checkpoint later): :func:`weights_loaded_after_build` drops it, and
+  ``load_clip`` logs the weights' true source (``random initialisation``
+  where the model does stay random).
 """
 import contextlib
 import logging
@@ -43,8 +45,8 @@ class _DropRandomInitRecord(logging.Filter):
 @contextlib.contextmanager
 def weights_loaded_after_build():
     """Within it, open_clip's "Model initialized randomly" record is
-    dropped: use it around ``open_clip.create_model`` only when weights are
-    loaded into the model right after."""
+    dropped: use it around ``open_clip.create_model`` when the caller logs
+    where the weights come from itself."""
     root = logging.getLogger()
     drop = _DropRandomInitRecord()
     root.addFilter(drop)

@@ -11,6 +11,7 @@ import torch
 from mpafer_plugin.compat.quiet_logs import weights_loaded_after_build
 from mpafer_plugin.models import load_clip
 from ..conftest import TINY_CLIP
+from ..datasets.fixtures import captured_log
 
 
 def test_importing_the_plugin_and_mmpretrain_models_warns_nothing_of_mmcv():
@@ -38,18 +39,24 @@ def test_only_that_mmcv_warning_is_silenced():
     assert [str(w.message) for w in caught] == ['another mmcv warning']
 
 
-def test_random_init_line_is_dropped_only_when_weights_follow(
-        tmp_path, caplog):
+def test_clip_build_logs_only_the_true_source_of_its_weights(tmp_path, caplog):
+    """open_clip's "initialized randomly" is dropped; load_clip's own line
+    names the weights: the file loaded, or random initialisation."""
     torch.manual_seed(0)
     weights = tmp_path / 'tiny_clip.pt'
     torch.save(load_clip(**TINY_CLIP).state_dict(), weights)
     caplog.set_level(logging.INFO)
     caplog.clear()
-    load_clip(TINY_CLIP['model_name'], str(weights))
+    with captured_log() as log:
+        load_clip(TINY_CLIP['model_name'], str(weights))
+        load_clip(**TINY_CLIP)
     assert 'initialized randomly' not in caplog.text
-    caplog.clear()
-    load_clip(**TINY_CLIP)  # random weights: open_clip says so, truly
-    assert 'Model initialized randomly' in caplog.text
+    first, second = [
+        line for line in log.getvalue().splitlines()
+        if line.startswith('Loaded CLIP')
+    ]
+    assert str(weights) in first
+    assert 'random initialisation' in second
 
 
 def test_filter_drops_that_record_alone(caplog):

@@ -24,7 +24,6 @@ used by the tests and the offline quick start.
 import os
 import os.path as osp
 import warnings
-from contextlib import nullcontext
 from typing import Optional
 
 import open_clip
@@ -168,10 +167,11 @@ def load_clip(model_name: str,
     if local:
         weights = read_clip_weights(pretrained)
         _check_local_weights(model_name, weights)
-    # weights loaded below: open_clip's "initialized randomly" is not true
-    quiet = weights_loaded_after_build() if local else nullcontext()
+    # the weights' source is logged below (a file loaded next, a full
+    # checkpoint later, a tag, or random): open_clip's "initialized
+    # randomly" would say otherwise
     try:
-        with quiet:
+        with weights_loaded_after_build():
             model = open_clip.create_model(
                 model_name,
                 pretrained=None if local else pretrained,
