@@ -63,6 +63,17 @@ setup(
         ]
     },
     python_requires='>=3.10',
+    # the daily tools as commands (mpafer_plugin/cli.py); training and
+    # testing: `mim train / test mpafer_plugin CONFIG`
+    entry_points={
+        'console_scripts': [
+            'mpafer-infer=mpafer_plugin.cli:infer',
+            'mpafer-demo=mpafer_plugin.cli:demo',
+            'mpafer-export-deploy=mpafer_plugin.cli:export_deploy',
+            'mpafer-export-prompts=mpafer_plugin.cli:export_prompts',
+            'mpafer-check-dataset=mpafer_plugin.cli:check_dataset',
+        ]
+    },
     # mmcv is needed too (mmpretrain imports it) but comes as two
     # distributions, `mmcv` (compiled ops) and `mmcv-lite` (enough here);
     # install one of them first, as tools/install.sh does.
@@ -80,6 +91,11 @@ setup(
     ],
     extras_require={
         'tests': ['pytest'],
+        # MTCNNFaceDetector (boxes and five landmarks, the default detector
+        # when installed). 2.5.3 ships the same MTCNN weights and code as
+        # 2.6.0 without 2.6.0's torch<2.3 / numpy<2 pins
+        # (docs/face_detection.md).
+        'faces': ['facenet-pytorch==2.5.3'],
         # tools/model_converters/export_deploy.py --formats onnx, and running
         # the .onnx
         'onnx': ['onnx', 'onnxscript', 'onnxruntime'],
@@ -90,4 +106,7 @@ setup(
         ['flake8==7.5.0', 'isort==5.13.2', 'yapf==0.43.0', 'codespell==2.4.3'],
     },
     license='Apache-2.0',
+    # in the wheel's .dist-info and the sdist; NOTICE names the licences of
+    # the third-party assets used at run time (MTCNN weights, Haar cascades)
+    license_files=['LICENSE', 'NOTICE'],
 )

@@ -5,7 +5,10 @@ from . import compat
 from .version import __version__
 
 # isort: split
-from . import apis, datasets, engine, evaluation, models  # noqa: F401,E402
+from . import apis, datasets, engine, evaluation  # noqa: F401,E402
+
+# isort: split
+from . import export, faces, models  # noqa: F401,E402
 
 compat.install()
 

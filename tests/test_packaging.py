@@ -24,12 +24,14 @@ def shipped(folder, patterns):
     }
 
 
-def test_wheel_ships_configs_tools_and_resources(tmp_path):
+def build_wheel(tmp_path) -> str:
+    """Build the wheel from a copy of the checkout into ``tmp_path/dist``;
+    its path."""
     src = tmp_path / 'src'
     ignore = shutil.ignore_patterns('__pycache__', '*.pyc', '.mim')
     for name in ('mpafer_plugin', 'configs', 'tools'):
         shutil.copytree(osp.join(ROOT, name), src / name, ignore=ignore)
-    for name in ('setup.py', 'README.md'):
+    for name in ('setup.py', 'README.md', 'LICENSE', 'NOTICE'):
         shutil.copy(osp.join(ROOT, name), src / name)
     subprocess.run([
         sys.executable, '-m', 'pip', 'wheel', '-q', '--no-deps',
@@ -39,6 +41,11 @@ def test_wheel_ships_configs_tools_and_resources(tmp_path):
     ],
                    check=True)
     wheel, = glob.glob(str(tmp_path / 'dist' / 'mpafer_plugin-*.whl'))
+    return wheel
+
+
+def test_wheel_ships_configs_tools_and_resources(tmp_path):
+    wheel = build_wheel(tmp_path)
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         metadata, = [n for n in names if n.endswith('.dist-info/METADATA')]
@@ -63,3 +70,19 @@ def test_wheel_ships_configs_tools_and_resources(tmp_path):
     assert not [n for n in names if '__pycache__' in n or 'tests/' in n]
     # torch 2.14.1 has no wheel for Python 3.9
     assert requires_python == ['Requires-Python: >=3.10']
+    # the console commands (mpafer_plugin/cli.py)
+    entry_points, = [n for n in names if n.endswith('entry_points.txt')]
+    with zipfile.ZipFile(wheel) as archive:
+        commands = archive.read(entry_points).decode()
+    assert 'mpafer-infer = mpafer_plugin.cli:infer' in commands
+    # the licence and the third-party notice travel with the wheel
+    for name, says in (('LICENSE', 'Apache License\n'), ('NOTICE',
+                                                         'facenet-pytorch')):
+        found = [
+            n for n in names if n.endswith(f'.dist-info/{name}')
+            or n.endswith(f'.dist-info/licenses/{name}')
+        ]
+        assert len(found) == 1, (name, sorted(names))
+        with zipfile.ZipFile(wheel) as archive:
+            text = archive.read(found[0]).decode()
+        assert says in text and text == open(osp.join(ROOT, name)).read()

@@ -19,9 +19,11 @@ import cv2
 import numpy as np
 
 import mpafer_plugin  # noqa: F401  registers components, safe globals
-from mpafer_plugin.apis import FERInferencer, draw_faces
-from mpafer_plugin.apis.export_clip_path import add_clip_argument
+from mpafer_plugin.apis import FERInferencer
 from mpafer_plugin.apis.open_vocabulary import parse_class_list
+from mpafer_plugin.export.clip_path import add_clip_argument
+from mpafer_plugin.faces import draw_faces
+from mpafer_plugin.utils import config_file
 from mpafer_plugin.visualization import compute_similarity_map
 
 MAP_SIDE = 320
@@ -114,10 +116,15 @@ def build_page(demo: FERDemo):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config', help='config, or a prompts-only export')
+    parser.add_argument(
+        'config', type=config_file, help='config, or a prompts-only export')
     parser.add_argument('checkpoint', nargs='?')
     parser.add_argument('--device', default=None)
     parser.add_argument('--detector', default='auto')
+    parser.add_argument(
+        '--detector-device',
+        default=None,
+        help='where the detector (MTCNN) runs; default: --device')
     parser.add_argument('--server-name', default='127.0.0.1')
     parser.add_argument('--port', type=int, default=7860)
     parser.add_argument('--share', action='store_true')
@@ -142,7 +149,8 @@ def main(argv=None):
             device=args.device,
             detector=args.detector,
             clip_pretrained=args.clip,
-            classes=args.classes and parse_class_list(args.classes)))
+            classes=args.classes and parse_class_list(args.classes),
+            detector_device=args.detector_device))
     build_page(demo).launch(
         server_name=args.server_name, server_port=args.port, share=args.share)
     return 0

@@ -7,7 +7,7 @@ Usage:
   python tools/infer.py INPUT --prompts EXPORT --out DIR   # prompts-only
       [--config CFG]  [--format json|csv] [--device cuda:0] [--batch-size 16]
       [--detector auto|MTCNNFaceDetector|HaarCascadeFaceDetector]
-      [--detector-options k=v ...]
+      [--detector-options k=v ...] [--detector-device DEVICE]
       [--no-detect] [--margin 0.2] [--video-stride 5] [--no-vis]
       [--smooth 0.6] [--show] [--cfg-options k=v ...] [--clip CLIP.pt]
       [--classes "happiness,boredom"] [--compare-zero-shot]
@@ -35,14 +35,14 @@ import cv2
 from mmengine.config import DictAction
 
 import mpafer_plugin  # noqa: F401  registers components, safe globals
-from mpafer_plugin.apis import (AnnotatedOutputs, FaceResultsWriter,
-                                FaceTracker, FERInferencer, draw_faces,
-                                expand_inputs)
-from mpafer_plugin.apis.export_clip_path import add_clip_argument
+from mpafer_plugin.apis import FERInferencer
 from mpafer_plugin.apis.fer_inferencer import MAX_MARGIN
-from mpafer_plugin.apis.media_inputs import count_frames, is_stream, is_video
 from mpafer_plugin.apis.open_vocabulary import parse_class_list
-from mpafer_plugin.utils import atomic_write, progress_bar
+from mpafer_plugin.export.clip_path import add_clip_argument
+from mpafer_plugin.faces import (AnnotatedOutputs, FaceResultsWriter,
+                                 FaceTracker, draw_faces, expand_inputs)
+from mpafer_plugin.faces.media_inputs import count_frames, is_stream, is_video
+from mpafer_plugin.utils import atomic_write, config_file, progress_bar
 
 
 def parse_args(argv=None):
@@ -50,6 +50,7 @@ def parse_args(argv=None):
     parser.add_argument('input', help='image, folder of images, or video')
     parser.add_argument(
         '--config',
+        type=config_file,
         help='model config (optional with '
         '--prompts: the export holds its config)')
     weights = parser.add_mutually_exclusive_group(required=True)
@@ -79,6 +80,10 @@ def parse_args(argv=None):
         action=DictAction,
         default={},
         help='detector arguments, k=v')
+    parser.add_argument(
+        '--detector-device',
+        default=None,
+        help='where the detector (MTCNN) runs; default: --device')
     parser.add_argument(
         '--no-detect',
         action='store_true',
@@ -195,7 +200,8 @@ def main(argv=None):
         trust_export_code=args.trust_export_code,
         clip_pretrained=args.clip,
         classes=args.classes,
-        compare_zero_shot=args.compare_zero_shot)
+        compare_zero_shot=args.compare_zero_shot,
+        detector_device=args.detector_device)
     root = args.input if osp.isdir(args.input) else None
     progress = None
     if not any(is_stream(item) for item in items if isinstance(item, str)) \
@@ -208,6 +214,8 @@ def main(argv=None):
         results=results,
         classes=inferencer.classes,
         runtime_classes=inferencer.runtime_classes,
+        detector=dict(
+            type=type(inferencer.detector).__name__, **args.detector_options),
         frames=0,
         faces=0,
         no_face=[],

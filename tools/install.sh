@@ -21,12 +21,6 @@ if [ -n "${TORCH_INDEX_URL:-}" ]; then
 fi
 "$PY" -m pip install -q --disable-pip-version-check --no-build-isolation \
     -r "$ROOT/requirements.txt"
-# The MTCNN face detector's weights ship in the facenet-pytorch wheel, which
-# pins torch<2.3 and numpy<2 that its MTCNN does not need: installed without
-# its pins (its import needs requests, in requirements.txt).
-# docs/face_detection.md says why.
-"$PY" -m pip install -q --disable-pip-version-check --no-deps \
-    "facenet-pytorch==2.6.0"
 "$PY" -m pip install -q --disable-pip-version-check --no-build-isolation \
     --no-deps -e "$ROOT"
 "$PY" -c "import mpafer_plugin, mmpretrain, open_clip, torch; \

@@ -16,11 +16,13 @@ from mmengine.runner import Runner
 import mpafer_plugin  # noqa: F401  registers components, safe globals
 from mpafer_plugin.engine.cpu_distributed import distributed_session
 from mpafer_plugin.models.utils import CheckpointMismatchError
+from mpafer_plugin.utils import config_file
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Test a checkpoint')
-    parser.add_argument('config', help='test config file path')
+    parser.add_argument(
+        'config', type=config_file, help='test config file path')
     parser.add_argument(
         'checkpoint',
         nargs='?',

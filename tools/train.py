@@ -13,11 +13,13 @@ from mmengine.runner import Runner
 import mpafer_plugin  # noqa: F401  registers components, safe globals
 from mpafer_plugin.engine.cpu_distributed import distributed_session
 from mpafer_plugin.models.utils import CheckpointMismatchError
+from mpafer_plugin.utils import config_file
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Train a model')
-    parser.add_argument('config', help='train config file path')
+    parser.add_argument(
+        'config', type=config_file, help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--resume',

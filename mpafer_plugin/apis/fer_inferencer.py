@@ -41,12 +41,12 @@ from mmpretrain.apis.base import BaseInferencer
 from mmpretrain.datasets import remove_transform
 from mmpretrain.registry import TRANSFORMS
 
-from .face_crops import build_face_crop
-from .face_detectors import (FaceDetectorType, WholeImageFaceDetector,
-                             build_face_detector, detect_faces)
-from .face_visualization import save_visualization
-from .media_inputs import (Frame, InputType, expand_inputs, is_stream,
-                           iter_frames, to_bgr)
+from ..faces.crops import build_face_crop
+from ..faces.detectors import (FaceDetectorType, WholeImageFaceDetector,
+                               build_face_detector, detect_faces)
+from ..faces.media_inputs import (Frame, InputType, expand_inputs, is_stream,
+                                  iter_frames, to_bgr)
+from ..faces.visualization import save_visualization
 from .model_init import init_model
 from .open_vocabulary import (build_zero_shot_head, use_runtime_classes,
                               zero_shot_scores)
@@ -93,6 +93,8 @@ class FERInferencer(BaseInferencer):
             :mod:`.open_vocabulary`); recorded in :attr:`runtime_classes`.
         compare_zero_shot (bool): also give each face ``zero_shot``, frozen
             CLIP's zero-shot prediction on the same classes.
+        detector_device (str, optional): where a detector that runs a
+            network (MTCNN) runs; default ``device``, the model's.
 
     Example::
 
@@ -113,7 +115,8 @@ class FERInferencer(BaseInferencer):
                  trust_export_code: bool = False,
                  clip_pretrained: Optional[str] = None,
                  classes: Optional[Sequence[str]] = None,
-                 compare_zero_shot: bool = False):
+                 compare_zero_shot: bool = False,
+                 detector_device: Union[str, torch.device, None] = None):
         if not 0 <= margin <= MAX_MARGIN:  # also refuses nan
             raise ValueError(f'margin must be in [0, {MAX_MARGIN}] (a '
                              f'fraction of the box size added on each '
@@ -137,7 +140,8 @@ class FERInferencer(BaseInferencer):
         self.classes = list(self.model.head.classnames)
         self.zero_shot_head = build_zero_shot_head(
             self.model, self.classes) if compare_zero_shot else None
-        self.detector = build_face_detector(detector)
+        self.detector = build_face_detector(
+            detector, device=detector_device or device)
         self.whole_image = isinstance(self.detector, WholeImageFaceDetector)
         self.face_crop = build_face_crop(self.config.get('face_crop'), margin)
 

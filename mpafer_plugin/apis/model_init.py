@@ -13,8 +13,8 @@ from mmengine.runner.checkpoint import (_load_checkpoint,
 from mmpretrain.registry import MODELS
 
 from ..engine.checkpoint_contract import META_KEY, verify_checkpoint
-from .export_clip_path import resolve_clip_file
-from .prompts_export import config_from_checkpoint, is_prompts_export
+from ..export.clip_path import resolve_clip_file
+from ..export.prompts_export import config_from_checkpoint, is_prompts_export
 
 
 def _load(checkpoint: str) -> dict:
@@ -51,7 +51,7 @@ def init_model(config: Union[str, Config, None] = None,
     - ``init_model(EXPORT)`` or ``init_model(None, EXPORT)``: a prompts-only
       export (:mod:`.prompts_export`) with its embedded config; the frozen
       CLIP weights come from the config's CLIP spec: a tag as it is, a
-      local file found where :mod:`.export_clip_path` looks (its absolute
+      local file found where :mod:`..export.clip_path` looks (its absolute
       path, then beside the export, then the working directory). An
       export of the old format, whose config is Python text, is read only
       with

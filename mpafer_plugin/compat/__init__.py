@@ -34,6 +34,11 @@ read.
     the head's first module (private ``nn.Module._modules`` order) so that
     an old optimizer state resumes onto the same parameters.
 
+``quiet_logs``
+    mmcv-lite's ``MultiScaleDeformableAttention`` import warning and
+    open_clip's "Model initialized randomly" line printed before the
+    weights are loaded: silenced, each by its exact message.
+
 ``MPAFER.clip_model`` exposes the open_clip model a classifier built, so
 tools need not intercept ``load_clip``.
 """
@@ -44,6 +49,8 @@ from .inline_prompt_learner import (prompt_learner_from_flat_keys,
 from .mmengine_runner import runner_checkpoint_request, set_runner_checkpoint
 from .open_clip_internals import (bpe_token_count, prompted_block,
                                   vit_token_embeddings)
+from .quiet_logs import (silence_deformable_attention_warning,
+                         weights_loaded_after_build)
 from .torch_checkpoints import (UnsafeCheckpointError, load_from_local,
                                 register_local_checkpoint_loader,
                                 register_safe_globals)
@@ -54,8 +61,12 @@ __all__ = [
     'register_local_checkpoint_loader', 'register_safe_globals',
     'runner_checkpoint_request', 'set_runner_checkpoint',
     'setup_cpu_bf16_autocast', 'upgrade_head_state_dict',
-    'upgrade_model_state_dict', 'vit_token_embeddings'
+    'upgrade_model_state_dict', 'vit_token_embeddings',
+    'weights_loaded_after_build'
 ]
+
+# here, before mpafer_plugin imports MMPretrain's models (mmcv.cnn)
+silence_deformable_attention_warning()
 
 
 def install() -> None:

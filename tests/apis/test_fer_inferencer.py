@@ -12,8 +12,8 @@ from mmpretrain.registry import TRANSFORMS
 
 from mpafer_plugin.apis import FERInferencer
 from ..conftest import CLASSNAMES, REPO_ROOT, TINY_CLIP
-from .face_fixtures import (FACE_PHOTO, face_photo, no_face, small_face,
-                            two_faces)
+from ..faces.face_fixtures import (FACE_PHOTO, face_photo, no_face, small_face,
+                                   two_faces)
 
 
 def probs(face):

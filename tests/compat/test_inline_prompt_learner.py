@@ -11,8 +11,9 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 from mmpretrain.registry import MODELS
 
-from mpafer_plugin.apis import export_prompts, init_model
+from mpafer_plugin.apis import init_model
 from mpafer_plugin.compat import upgrade_head_state_dict
+from mpafer_plugin.export import export_prompts
 from mpafer_plugin.models import (CheckpointMismatchError, MPAHead, load_clip,
                                   tensor_digest)
 from ..conftest import CLASSNAMES, TINY_CLIP_64, quickstart_cfg

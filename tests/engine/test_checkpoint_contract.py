@@ -9,8 +9,9 @@ import pytest
 import torch
 from mmengine.runner import Runner
 
-from mpafer_plugin.apis import export_prompts, init_model
+from mpafer_plugin.apis import init_model
 from mpafer_plugin.compat import runner_checkpoint_request
+from mpafer_plugin.export import export_prompts
 from mpafer_plugin.models import CheckpointMismatchError, load_clip
 from ..conftest import TINY_CLIP_64, quickstart_cfg
 

@@ -192,3 +192,21 @@ def test_pickle_with_objects_is_refused_naming_the_file(tmp_path):
 def test_snapshot_folder_without_weights_names_the_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match=str(tmp_path)):
         load_clip('mpafer-tiny-vit', str(tmp_path))
+
+
+def test_missing_relative_clip_file_names_the_working_directory(
+        tmp_path, monkeypatch):
+    """The quick-start config's CLIP file is relative: run from another
+    folder, the error says where it was looked for and the way out."""
+    monkeypatch.chdir(tmp_path)
+    relative = 'work_dirs/quickstart/tiny_clip_synthetic.pt'
+    with pytest.raises(FileNotFoundError) as error:
+        load_clip('mpafer-tiny-vit', relative)
+    message = str(error.value)
+    assert f'working directory {tmp_path}' in message
+    assert str(tmp_path / relative) in message
+    assert '--clip PATH' in message and 'absolute' in message
+    with pytest.raises(FileNotFoundError) as error:
+        load_clip('mpafer-tiny-vit', str(tmp_path / 'absent.pt'))
+    assert 'working directory' not in str(error.value)
+    assert '--clip PATH' in str(error.value)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from tools.demo import FERDemo
-from ..apis.face_fixtures import FACE_PHOTO, face_photo
+from ..faces.face_fixtures import FACE_PHOTO, face_photo
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from tools.infer import main
-from ..apis.face_fixtures import (FACE_PHOTO, face_photo, no_face, small_face,
-                                  two_faces)
+from ..faces.face_fixtures import (FACE_PHOTO, face_photo, no_face, small_face,
+                                   two_faces)
 
 
 @pytest.fixture
@@ -313,7 +313,7 @@ class FakeCamera:
 
 @pytest.fixture
 def camera(tmp_path, monkeypatch):
-    from mpafer_plugin.apis import media_inputs
+    from mpafer_plugin.faces import media_inputs
     FakeCamera.video = moving_face_video(tmp_path / 'camera.avi')
     FakeCamera.interrupt_at, FakeCamera.opened = None, []
     monkeypatch.setattr(media_inputs.cv2, 'VideoCapture', FakeCamera)

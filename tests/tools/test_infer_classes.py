@@ -8,7 +8,7 @@ import torch
 from mmpretrain.registry import MODELS
 
 from tools.infer import main
-from ..apis.face_fixtures import FACE_PHOTO
+from ..faces.face_fixtures import FACE_PHOTO
 from ..conftest import CLASSNAMES, quickstart_cfg
 
 NAMES = 'happiness, boredom,confusion'

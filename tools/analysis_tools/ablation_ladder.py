@@ -35,7 +35,7 @@ import time
 
 from mmengine.config import Config, DictAction
 
-from mpafer_plugin.utils import atomic_write, provenance
+from mpafer_plugin.utils import atomic_write, config_file, provenance
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 ABLATIONS = osp.join(REPO_ROOT, 'configs', 'ablations')
@@ -305,7 +305,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('config', help='the config the rows are applied to')
+    parser.add_argument(
+        'config', type=config_file, help='the config the rows are applied to')
     parser.add_argument(
         '--seeds', type=int, nargs='+', default=[0, 1, 2, 3, 4])
     parser.add_argument(

@@ -59,6 +59,7 @@ import torch
 from mmengine.config import Config, DictAction
 
 from mpafer_plugin.models.utils import attention_layout as layouts
+from mpafer_plugin.utils import config_file
 
 # step / true floor, predict / true floor, step / step before the layout
 # choice, step's peak memory / the true floor's
@@ -68,7 +69,7 @@ FLAT_TOLERANCE = 1.25  # text side: slowest / fastest sweep point
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config')
+    parser.add_argument('config', type=config_file)
     parser.add_argument(
         '--device',
         choices=['cpu', 'cuda'],
@@ -317,7 +318,7 @@ def text_sweep(cfg, clip_model, sizes, batch_size, device, autocast, measure,
 
 
 def trainable(model, cfg) -> dict:
-    from mpafer_plugin.apis import export_prompts, trainable_state_dict
+    from mpafer_plugin.export import export_prompts, trainable_state_dict
     tensors = trainable_state_dict(model)
     with tempfile.TemporaryDirectory() as tmp:
         path = osp.join(tmp, 'prompts.pth')

@@ -27,6 +27,7 @@ from mmpretrain.registry import MODELS
 
 import mpafer_plugin  # noqa: F401  registers components
 from mpafer_plugin.engine.checkpoint_contract import stamp_checkpoint
+from mpafer_plugin.utils import config_file
 
 
 def runner_like_checkpoint(model, optimizer) -> dict:
@@ -50,6 +51,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         'config',
+        type=config_file,
         nargs='?',
         default=osp.join(
             osp.dirname(__file__), '..', '..', 'configs', 'mpafer_rafdb.py'))

@@ -25,8 +25,8 @@ import numpy as np
 from matplotlib import cbook
 
 import mpafer_plugin  # noqa: F401  registers components
-from mpafer_plugin.apis import (EyesSimilarityFaceCrop, MTCNNFaceDetector,
-                                build_face_detector, detect_faces)
+from mpafer_plugin.faces import (EyesSimilarityFaceCrop, MTCNNFaceDetector,
+                                 build_face_detector, detect_faces)
 
 
 def default_portraits():

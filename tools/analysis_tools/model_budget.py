@@ -11,11 +11,12 @@ from mmengine.config import Config, DictAction
 from mmpretrain.registry import MODELS
 
 import mpafer_plugin  # noqa: F401  registers components
+from mpafer_plugin.utils import config_file
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config')
+    parser.add_argument('config', type=config_file)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args()
     cfg = Config.fromfile(args.config)

@@ -28,13 +28,14 @@ from mmpretrain.evaluation import ConfusionMatrix  # noqa: E402
 from mmpretrain.registry import DATASETS  # noqa: E402
 
 import mpafer_plugin  # noqa: F401,E402  registers components
+from mpafer_plugin.utils import config_file  # noqa: E402
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__.split('\n\n')[0],
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('config')
+    parser.add_argument('config', type=config_file)
     parser.add_argument('results', help='the .pkl of tools/test.py --out')
     parser.add_argument('--out', required=True, help='the PNG to write')
     parser.add_argument(

@@ -40,7 +40,7 @@ from mmpretrain.registry import DATASETS, MODELS
 
 import mpafer_plugin  # noqa: F401  registers components
 from mpafer_plugin.apis.model_init import init_model
-from mpafer_plugin.utils import atomic_write
+from mpafer_plugin.utils import atomic_write, config_file
 
 
 def load_split(cfg, loader):
@@ -227,7 +227,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('config')
+    parser.add_argument('config', type=config_file)
     parser.add_argument('checkpoints', nargs='*')
     parser.add_argument('--out', help='JSON to write')
     parser.add_argument(

@@ -30,7 +30,7 @@ from mmpretrain.registry import DATASETS
 from PIL import Image
 
 import mpafer_plugin  # noqa: F401  registers the datasets (and CLIP configs)
-from mpafer_plugin.utils import progress_bar
+from mpafer_plugin.utils import config_file, progress_bar
 
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
@@ -132,7 +132,7 @@ def input_size_problem(dataset, clip) -> Optional[str]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config')
+    parser.add_argument('config', type=config_file)
     parser.add_argument(
         '--no-decode',
         action='store_true',

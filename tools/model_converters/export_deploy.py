@@ -10,13 +10,18 @@ Usage:
   (EXPORT.pth: a prompts-only export; --clip: the CLIP weights file if
   the export's is not found)
 
-Writes DIR/model.torchscript.pt, DIR/model.onnx and DIR/classes.json (the
-class names, in output order). Input of both: (B, 3, H, W) float BGR images
-on the 0-255 scale, H = W = the config's input size; output: (B, C)
-probabilities (mpafer_plugin/apis/deploy_model.py). ONNX needs the optional
-extra: pip install .[onnx] (onnx, onnxscript, onnxruntime). --benchmark N
-prints the mean time per image (batch 1, N runs) of PyTorch, TorchScript
-and ONNX Runtime.
+Writes DIR/model.torchscript.pt, DIR/model.onnx, DIR/classes.json (the
+class names, in output order) and DIR/preprocessing.json: the face crop's
+geometry, the resize (size, backend, interpolation), colour order and
+mean / std (mpafer_plugin/export/preprocessing.py), also inside each model
+(ONNX metadata_props 'mpafer_preprocessing' with 'classes'; TorchScript
+extra files preprocessing.json and classes.json), so that
+tools/deploy/onnx_pipeline.py deploys without this package. Input of both:
+(B, 3, H, W) float BGR images on the 0-255 scale, H = W = the config's input
+size; output: (B, C) probabilities (mpafer_plugin/export/deploy_model.py). ONNX
+needs the optional extra: pip install .[onnx] (onnx, onnxscript, onnxruntime).
+--benchmark N prints the mean time per image (batch 1, N runs) of PyTorch,
+TorchScript and ONNX Runtime.
 """
 import argparse
 import json
@@ -30,8 +35,11 @@ from mmengine.config import DictAction
 
 import mpafer_plugin  # noqa: F401  registers components, safe globals
 from mpafer_plugin.apis import init_model
-from mpafer_plugin.apis.deploy_model import DeployableFER
-from mpafer_plugin.apis.export_clip_path import add_clip_argument
+from mpafer_plugin.export.clip_path import add_clip_argument
+from mpafer_plugin.export.deploy_model import DeployableFER
+from mpafer_plugin.export.preprocessing import (EXTRA_FILE, METADATA_KEY,
+                                                deploy_preprocessing)
+from mpafer_plugin.utils import config_file
 
 FORMATS = ('torchscript', 'onnx')
 TOLERANCE = 1e-4  # largest probability difference accepted
@@ -39,7 +47,8 @@ TOLERANCE = 1e-4  # largest probability difference accepted
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config', help='config, or a prompts-only export')
+    parser.add_argument(
+        'config', type=config_file, help='config, or a prompts-only export')
     parser.add_argument('checkpoint', nargs='?')
     parser.add_argument('--out', required=True, help='output folder')
     parser.add_argument(
@@ -60,13 +69,18 @@ def input_size(model) -> int:
     return size[0] if isinstance(size, (tuple, list)) else int(size)
 
 
-def export_torchscript(module, example, path):
+def export_torchscript(module, example, path, metadata):
     traced = torch.jit.trace(module, example, check_trace=False)
-    traced.save(path)
+    traced.save(
+        path,
+        _extra_files={
+            EXTRA_FILE: json.dumps(metadata['preprocessing']),
+            'classes.json': json.dumps(metadata['classes'])
+        })
     return torch.jit.load(path)
 
 
-def export_onnx(module, example, path):
+def export_onnx(module, example, path, metadata):
     try:
         import onnxruntime
     except ImportError:
@@ -84,6 +98,13 @@ def export_onnx(module, example, path):
             }
         },
         external_data=False)
+    import onnx
+    proto = onnx.load(path)
+    for key, value in ((METADATA_KEY, metadata['preprocessing']),
+                       ('classes', metadata['classes'])):
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, json.dumps(value)
+    onnx.save(proto, path)
     session = onnxruntime.InferenceSession(
         path, providers=['CPUExecutionProvider'])
     return lambda images: torch.from_numpy(
@@ -114,15 +135,20 @@ def main(argv=None):
     with torch.no_grad():
         expected = module(images)
     os.makedirs(args.out, exist_ok=True)
+    metadata = dict(
+        classes=module.classes,
+        preprocessing=deploy_preprocessing(model._config, size))
     with open(osp.join(args.out, 'classes.json'), 'w') as f:
         json.dump(module.classes, f)
+    with open(osp.join(args.out, EXTRA_FILE), 'w') as f:
+        json.dump(metadata['preprocessing'], f, indent=1)
     runners = dict(pytorch=module)
     for fmt in args.formats:
         path = osp.join(
             args.out,
             'model.torchscript.pt' if fmt == 'torchscript' else 'model.onnx')
         run = (export_torchscript if fmt == 'torchscript' else export_onnx)(
-            module, images[:2], path)  # 1 would specialise
+            module, images[:2], path, metadata)  # 1 would specialise
         with torch.no_grad():
             error = float((run(images) - expected).abs().max())
         if not error <= TOLERANCE:

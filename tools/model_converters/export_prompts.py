@@ -14,12 +14,14 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 
 import mpafer_plugin  # noqa: F401  registers components, safe globals
-from mpafer_plugin.apis import export_prompts, init_model
+from mpafer_plugin.apis import init_model
+from mpafer_plugin.export import export_prompts
+from mpafer_plugin.utils import config_file
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config')
+    parser.add_argument('config', type=config_file)
     parser.add_argument('checkpoint')
     parser.add_argument('--out', required=True, help='the export to write')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)

@@ -35,8 +35,9 @@ from mmengine.config import Config, DictAction  # noqa: E402
 
 import mpafer_plugin  # noqa: F401,E402  registers components, safe globals
 from mpafer_plugin.apis import FERInferencer  # noqa: E402
-from mpafer_plugin.apis.export_clip_path import add_clip_argument  # noqa: E402
-from mpafer_plugin.apis.media_inputs import read_image  # noqa: E402
+from mpafer_plugin.export.clip_path import add_clip_argument  # noqa: E402
+from mpafer_plugin.faces.media_inputs import read_image  # noqa: E402
+from mpafer_plugin.utils import config_file  # noqa: E402
 from mpafer_plugin.visualization import compute_similarity_map  # noqa: E402
 
 TITLE_PX = 64
@@ -47,7 +48,7 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__.split('\n\n')[0],
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('config')
+    parser.add_argument('config', type=config_file)
     parser.add_argument('checkpoint')
     parser.add_argument('image')
     which = parser.add_mutually_exclusive_group()

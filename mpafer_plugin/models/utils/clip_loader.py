@@ -30,6 +30,7 @@ import open_clip
 import torch.nn as nn
 from mmengine.logging import MMLogger
 
+from ...compat.quiet_logs import weights_loaded_after_build
 from .clip_weights import CLIPWeights, read_clip_weights
 
 CONFIG_DIR = osp.join(
@@ -56,9 +57,17 @@ def _check_spec(model_name: str, pretrained: Optional[str]) -> None:
     looks_like_path = (
         os.sep in pretrained or pretrained.endswith(_CHECKPOINT_SUFFIXES))
     if looks_like_path:
+        where = '' if osp.isabs(pretrained) else (
+            f', resolved against the working directory {os.getcwd()} as '
+            f'{osp.abspath(pretrained)} (a relative path in a config is '
+            f'read from the folder you run in)')
         raise FileNotFoundError(
             f'CLIP checkpoint file {pretrained!r} does not exist '
-            f'(model_name={model_name!r}).')
+            f'(model_name={model_name!r}){where}. Give its location: --clip '
+            f'PATH (tools/infer.py, demo.py, export_deploy.py, '
+            f'visualize_similarity.py), --cfg-options '
+            f'model.clip.pretrained=/absolute/path (any tool), or an '
+            f'absolute path in the config.')
     if pretrained not in tags:
         raise ValueError(f'{pretrained!r} is neither a file nor an open_clip '
                          f'tag of {model_name!r}; its tags are {tags}.')
@@ -158,12 +167,16 @@ def load_clip(model_name: str,
     if local:
         weights = read_clip_weights(pretrained)
         _check_local_weights(model_name, weights)
+    # the weights' source is logged below (a file loaded next, a full
+    # checkpoint later, a tag, or random): open_clip's "initialized
+    # randomly" would say otherwise
     try:
-        model = open_clip.create_model(
-            model_name,
-            pretrained=None if local else pretrained,
-            cache_dir=cache_dir,
-            precision=precision)
+        with weights_loaded_after_build():
+            model = open_clip.create_model(
+                model_name,
+                pretrained=None if local else pretrained,
+                cache_dir=cache_dir,
+                precision=precision)
     except RuntimeError as err:
         if pretrained is not None and not local:
             raise RuntimeError(

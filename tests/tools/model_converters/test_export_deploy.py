@@ -7,9 +7,9 @@ import json
 import pytest
 import torch
 
-from mpafer_plugin.apis.deploy_model import DeployableFER
+from mpafer_plugin.export.deploy_model import DeployableFER
 from tools.model_converters.export_deploy import main
-from ...apis.face_fixtures import face_photo
+from ...faces.face_fixtures import face_photo
 
 
 def crops_batch(model_files):

@@ -66,7 +66,7 @@ def test_photo_maps_the_face_infer_classifies(checkpoint, tmp_path, capsys,
     import json
 
     from tools.infer import main as infer
-    from ...apis.face_fixtures import FACE_PHOTO
+    from ...faces.face_fixtures import FACE_PHOTO
     options = [
         'model.clip.pretrained=None',
         'model.clip.model_name=mpafer-tiny-vit-64'

@@ -6,9 +6,9 @@ import cv2
 import numpy as np
 import pytest
 
-from mpafer_plugin.apis import (BoxFaceCrop, EyesSimilarityFaceCrop,
-                                build_face_crop)
-from mpafer_plugin.apis.face_crops import eyes_similarity
+from mpafer_plugin.faces import (BoxFaceCrop, EyesSimilarityFaceCrop,
+                                 build_face_crop)
+from mpafer_plugin.faces.crops import eyes_similarity
 from .face_fixtures import face_photo
 
 # Grace Hopper's landmarks in the 512 x 600 photo (MTCNN, rounded).

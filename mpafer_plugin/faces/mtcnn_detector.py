@@ -4,11 +4,11 @@ MTCNN (Zhang et al., "Joint Face Detection and Alignment using Multi-task
 Cascaded Convolutional Networks", 2016): three small CNNs (P-, R- and O-Net)
 on an image pyramid give face boxes, a confidence and five landmarks (eye
 centres, nose tip, mouth corners). The weights and the cascade come from
-the ``facenet-pytorch`` wheel (MIT licence), which ships them inside the
-package, so nothing is downloaded. That wheel pins torch < 2.3 and numpy < 2,
-which its MTCNN does not need: install it without its pins,
-``pip install --no-deps facenet-pytorch==2.6.0 requests`` (tools/install.sh
-does). docs/face_detection.md says what else was checked and why this one.
+the ``facenet-pytorch`` wheel (MIT licence, see NOTICE), which ships them
+inside the package, so nothing is downloaded. ``pip install
+"mpafer_plugin[faces]"`` installs facenet-pytorch 2.5.3: the same MTCNN code
+and weights as 2.6.0, without 2.6.0's torch < 2.3 / numpy < 2 pins.
+docs/face_detection.md says what else was checked and why this one.
 """
 import importlib.util
 import os.path as osp
@@ -18,11 +18,11 @@ import numpy as np
 import torch
 from mmpretrain.registry import TASK_UTILS
 
-from .face_detectors import Faces
+from .structures import Faces
 
 WEIGHTS = ('pnet.pt', 'rnet.pt', 'onet.pt')
-INSTALL_HINT = ('pip install --no-deps facenet-pytorch==2.6.0 requests '
-                '(see docs/face_detection.md)')
+INSTALL_HINT = ('pip install "mpafer_plugin[faces]" (facenet-pytorch==2.5.3, '
+                'see docs/face_detection.md)')
 
 
 def mtcnn_weights_folder() -> Optional[str]:

@@ -39,9 +39,14 @@ def draw_faces(image: np.ndarray, record: dict) -> np.ndarray:
 
 
 def _label(canvas, text, x, y, font_scale, thickness):
+    """``text`` on a filled box above ``(x, y)`` (below it at the top
+    edge), shifted left / up as needed to lie wholly inside the canvas."""
     (text_w, text_h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX,
                                              font_scale, thickness)
+    height, width = canvas.shape[:2]
     top = y - text_h - base if y - text_h - base >= 0 else y
+    top = max(0, min(top, height - text_h - base - 1))
+    x = max(0, min(x, width - text_w - 1))
     cv2.rectangle(canvas, (x, top), (x + text_w, top + text_h + base),
                   BOX_COLOR, cv2.FILLED)
     cv2.putText(canvas, text, (x, top + text_h), cv2.FONT_HERSHEY_SIMPLEX,

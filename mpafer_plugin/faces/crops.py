@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 from mmpretrain.registry import TASK_UTILS
 
-from .face_detectors import expand_box
+from .structures import expand_box
 
 
 @TASK_UTILS.register_module()

@@ -14,45 +14,21 @@ landmarks of each face (:func:`detect_faces` does it for any detector).
   requirements.txt), in which case give ``cascade`` as a file path.
 - ``WholeImageFaceDetector`` (``'none'``): the whole image is one face, for
   inputs that are already aligned face crops.
-- ``MTCNNFaceDetector`` (:mod:`.mtcnn_face_detector`): boxes and five
+- ``MTCNNFaceDetector`` (:mod:`.mtcnn_detector`): boxes and five
   landmarks; the default when its weights are installed
   (:func:`default_face_detector`).
 """
+import inspect
 import os.path as osp
 import warnings
-from dataclasses import dataclass
-from typing import Optional, Sequence, Union
+from typing import Union
 
 import cv2
 import numpy as np
 from mmpretrain.registry import TASK_UTILS
 
-# Landmark order of :attr:`Faces.landmarks`; left / right as seen in the
-# image (the subject's right eye is the image's left eye).
-LANDMARKS = ('left_eye', 'right_eye', 'nose', 'mouth_left', 'mouth_right')
-
-
-@dataclass
-class Faces:
-    """Faces found in one image, sorted left to right (then top to bottom).
-
-    Attributes:
-        boxes: ``(N, 4)`` ``int64`` ``(x1, y1, x2, y2)``, ``x2``/``y2``
-            exclusive.
-        landmarks: ``(N, 5, 2)`` ``float32`` ``(x, y)`` pixels in the order
-            of :data:`LANDMARKS`, or ``None`` for a detector without them.
-    """
-    boxes: np.ndarray
-    landmarks: Optional[np.ndarray] = None
-
-    @classmethod
-    def sorted(cls, boxes, landmarks=None) -> 'Faces':
-        boxes = np.asarray(boxes, dtype=np.int64).reshape(-1, 4)
-        order = np.lexsort((boxes[:, 1], boxes[:, 0]))
-        if landmarks is not None:
-            landmarks = np.asarray(landmarks, np.float32).reshape(-1, 5,
-                                                                  2)[order]
-        return cls(boxes[order], landmarks)
+from . import mtcnn_detector
+from .structures import LANDMARKS, Faces, expand_box
 
 
 def _sort_boxes(boxes: np.ndarray) -> np.ndarray:
@@ -157,8 +133,7 @@ def default_face_detector() -> str:
     like the training crops) when its weights are installed
     (``facenet-pytorch``, see docs/face_detection.md), else
     ``'HaarCascadeFaceDetector'``, which needs nothing, with a warning."""
-    from .mtcnn_face_detector import mtcnn_weights_folder
-    if mtcnn_weights_folder() is not None:
+    if mtcnn_detector.mtcnn_weights_folder() is not None:
         return 'MTCNNFaceDetector'
     warnings.warn('facenet-pytorch is not installed: faces are detected '
                   'with OpenCV\'s Haar cascade, without landmarks, so they '
@@ -167,12 +142,23 @@ def default_face_detector() -> str:
     return 'HaarCascadeFaceDetector'
 
 
-def build_face_detector(detector: FaceDetectorType):
+def _takes_device(detector_type) -> bool:
+    cls = TASK_UTILS.get(detector_type) if isinstance(detector_type,
+                                                      str) else detector_type
+    return cls is not None and 'device' in inspect.signature(
+        cls.__init__).parameters
+
+
+def build_face_detector(detector: FaceDetectorType, device=None):
     """A detector from ``None`` / ``'none'`` (whole image), ``'auto'``
     (:func:`default_face_detector`), a registered type name
     (``'HaarCascadeFaceDetector'``), a config dict
     (``dict(type='HaarCascadeFaceDetector', min_neighbors=8)``) or an
-    already built callable."""
+    already built callable.
+
+    ``device`` (e.g. the model's, ``'cuda:0'``) is given to a detector
+    type that takes a ``device`` argument (MTCNN) unless its config sets
+    one; detectors without (Haar) ignore it."""
     if detector is None or (isinstance(detector, str)
                             and detector.lower() == 'none'):
         return WholeImageFaceDetector()
@@ -181,26 +167,14 @@ def build_face_detector(detector: FaceDetectorType):
     if isinstance(detector, dict):
         if str(detector.get('type')).lower() == 'auto':
             detector = dict(detector, type=default_face_detector())
+        if device is not None and 'device' not in detector and _takes_device(
+                detector['type']):
+            detector = dict(detector, device=str(device))
         return TASK_UTILS.build(detector)
     if callable(detector):
         return detector
     raise TypeError(f'detector must be None, "none", a type name, a config '
                     f'dict or a callable, not {type(detector).__name__}.')
-
-
-def expand_box(box: Sequence[int], margin: float, width: int,
-               height: int) -> np.ndarray:
-    """Grow ``box`` ``(x1, y1, x2, y2)`` by ``margin`` times its width and
-    height on each side, clipped to a ``width`` x ``height`` image."""
-    x1, y1, x2, y2 = (float(v) for v in box)
-    dx, dy = margin * (x2 - x1), margin * (y2 - y1)
-    return np.array([
-        max(0, round(x1 - dx)),
-        max(0, round(y1 - dy)),
-        min(width, round(x2 + dx)),
-        min(height, round(y2 + dy))
-    ],
-                    dtype=np.int64)
 
 
 __all__ = [

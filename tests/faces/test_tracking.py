@@ -3,7 +3,7 @@ new one, a new video starts over; smoothing is the documented moving
 average and follows the predicted class."""
 import pytest
 
-from mpafer_plugin.apis.face_tracking import FaceTracker, box_iou
+from mpafer_plugin.faces.tracking import FaceTracker, box_iou
 
 
 def record(frame, *faces, source='v.mp4'):

@@ -4,11 +4,13 @@ Haar cascade, with a warning, where its weights are not installed."""
 import cv2
 import numpy as np
 import pytest
+import torch
 
-from mpafer_plugin.apis import (FERInferencer, HaarCascadeFaceDetector,
-                                MTCNNFaceDetector, build_face_detector,
-                                default_face_detector, face_detectors,
-                                mtcnn_face_detector)
+from mpafer_plugin.apis import FERInferencer
+from mpafer_plugin.faces import (HaarCascadeFaceDetector, MTCNNFaceDetector,
+                                 build_face_detector, default_face_detector)
+from mpafer_plugin.faces import detectors as face_detectors
+from mpafer_plugin.faces import mtcnn_detector as mtcnn_face_detector
 from .face_fixtures import face_photo, no_face, small_face, two_faces
 
 needs_mtcnn = pytest.mark.skipif(
@@ -85,8 +87,61 @@ def test_default_falls_back_to_haar_with_a_warning(monkeypatch):
     with pytest.warns(UserWarning):
         assert isinstance(build_face_detector('auto'), HaarCascadeFaceDetector)
     with pytest.raises(
-            ImportError, match='pip install --no-deps '
-            'facenet-pytorch'):
+            ImportError, match=r'pip install "mpafer_plugin\[faces\]"'):
         MTCNNFaceDetector()
     assert face_detectors.detect_faces(HaarCascadeFaceDetector(),
                                        face_photo()).landmarks is None
+
+
+def _device_of(detector):
+    return {p.device for p in detector.mtcnn.parameters()}
+
+
+@needs_mtcnn
+def test_detection_runs_where_it_is_asked():
+    """MTCNN follows the given device (the model's) unless its config names
+    one; ``meta`` stands for a device other than the CPU here."""
+    assert _device_of(
+        build_face_detector('MTCNNFaceDetector')) == {torch.device('cpu')}
+    assert _device_of(build_face_detector(
+        'MTCNNFaceDetector', device='meta')) == {torch.device('meta')}
+    own = dict(type='MTCNNFaceDetector', device='cpu')
+    assert _device_of(build_face_detector(
+        own, device='meta')) == {torch.device('cpu')}
+    # a detector without a device argument ignores it
+    assert isinstance(
+        build_face_detector('HaarCascadeFaceDetector', device='meta'),
+        HaarCascadeFaceDetector)
+
+
+@pytest.mark.parametrize('detector_device, expected', [(None, 'meta'),
+                                                       ('cpu', 'cpu')])
+def test_inferencer_builds_its_detector_on_the_model_device(
+        monkeypatch, detector_device, expected):
+    """FERInferencer gives its device to the detector (``--device cuda``
+    detected on the CPU before), or ``detector_device`` when given."""
+    from mpafer_plugin.apis import fer_inferencer
+    asked = {}
+
+    def build(detector, device=None):
+        asked['device'] = device
+        raise RuntimeError('stop here')
+
+    monkeypatch.setattr(fer_inferencer, 'build_face_detector', build)
+    monkeypatch.setattr(fer_inferencer.BaseInferencer, '__init__',
+                        lambda self, **kwargs: setattr(self, 'model', model))
+    model = type('Model', (), {})()
+    model.head = type('Head', (), {'classnames': ['a']})()
+    with pytest.raises(RuntimeError, match='stop here'):
+        fer_inferencer.FERInferencer(
+            model, device='meta', detector_device=detector_device)
+    assert asked['device'] == expected
+
+
+@needs_mtcnn
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
+def test_mtcnn_detects_on_cuda():
+    detector = build_face_detector('MTCNNFaceDetector', device='cuda')
+    assert {d.type for d in _device_of(detector)} == {'cuda'}
+    assert len(detector(face_photo())) == 1

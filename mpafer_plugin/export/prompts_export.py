@@ -18,7 +18,7 @@ parser *executes*) are read only with ``trust_export_code=True``.
 
 A local CLIP weights file is recorded in ``meta['clip_file']`` (as given,
 absolute, relative to the export) so that the export finds it from any
-folder (:mod:`.export_clip_path`).
+folder (:mod:`.clip_path`).
 """
 import json
 from typing import Union
@@ -32,7 +32,7 @@ from ..engine.checkpoint_contract import (EXPORT_KIND, is_prompts_export,
 from ..models.utils.state_contract import trainable_parameter_names
 from ..utils import atomic_torch_save
 from ..version import __version__
-from .export_clip_path import record_clip_file
+from .clip_path import record_clip_file
 
 __all__ = [
     'EXPORT_KIND', 'UnsafeExportError', 'config_from_checkpoint',

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from mpafer_plugin.apis import FaceResultsWriter
+from mpafer_plugin.faces import FaceResultsWriter
 
 CLASSES = ['happy', 'sad']
 RECORD = dict(
@@ -15,12 +15,14 @@ RECORD = dict(
         dict(
             face=0,
             box=[1, 2, 3, 4],
+            aligned=True,
             pred_class='sad',
             pred_score=0.75,
             scores=dict(happy=0.25, sad=0.75)),
         dict(
             face=1,
             box=[5, 6, 7, 8],
+            aligned=False,
             pred_class='happy',
             pred_score=0.5,
             scores=dict(happy=0.5, sad=0.5))
@@ -46,6 +48,7 @@ def test_rows_parse_and_survive_an_exception(tmp_path, fmt):
             track=None,
             face=0,
             box=[1, 2, 3, 4],
+            aligned=True,
             pred_class='sad',
             pred_score=0.75,
             scores=dict(happy=0.25, sad=0.75))
@@ -61,6 +64,7 @@ def test_rows_parse_and_survive_an_exception(tmp_path, fmt):
             y1='6',
             x2='7',
             y2='8',
+            aligned='0',
             pred_class='happy',
             pred_score='0.500000',
             prob_happy='0.500000',

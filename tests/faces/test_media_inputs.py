@@ -4,8 +4,8 @@ import cv2
 import numpy as np
 import pytest
 
-from mpafer_plugin.apis import expand_inputs, iter_frames
-from mpafer_plugin.apis.media_inputs import count_frames, to_bgr
+from mpafer_plugin.faces import expand_inputs, iter_frames
+from mpafer_plugin.faces.media_inputs import count_frames, to_bgr
 
 
 def test_arrays_of_any_layout_become_bgr_uint8():
@@ -78,7 +78,7 @@ def test_video_every_nth_frame(tmp_path):
 
 
 def test_live_sources_are_recognised(tmp_path, monkeypatch):
-    from mpafer_plugin.apis.media_inputs import is_stream
+    from mpafer_plugin.faces.media_inputs import is_stream
     assert is_stream('0') and is_stream('rtsp://host/stream')
     assert is_stream('http://host/video.mjpg')
     assert not is_stream('photo.jpg') and not is_stream('C:/x.jpg')

@@ -6,10 +6,11 @@ Row: ``source``, ``frame`` (video frame index, empty for an image),
 an image), ``track`` (the face's track id across video frames with
 :class:`FaceTracker`, else empty), ``face`` (index in the image, left
 to right), ``box`` (``x1, y1, x2, y2``, pixels, ``x2``/``y2``
-exclusive), ``pred_class``, ``pred_score`` and the probability of every
-class. CSV flattens the box into ``x1 … y2`` and the probabilities into
-``prob_<class>`` columns; JSON is a list of objects with ``box`` and
-``scores`` (``{class: probability}``).
+exclusive), ``aligned`` (cropped on the eyes from the landmarks, else from
+the box; CSV ``1`` / ``0``), ``pred_class``, ``pred_score`` and the
+probability of every class. CSV flattens the box into ``x1 … y2`` and
+the probabilities into ``prob_<class>`` columns; JSON is a list of
+objects with ``box`` and ``scores`` (``{class: probability}``).
 
 The rows go to a new file, ``<path>.partial``, which replaces ``path`` only
 when the run ends: normally, or by Ctrl-C (``KeyboardInterrupt``: the user
@@ -57,7 +58,7 @@ class FaceResultsWriter:
             self._csv = csv.writer(self._file)
             self._csv.writerow([
                 'source', 'frame', 'time', 'track', 'face', 'x1', 'y1', 'x2',
-                'y2', 'pred_class', 'pred_score'
+                'y2', 'aligned', 'pred_class', 'pred_score'
             ] + [f'prob_{name}' for name in self.classes])
         else:
             self._file.write('[')
@@ -74,7 +75,8 @@ class FaceResultsWriter:
                     _blank(record['frame']),
                     _blank(record.get('time')),
                     _blank(face.get('track')), face['face'], *face['box'],
-                    face['pred_class'], f'{face["pred_score"]:.6f}'
+                    int(bool(face.get('aligned'))), face['pred_class'],
+                    f'{face["pred_score"]:.6f}'
                 ] + [f'{p:.6f}' for p in scores])
             else:
                 row = dict(
@@ -84,6 +86,7 @@ class FaceResultsWriter:
                     track=face.get('track'),
                     face=face['face'],
                     box=list(face['box']),
+                    aligned=bool(face.get('aligned')),
                     pred_class=face['pred_class'],
                     pred_score=float(face['pred_score']),
                     scores=dict(zip(self.classes, scores)))

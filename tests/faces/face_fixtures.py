@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from matplotlib import cbook
 
-from .test_prompts_export import export, trained  # noqa: F401  fixture
+from ..export.test_prompts_export import export, trained  # noqa: F401  fixture
 
 FACE_PHOTO = cbook.get_sample_data('grace_hopper.jpg', asfileobj=False)
 

@@ -11,9 +11,9 @@ from mmengine.config import Config
 from mmengine.runner import Runner, load_checkpoint
 from mmpretrain.registry import MODELS
 
-from mpafer_plugin.apis import (config_from_checkpoint, init_model,
-                                is_prompts_export)
-from mpafer_plugin.apis.prompts_export import UnsafeExportError
+from mpafer_plugin.apis import init_model
+from mpafer_plugin.export import config_from_checkpoint, is_prompts_export
+from mpafer_plugin.export.prompts_export import UnsafeExportError
 from mpafer_plugin.models import CheckpointMismatchError, load_clip
 from ..conftest import CLASSNAMES, TINY_CLIP_64, quickstart_cfg
 
