@@ -25,6 +25,8 @@ import os
 import os.path as osp
 from typing import Sequence
 
+from ..utils.value_checks import check_class_names
+
 
 def _blank(value):
     return '' if value is None else value
@@ -46,7 +48,8 @@ class FaceResultsWriter:
         if fmt not in self.FORMATS:
             raise ValueError(f'format must be one of {self.FORMATS}, not '
                              f'{fmt!r}.')
-        self.path, self.classes, self.fmt = path, list(classes), fmt
+        self.path, self.fmt = path, fmt
+        self.classes = check_class_names(classes, 'FaceResultsWriter classes')
         self.rows = 0
         self._file = None
 
