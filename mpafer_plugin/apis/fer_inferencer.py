@@ -134,7 +134,11 @@ class FERInferencer(BaseInferencer):
                  video_stride: int = 1,
                  show_dir: Optional[str] = None) -> List[dict]:
         """Results (see the module doc) of every image / sampled frame of
-        ``inputs`` (paths, folders, videos or BGR / gray arrays), in order.
+        ``inputs`` (paths, folders, videos, or in-memory images: BGR / gray
+        numpy arrays, PIL images, channel-first RGB torch tensors; see
+        :mod:`.media_inputs`), in order. An item that is no image (``None``,
+        an empty, boolean or NaN array) gets its own ``'unreadable'``
+        record with the reason; the others are classified.
         With ``show_dir``, annotated images are written there too."""
         records = []
         root = inputs if isinstance(inputs, str) and osp.isdir(inputs) \
@@ -188,7 +192,12 @@ class FERInferencer(BaseInferencer):
         image = frame.image
         height, width = image.shape[:2]
         record['image_shape'] = [height, width]
-        faces = detect_faces(self.detector, image)
+        try:  # one image the detector cannot take costs only its record
+            faces = detect_faces(self.detector, image)
+        except Exception as error:  # noqa: B902  any detector's failure
+            record['error'] = (f'face detection failed: '
+                               f'{type(error).__name__}: {error}')
+            return record, []
         record['status'] = 'ok' if len(faces.boxes) else 'no_face'
         crops = []
         for index, box in enumerate(faces.boxes):
