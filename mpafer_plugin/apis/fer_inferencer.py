@@ -40,7 +40,7 @@ from mmpretrain.registry import TRANSFORMS
 from .face_crops import build_face_crop
 from .face_detectors import (FaceDetectorType, WholeImageFaceDetector,
                              build_face_detector, detect_faces)
-from .face_visualization import save_visualization
+from .face_visualization import save_visualization, shared_stems
 from .media_inputs import (Frame, InputType, expand_inputs, is_stream,
                            iter_frames, to_bgr)
 from .model_init import init_model
@@ -143,10 +143,13 @@ class FERInferencer(BaseInferencer):
         records = []
         root = inputs if isinstance(inputs, str) and osp.isdir(inputs) \
             else None
-        for record, image in self.iter_results(inputs, batch_size,
+        items = expand_inputs(inputs)
+        shared = shared_stems(items, root)
+        for record, image in self.iter_results(items, batch_size,
                                                video_stride):
             if show_dir is not None and image is not None:
-                save_visualization(image, record, show_dir, root)
+                save_visualization(image, record, show_dir, root,
+                                   record['source'] in shared)
             records.append(record)
         return records
 

@@ -1,8 +1,8 @@
-from .atomic_save import atomic_torch_save, atomic_write
+from .atomic_save import StagedOutputs, atomic_torch_save, atomic_write
 from .progress import LogProgress, progress_bar
 from .provenance import git_commit, provenance
 
 __all__ = [
-    'atomic_torch_save', 'atomic_write', 'git_commit', 'LogProgress',
+    'atomic_torch_save', 'atomic_write', 'StagedOutputs', 'git_commit', 'LogProgress',
     'progress_bar', 'provenance'
 ]

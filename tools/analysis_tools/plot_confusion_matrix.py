@@ -28,6 +28,8 @@ from mmpretrain.evaluation import ConfusionMatrix  # noqa: E402
 from mmpretrain.registry import DATASETS  # noqa: E402
 
 import mpafer_plugin  # noqa: F401,E402  registers components
+from mpafer_plugin.utils.output_guard import \
+    exit_if_output_is_input  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -95,6 +97,9 @@ def main(argv=None):
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    exit_if_output_is_input({'--out': args.out},
+                            dict(CONFIG=args.config, RESULTS=args.results),
+                            cfg)
     predictions = load_predictions(args.results)
     classes = class_names(cfg)
     metric = ConfusionMatrix(num_classes=len(classes) if classes else None)

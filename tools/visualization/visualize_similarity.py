@@ -37,6 +37,8 @@ import mpafer_plugin  # noqa: F401,E402  registers components, safe globals
 from mpafer_plugin.apis import FERInferencer  # noqa: E402
 from mpafer_plugin.apis.export_clip_path import add_clip_argument  # noqa: E402
 from mpafer_plugin.apis.media_inputs import read_image  # noqa: E402
+from mpafer_plugin.utils.output_guard import \
+    exit_if_output_is_input  # noqa: E402
 from mpafer_plugin.visualization import compute_similarity_map  # noqa: E402
 
 TITLE_PX = 64
@@ -185,6 +187,10 @@ def main(argv=None):
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    exit_if_output_is_input(
+        {'--out': args.out},
+        dict(CONFIG=args.config, CHECKPOINT=args.checkpoint, IMAGE=args.image,
+             **{'--clip': args.clip}), cfg)
     # A full checkpoint holds CLIP (nothing is fetched); a prompts-only
     # export takes CLIP from the config's spec.
     inferencer = FERInferencer(
