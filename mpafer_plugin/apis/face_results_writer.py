@@ -17,7 +17,9 @@ ended it; every row so far is kept). On any other exception (a crash) the
 partial file is closed as valid JSON / CSV and left beside ``path``, and an
 earlier ``path`` (a complete run into the same folder) is kept as it was.
 After a hard kill, ``<path>.partial`` holds every row written (CSV complete,
-JSON without its closing bracket).
+JSON without its closing bracket). ``tools/infer.py`` gives a path in its
+staging folder (:class:`~mpafer_plugin.utils.StagedOutputs`), so its whole
+set of outputs is replaced at once.
 """
 import csv
 import json

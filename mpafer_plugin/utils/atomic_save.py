@@ -1,4 +1,5 @@
-"""Write a file so that an interrupted run never leaves half of it."""
+"""Write a file, or a set of files and folders, so that an interrupted run
+never leaves half of it, nor a mix of two runs."""
 import os
 import os.path as osp
 import shutil

@@ -59,6 +59,7 @@ import torch
 from mmengine.config import Config, DictAction
 
 from mpafer_plugin.models.utils import attention_layout as layouts
+from mpafer_plugin.utils.output_guard import exit_if_output_is_input
 
 # step / true floor, predict / true floor, step / step before the layout
 # choice, step's peak memory / the true floor's
@@ -604,6 +605,9 @@ def print_profile(r: dict) -> None:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
+    exit_if_output_is_input({'--json-out': args.json_out},
+                            {'CONFIG': args.config},
+                            Config.fromfile(args.config))
     result = run(args)
     (print_profile if args.profile else print_report)(result)
     if args.json_out:

@@ -25,6 +25,7 @@ import numpy as np
 from matplotlib import cbook
 
 import mpafer_plugin  # noqa: F401  registers components
+from mpafer_plugin.utils.output_guard import exit_if_output_is_input
 from mpafer_plugin.apis import (EyesSimilarityFaceCrop, MTCNNFaceDetector,
                                 build_face_detector, detect_faces)
 
@@ -75,6 +76,10 @@ def main(argv=None):
     parser.add_argument('--out', help='write the figures as JSON')
     args = parser.parse_args(argv)
     portraits = args.portraits or default_portraits()
+    exit_if_output_is_input({'--out': args.out}, {
+        f'PORTRAITS[{i}]': path
+        for i, path in enumerate(portraits)
+    })
     reference = MTCNNFaceDetector()
     crop = EyesSimilarityFaceCrop()
     cases = []

@@ -34,6 +34,7 @@ import urllib.error
 import urllib.request
 import warnings
 from datetime import datetime, timezone
+from mpafer_plugin.utils.output_guard import exit_if_output_is_input
 
 QUESTION = ('What are the most useful visual features to distinguish the '
             'facial expression of {class}?')
@@ -386,6 +387,7 @@ def run(args):
 
 def main(argv=None):
     args = parse_args(argv)
+    exit_if_output_is_input({'--out': args.out}, {'--config': args.config})
     try:
         return run(args)
     except GenerationError as err:

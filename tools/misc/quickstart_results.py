@@ -20,6 +20,7 @@ import os.path as osp
 import re
 
 from mpafer_plugin.utils import provenance
+from mpafer_plugin.utils.output_guard import exit_if_output_is_input
 
 TOP1 = 'accuracy/top1'
 MEAN_CLASS = 'per_class_acc/mean'
@@ -90,6 +91,12 @@ def main(argv=None):
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', help='default: WORK_DIR/results.json')
     args = parser.parse_args(argv)
+    exit_if_output_is_input(
+        {'--out': args.out}, {
+            '--data': args.data,
+            '--clip-log': args.clip_log,
+            'WORK_DIR/steps.json': osp.join(args.work_dir, 'steps.json')
+        })
 
     with open(osp.join(args.work_dir, 'steps.json')) as f:
         steps = json.load(f)
