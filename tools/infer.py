@@ -204,8 +204,7 @@ def check_outputs(args) -> None:
         for name in OUTPUT_NAMES
     }
     exit_if_output_is_input(
-        dict(outputs, **{'--out': args.out}),
-        {
+        dict(outputs, **{'--out': args.out}), {
             'INPUT': None if is_stream(args.input) else args.input,
             '--config': args.config,
             '--checkpoint': args.checkpoint,
@@ -215,10 +214,11 @@ def check_outputs(args) -> None:
         cfg,
         replaced_folders=["--out's vis"])
     for leftover in StagedOutputs.leftovers(args.out):
-        print(f'note: {leftover} holds the outputs of an earlier run into '
-              f'{args.out} that was killed (its rows: '
-              f'results.*.partial); delete it when you no longer need it.',
-              file=sys.stderr)
+        print(
+            f'note: {leftover} holds the outputs of an earlier run into '
+            f'{args.out} that was killed (its rows: '
+            f'results.*.partial); delete it when you no longer need it.',
+            file=sys.stderr)
 
 
 def main(argv=None):
@@ -261,8 +261,8 @@ def main(argv=None):
     # every output is written under a staging folder and moved into place
     # at the end: a killed run leaves the earlier complete set as it was
     staged = StagedOutputs(args.out, OUTPUT_NAMES)
-    writer = FaceResultsWriter(staged.path(name), inferencer.classes,
-                               args.format)
+    writer = FaceResultsWriter(
+        staged.path(name), inferencer.classes, args.format)
     records = inferencer.iter_results(items, args.batch_size,
                                       args.video_stride)
     try:
@@ -314,9 +314,10 @@ def main(argv=None):
     if summary['interrupted']:
         return 130
     if processed == 0:
-        print(f'error: no input could be processed ({summary["frames"]} '
-              f'tried, all unreadable): nothing was classified.',
-              file=sys.stderr)
+        print(
+            f'error: no input could be processed ({summary["frames"]} '
+            f'tried, all unreadable): nothing was classified.',
+            file=sys.stderr)
         return 1
     return 0
 

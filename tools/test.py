@@ -90,8 +90,9 @@ def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
     exit_if_output_is_input({'--out': args.out},
-                            dict(CONFIG=args.config,
-                                 CHECKPOINT=args.checkpoint), cfg)
+                            dict(
+                                CONFIG=args.config,
+                                CHECKPOINT=args.checkpoint), cfg)
     with distributed_session(cfg):  # Gloo on CPU, MMEngine's NCCL on GPU
         runner = Runner.from_cfg(cfg)
         if args.checkpoint is None:

@@ -126,8 +126,7 @@ class AnnotatedOutputs:
                                       keep)
         canvas = draw_faces(image, record)
         path = osp.dirname(
-            visualization_path(record, self.out_dir, self.root,
-                               keep)) + '.mp4'
+            visualization_path(record, self.out_dir, self.root, keep)) + '.mp4'
         video = self._videos.get(path)
         if video is None:
             os.makedirs(osp.dirname(path), exist_ok=True)

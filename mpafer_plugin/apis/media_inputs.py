@@ -179,8 +179,8 @@ def expand_inputs(inputs: InputType,
     if isinstance(inputs, ExpandedInputs):
         return inputs
     if isinstance(inputs,
-                  (str, os.PathLike, np.ndarray, Image.Image)) or _is_tensor(
-                      inputs) or inputs is None:
+                  (str, os.PathLike, np.ndarray,
+                   Image.Image)) or _is_tensor(inputs) or inputs is None:
         inputs = [inputs]
     expanded = ExpandedInputs()
     for item in inputs:

@@ -177,8 +177,8 @@ class AffectNet(FERDataset):
         img_dir = self.data_prefix['img_path']
         rows = []
         ann_file = self._csv_file()
-        for n, (lineno, row) in enumerate(
-                read_csv_rows(self.file_backend, ann_file)):
+        for n, (lineno,
+                row) in enumerate(read_csv_rows(self.file_backend, ann_file)):
             if n == 0 and row[0].strip() == COLUMNS[0]:
                 continue  # header
             where = f'{ann_file}:{lineno}'
@@ -232,8 +232,11 @@ class AffectNet(FERDataset):
             img_path = backend.join_path(img_dir, stem + '.jpg')
             if not labels:
                 rows.append(
-                    dict(img_path=img_path, gt_label=None, _id=img_path,
-                         _where=path))
+                    dict(
+                        img_path=img_path,
+                        gt_label=None,
+                        _id=img_path,
+                        _where=path))
                 continue
             try:
                 value = np.load(

@@ -196,15 +196,16 @@ class FERDataset(BaseDataset):
     def _layout_exists(self, layout: str) -> bool:
         for name, path, kind in self.layout_candidates():
             if name == layout:
-                return (self.file_backend.isdir(path) if kind == 'folder'
-                        else self.file_backend.isfile(path))
+                return (self.file_backend.isdir(path) if kind == 'folder' else
+                        self.file_backend.isfile(path))
         return False
 
     def _image_keys(self, row: dict) -> List[str]:
         """What makes two rows one image: the normalised name and, on a
         local disk, the file the image path resolves to."""
-        keys = ['name:' + posixpath.normpath(str(row['_id']).replace(
-            '\\', '/'))]
+        keys = [
+            'name:' + posixpath.normpath(str(row['_id']).replace('\\', '/'))
+        ]
         path = row.get('img_path')
         if path is not None and isinstance(self.file_backend, LocalBackend) \
                 and osp.exists(path):

@@ -86,9 +86,9 @@ def list_files(backend: BaseStorageBackend, folder: str) -> List[str]:
             if not name.startswith('.') and not is_image_name(name)
         ]
         relative = osp.relpath(root, folder)
-        found.extend(
-            name if relative == '.' else osp.join(relative, name).replace(
-                os.sep, '/') for name in names)
+        found.extend(name if relative ==
+                     '.' else osp.join(relative, name).replace(os.sep, '/')
+                     for name in names)
     return sorted(found)
 
 

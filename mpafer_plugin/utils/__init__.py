@@ -3,6 +3,6 @@ from .progress import LogProgress, progress_bar
 from .provenance import git_commit, provenance
 
 __all__ = [
-    'atomic_torch_save', 'atomic_write', 'StagedOutputs', 'git_commit', 'LogProgress',
-    'progress_bar', 'provenance'
+    'atomic_torch_save', 'atomic_write', 'StagedOutputs', 'git_commit',
+    'LogProgress', 'progress_bar', 'provenance'
 ]

@@ -67,8 +67,7 @@ class StagedOutputs:
         self.folder = osp.abspath(folder)
         self.names = list(names)
         os.makedirs(self.folder, exist_ok=True)
-        self.stage = osp.join(self.folder,
-                              f'{self.PREFIX}{uuid.uuid4().hex}')
+        self.stage = osp.join(self.folder, f'{self.PREFIX}{uuid.uuid4().hex}')
         os.makedirs(self.stage)
 
     @classmethod

@@ -17,7 +17,7 @@ Usage in a tool, right after parsing its arguments::
 
 It raises :class:`OutputIsInputError` (a ``ValueError``) naming the
 option, the input and the way out; tools turn it into ``error: …`` and
-exit 2.
+exit 1.
 """
 import os
 import os.path as osp
@@ -48,8 +48,8 @@ def config_paths(cfg) -> Iterator[Tuple[str, str]]:
         elif isinstance(value, str) and value and osp.exists(value):
             yield key, value
 
-    for key, path in walk(
-            cfg.to_dict() if hasattr(cfg, 'to_dict') else cfg, ''):
+    for key, path in walk(cfg.to_dict() if hasattr(cfg, 'to_dict') else cfg,
+                          ''):
         if key != 'work_dir':  # an output folder, not an input
             yield key, path
 
@@ -104,13 +104,13 @@ def guard_outputs(outputs: PathMap,
                         f'the outputs. Write the output elsewhere.')
 
 
-def exit_if_output_is_input(outputs: PathMap,
-                            inputs: PathMap = {},
+def exit_if_output_is_input(outputs,
+                            inputs={},
                             cfg=None,
-                            replaced_folders: Iterable[str] = ()) -> None:
-    """:func:`guard_outputs` for a command-line tool: an output that is an
-    input ends the run with ``error: …`` and exit status 2, before the tool
-    loads anything or writes a byte."""
+                            replaced_folders=()) -> None:
+    """:func:`guard_outputs` (same arguments) for a command-line tool: an
+    output that is an input ends the run with ``error: …`` and exit status
+    1, before the tool loads anything or writes a byte."""
     try:
         guard_outputs(outputs, inputs, cfg, replaced_folders)
     except OutputIsInputError as error:

@@ -182,9 +182,8 @@ def test_bad_items_get_their_own_record_and_cost_no_other(model_files):
         face_photo(), 'not an image object'.encode()
     ]
     records = inferencer(inputs, batch_size=4)
-    assert [r['status'] for r in records] == ['unreadable'] * 5 + [
-        'ok', 'unreadable'
-    ]
+    assert [r['status']
+            for r in records] == ['unreadable'] * 5 + ['ok', 'unreadable']
     reasons = [r['error'] for r in records]
     assert 'an empty image (shape (0, 0, 3))' in reasons[0]
     assert reasons[1].startswith('None, not an image')
@@ -197,8 +196,7 @@ def test_bad_items_get_their_own_record_and_cost_no_other(model_files):
         probs(records[5]['faces'][0]), probs(alone['faces'][0]), atol=1e-6)
 
 
-def test_pil_images_and_tensors_are_read_in_their_own_convention(
-        model_files):
+def test_pil_images_and_tensors_are_read_in_their_own_convention(model_files):
     """A PIL image (RGB) and a channel-first RGB tensor (uint8 or float in
     [0, 1]) give the prediction of the same picture as a BGR array."""
     from PIL import Image

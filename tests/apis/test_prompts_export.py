@@ -240,8 +240,10 @@ def test_export_refuses_to_overwrite_the_configs_clip_file_or_config(
     clip.write_bytes(b'weights')
     link = tmp_path / 'link.pt'
     os.symlink(clip, link)
-    with pytest.raises(SystemExit, match=r'--out .*link.pt is '
-                       r'model.clip.pretrained of the config'):
+    with pytest.raises(
+            SystemExit,
+            match=r'--out .*link.pt is '
+            r'model.clip.pretrained of the config'):
         main([
             config, full, '--out',
             str(link), '--cfg-options', f'model.clip.pretrained={clip}'

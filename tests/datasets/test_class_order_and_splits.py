@@ -41,8 +41,7 @@ def test_classes_in_another_order_remap_the_labels(tmp_path, layout):
     (RAFDB_CLASSES[:6] + ('Contempt', ), 'List exactly these'),
     (RAFDB_CLASSES[:6], 'List exactly these'),
 ])
-def test_classes_that_repeat_or_differ_are_refused(tmp_path, classes,
-                                                   message):
+def test_classes_that_repeat_or_differ_are_refused(tmp_path, classes, message):
     root = write_tree(tmp_path)
     with pytest.raises(ValueError, match=message):
         RAFDB(root, split='train', metainfo=dict(classes=classes))
@@ -52,8 +51,9 @@ def test_ferplus_and_affectnet_remap_too(tmp_path):
     root = write_ferplus_folders(tmp_path / 'ferplus')
     own = FERPlus(root, split='train')
     order = FERPlus.METAINFO['classes'][::-1]
-    assert names_of(FERPlus(root, split='train',
-                            metainfo=dict(classes=order))) == names_of(own)
+    assert names_of(
+        FERPlus(root, split='train',
+                metainfo=dict(classes=order))) == names_of(own)
     root = write_affectnet_npy(tmp_path / 'npy')
     with pytest.raises(ValueError, match='listed more than once'):
         AffectNet(root, classes=['Neutral'] * 7)
@@ -79,8 +79,7 @@ def test_images_in_subfolders_of_a_class_folder_are_read(tmp_path):
 def test_affectnet_names_are_normalised_before_the_duplicate_check(
         tmp_path, spelling):
     root = write_affectnet_csv(tmp_path)
-    train_csv = osp.join(root, 'Manually_Annotated_file_lists',
-                         'training.csv')
+    train_csv = osp.join(root, 'Manually_Annotated_file_lists', 'training.csv')
     with open(train_csv) as f:
         lines = f.read().splitlines()
     name = lines[1].split(',')[0]
@@ -120,8 +119,9 @@ def test_the_same_file_in_two_split_folders_is_refused(tmp_path):
     os.symlink(
         osp.join(root, 'train', '1', '0000.jpg'),
         osp.join(root, 'test', '2', 'copy.jpg'))
-    with pytest.raises(ValueError, match='listed twice.*in the test and '
-                       'the train split'):
+    with pytest.raises(
+            ValueError, match='listed twice.*in the test and '
+            'the train split'):
         RAFDB(root, split='test')
     root = write_affectnet_npy(tmp_path / 'npy')
     val_image = osp.join(root, 'val_set', 'images', '0.jpg')

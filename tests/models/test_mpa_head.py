@@ -251,11 +251,13 @@ def test_shipped_descriptions_cover_eight_classes_and_fit_context():
     (dict(logit_scale=0.0), 'model.head.logit_scale=0.0'),
     (dict(logit_scale=-100.0), 'model.head.logit_scale=-100.0'),
     (dict(token_align_loss=dict(type='TokenAlignmentLoss', temperature=0)),
-     'model.head.token_align_loss: temperature=0: must be a finite number > 0'),
+     'model.head.token_align_loss: temperature=0: must be a finite number > 0'
+     ),
     (dict(
         prompt_align_loss=dict(
             type='PromptAlignmentLoss', mode='contrastive', temperature=0.0)),
-     'model.head.prompt_align_loss: temperature=0.0: must be a finite number > 0'),
+     'model.head.prompt_align_loss: temperature=0.0: must be a finite '
+     'number > 0'),
     (dict(
         loss=dict(type='CrossEntropyLoss', loss_weight=0.0),
         token_align_loss=dict(type='TokenAlignmentLoss', loss_weight=0),
@@ -328,11 +330,13 @@ def test_the_learner_comes_first_in_the_parameter_order(tiny_clip):
      'model.head.loss.loss_weight=nan'),
     (dict(token_align_loss=dict(type='TokenAlignmentLoss', loss_weight=-1)),
      'model.head.token_align_loss: loss_weight=-1'),
-    (dict(token_align_loss=dict(
-        type='TokenAlignmentLoss', temperature=float('nan'))),
+    (dict(
+        token_align_loss=dict(
+            type='TokenAlignmentLoss', temperature=float('nan'))),
      'model.head.token_align_loss: temperature=nan'),
-    (dict(prototype_align_loss=dict(
-        type='PrototypeAlignmentLoss', loss_weight=float('inf'))),
+    (dict(
+        prototype_align_loss=dict(
+            type='PrototypeAlignmentLoss', loss_weight=float('inf'))),
      'model.head.prototype_align_loss: loss_weight=inf'),
     (dict(prompt_learner=dict(num_context=float('nan'))),
      'model.head.prompt_learner.num_context=nan'),
@@ -362,6 +366,7 @@ def test_options_changed_after_the_build_are_checked_too(tiny_clip):
     ['Anger', 'fear', 'anger '],
 ])
 def test_duplicate_class_names_are_refused(tiny_clip, names):
-    with pytest.raises(ValueError, match='model.head.classnames=.*listed '
-                       'more than once'):
+    with pytest.raises(
+            ValueError, match='model.head.classnames=.*listed '
+            'more than once'):
         MPAHead(classnames=names, clip_model=tiny_clip)

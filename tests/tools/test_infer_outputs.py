@@ -10,11 +10,11 @@ import pytest
 
 from mpafer_plugin.utils import StagedOutputs
 from tools.infer import main
-from ..apis.face_fixtures import face_photo, model_files, trained  # noqa
+from ..apis.face_fixtures import face_photo
 from .test_infer import _crash_after, video_frames
 
 
-def run(model_files, inputs, out, *extra):  # noqa: F811
+def run(model_files, inputs, out, *extra):
     _, config, full, _ = model_files
     return main([
         inputs, '--config', config, '--checkpoint', full, '--out',
@@ -78,8 +78,7 @@ def test_a_failed_run_leaves_the_complete_video(model_files, tmp_path,
     assert not StagedOutputs.leftovers(str(out))
 
 
-def test_a_killed_runs_staging_folder_is_named(model_files, tmp_path,
-                                               capsys):
+def test_a_killed_runs_staging_folder_is_named(model_files, tmp_path, capsys):
     out = tmp_path / 'out'
     leftover = out / '.staging-0123'
     leftover.mkdir(parents=True)
@@ -107,8 +106,9 @@ def test_out_naming_a_file_fails_before_loading(model_files, tmp_path,
     out.write_text('{}')
     photo = str(tmp_path / 'a.png')
     cv2.imwrite(photo, face_photo())
-    with pytest.raises(SystemExit, match=r'--out .*taken.json is a file; '
-                       'give a folder'):
+    with pytest.raises(
+            SystemExit, match=r'--out .*taken.json is a file; '
+            'give a folder'):
         run(model_files, photo, out)
     assert out.read_text() == '{}'
 
@@ -132,8 +132,9 @@ def test_outputs_that_are_inputs_are_refused_before_loading(
     os.symlink(full, out / 'summary.json')  # a link to the checkpoint
     photo = str(tmp_path / 'a.png')
     cv2.imwrite(photo, face_photo())
-    with pytest.raises(SystemExit, match=r"--out's summary.json .* is "
-                       '--checkpoint'):
+    with pytest.raises(
+            SystemExit, match=r"--out's summary.json .* is "
+            '--checkpoint'):
         run(model_files, photo, out)
 
 
@@ -149,8 +150,7 @@ class ClosedCamera:
         pass
 
 
-def test_nothing_processed_exits_1(model_files, tmp_path, monkeypatch,
-                                   capsys):
+def test_nothing_processed_exits_1(model_files, tmp_path, monkeypatch, capsys):
     folder = tmp_path / 'broken'
     folder.mkdir()
     for name in ('a.jpg', 'b.png'):

@@ -3,8 +3,8 @@ import os
 import pytest
 from mmengine.config import Config
 
-from mpafer_plugin.utils.output_guard import (OutputIsInputError,
-                                              config_paths, guard_outputs)
+from mpafer_plugin.utils.output_guard import (OutputIsInputError, config_paths,
+                                              guard_outputs)
 
 
 def test_outputs_are_compared_with_inputs_through_links(tmp_path):
@@ -12,8 +12,9 @@ def test_outputs_are_compared_with_inputs_through_links(tmp_path):
     photo.write_bytes(b'x')
     os.symlink(photo, tmp_path / 'link.png')
     guard_outputs({'--out': str(tmp_path / 'map.png')}, {'IMAGE': str(photo)})
-    with pytest.raises(OutputIsInputError,
-                       match=r'--out .*link.png is IMAGE \(.*photo.jpg\)'):
+    with pytest.raises(
+            OutputIsInputError,
+            match=r'--out .*link.png is IMAGE \(.*photo.jpg\)'):
         guard_outputs({'--out': str(tmp_path / 'link.png')},
                       {'IMAGE': str(photo)})
 
@@ -33,8 +34,8 @@ def test_every_file_a_config_names_is_an_input(tmp_path):
     assert keys['model.head.descriptions'] == str(descriptions)
     assert 'work_dir' not in keys  # an output
     for out, what in ((clip, 'model.clip.pretrained'),
-                      (descriptions, 'model.head.descriptions'),
-                      (path, 'the config')):
+                      (descriptions,
+                       'model.head.descriptions'), (path, 'the config')):
         with pytest.raises(OutputIsInputError, match=f'is {what}'):
             guard_outputs({'--out': str(out)}, cfg=cfg)
 

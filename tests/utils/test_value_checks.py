@@ -5,8 +5,8 @@ import pytest
 from mpafer_plugin.utils.value_checks import check_class_names, check_number
 
 
-@pytest.mark.parametrize('value', [math.nan, math.inf, -math.inf, True, '1',
-                                   None])
+@pytest.mark.parametrize('value',
+                         [math.nan, math.inf, -math.inf, True, '1', None])
 def test_non_numbers_and_non_finite_values_are_refused(value):
     with pytest.raises(ValueError, match='key=.*must be a finite number'):
         check_number(value, 'key')

@@ -25,9 +25,9 @@ import numpy as np
 from matplotlib import cbook
 
 import mpafer_plugin  # noqa: F401  registers components
-from mpafer_plugin.utils.output_guard import exit_if_output_is_input
 from mpafer_plugin.apis import (EyesSimilarityFaceCrop, MTCNNFaceDetector,
                                 build_face_detector, detect_faces)
+from mpafer_plugin.utils.output_guard import exit_if_output_is_input
 
 
 def default_portraits():

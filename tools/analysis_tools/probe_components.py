@@ -239,11 +239,11 @@ def main(argv=None):
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    exit_if_output_is_input(
-        {'--out': args.out},
-        dict({'CONFIG': args.config},
-             **{f'CHECKPOINTS[{i}]': c
-                for i, c in enumerate(args.checkpoints)}), cfg)
+    exit_if_output_is_input({'--out': args.out},
+                            dict({'CONFIG': args.config}, **{
+                                f'CHECKPOINTS[{i}]': c
+                                for i, c in enumerate(args.checkpoints)
+                            }), cfg)
     with torch.no_grad():
         report = probe(args)
     if args.out:

@@ -34,7 +34,6 @@ import urllib.error
 import urllib.request
 import warnings
 from datetime import datetime, timezone
-from mpafer_plugin.utils.output_guard import exit_if_output_is_input
 
 QUESTION = ('What are the most useful visual features to distinguish the '
             'facial expression of {class}?')
@@ -387,7 +386,9 @@ def run(args):
 
 def main(argv=None):
     args = parse_args(argv)
-    exit_if_output_is_input({'--out': args.out}, {'--config': args.config})
+    if args.config:  # a config is read with MMEngine: the guard costs nothing
+        from mpafer_plugin.utils.output_guard import exit_if_output_is_input
+        exit_if_output_is_input({'--out': args.out}, {'--config': args.config})
     try:
         return run(args)
     except GenerationError as err:

@@ -14,12 +14,13 @@ Writes DIR/model.torchscript.pt, DIR/model.onnx and DIR/classes.json (the
 class names, in output order), under a staging folder moved into place when
 every format has passed its check: a run that fails or is killed leaves an
 earlier export as it was, and one that ends removes (and names) the files
-of an earlier export it did not write (another --formats). Input of both: (B, 3, H, W) float BGR images
-on the 0-255 scale, H = W = the config's input size; output: (B, C)
-probabilities (mpafer_plugin/apis/deploy_model.py). ONNX needs the optional
-extra: pip install .[onnx] (onnx, onnxscript, onnxruntime). --benchmark N
-prints the mean time per image (batch 1, N runs) of PyTorch, TorchScript
-and ONNX Runtime.
+of an earlier export it did not write (another --formats). Input of both:
+(B, 3, H, W) float BGR images on the 0-255 scale, H = W = the config's
+input size; output: (B, C) probabilities
+(mpafer_plugin/apis/deploy_model.py). ONNX needs the optional extra:
+pip install .[onnx] (onnx, onnxscript, onnxruntime). --benchmark N prints
+the mean time per image (batch 1, N runs) of PyTorch, TorchScript and ONNX
+Runtime.
 """
 import argparse
 import json
@@ -40,7 +41,6 @@ from mpafer_plugin.utils.output_guard import exit_if_output_is_input
 
 FORMATS = ('torchscript', 'onnx')
 TOLERANCE = 1e-4  # largest probability difference accepted
-
 
 OUTPUT_NAMES = dict(
     classes='classes.json',
@@ -123,8 +123,10 @@ def main(argv=None):
     }
     exit_if_output_is_input(
         dict(outputs, **{'--out': args.out}),
-        dict(CONFIG=args.config, CHECKPOINT=args.checkpoint,
-             **{'--clip': args.clip}), cfg)
+        dict(
+            CONFIG=args.config,
+            CHECKPOINT=args.checkpoint,
+            **{'--clip': args.clip}), cfg)
     model = init_model(
         args.config,
         args.checkpoint,

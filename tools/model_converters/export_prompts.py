@@ -29,8 +29,9 @@ def main(argv=None):
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     exit_if_output_is_input({'--out': args.out},
-                            dict(CONFIG=args.config,
-                                 CHECKPOINT=args.checkpoint), cfg)
+                            dict(
+                                CONFIG=args.config,
+                                CHECKPOINT=args.checkpoint), cfg)
     # A full checkpoint holds every weight (CLIP is built with random
     # weights, nothing fetched); a lean one gets CLIP from the config's spec.
     model = init_model(cfg, args.checkpoint)

@@ -187,10 +187,12 @@ def main(argv=None):
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    exit_if_output_is_input(
-        {'--out': args.out},
-        dict(CONFIG=args.config, CHECKPOINT=args.checkpoint, IMAGE=args.image,
-             **{'--clip': args.clip}), cfg)
+    exit_if_output_is_input({'--out': args.out},
+                            dict(
+                                CONFIG=args.config,
+                                CHECKPOINT=args.checkpoint,
+                                IMAGE=args.image,
+                                **{'--clip': args.clip}), cfg)
     # A full checkpoint holds CLIP (nothing is fetched); a prompts-only
     # export takes CLIP from the config's spec.
     inferencer = FERInferencer(

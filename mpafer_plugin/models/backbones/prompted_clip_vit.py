@@ -78,10 +78,14 @@ class PromptedCLIPViT(BaseModule):
 
         num_layers = len(self.visual.transformer.resblocks)
         depth = num_layers if prompt_depth is None else check_number(
-            prompt_depth, 'model.backbone.prompt_depth', 0, num_layers,
-            integer=True, why=f'this CLIP has {num_layers} layers')
-        num_prompts = check_number(num_prompts, 'model.backbone.num_prompts',
-                                   0, integer=True)
+            prompt_depth,
+            'model.backbone.prompt_depth',
+            0,
+            num_layers,
+            integer=True,
+            why=f'this CLIP has {num_layers} layers')
+        num_prompts = check_number(
+            num_prompts, 'model.backbone.num_prompts', 0, integer=True)
         prompt_init_std = check_number(prompt_init_std,
                                        'model.backbone.prompt_init_std', 0)
         self.num_prompts = num_prompts if depth else 0

@@ -92,10 +92,12 @@ class CoOpPromptLearner(BaseModule):
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         num_context = check_number(
-            num_context, 'model.head.prompt_learner.num_context', 0,
+            num_context,
+            'model.head.prompt_learner.num_context',
+            0,
             integer=True)
-        init_std = check_number(init_std,
-                                'model.head.prompt_learner.init_std', 0)
+        init_std = check_number(init_std, 'model.head.prompt_learner.init_std',
+                                0)
         self.num_classes = len(classnames)
         width = text_encoder.width
         shape = ((self.num_classes, num_context,

@@ -46,7 +46,10 @@ class GlobalLocalClassifier(BaseModule):
     @local_topk.setter
     def local_topk(self, value: int) -> None:
         self._local_topk = check_number(
-            value, 'model.head.local_topk', 1, integer=True,
+            value,
+            'model.head.local_topk',
+            1,
+            integer=True,
             why='patches averaged per class')
 
     @property
@@ -56,7 +59,9 @@ class GlobalLocalClassifier(BaseModule):
     @local_weight.setter
     def local_weight(self, value: float) -> None:
         self._local_weight = check_number(
-            value, 'model.head.local_weight', 0,
+            value,
+            'model.head.local_weight',
+            0,
             why='the weight of the local score; a negative one ranks the '
             'classes by their least similar patches, NaN gives NaN logits')
 
@@ -67,7 +72,10 @@ class GlobalLocalClassifier(BaseModule):
     @logit_scale.setter
     def logit_scale(self, value: float) -> None:
         self._logit_scale = check_number(
-            value, 'model.head.logit_scale', 0, low_open=True,
+            value,
+            'model.head.logit_scale',
+            0,
+            low_open=True,
             why='0 ties every class, a negative one ranks them backwards')
 
     @staticmethod

@@ -172,7 +172,8 @@ class MPAHead(CLIPTextHead):
             prompt_align_loss=self.prompt_align_loss,
             prototype_align_loss=self.prototype_align_loss)
         weights = {
-            f'model.head.{key}.loss_weight': check_number(
+            f'model.head.{key}.loss_weight':
+            check_number(
                 getattr(module, 'loss_weight', 1.0),
                 f'model.head.{key}.loss_weight',
                 0,

@@ -105,13 +105,12 @@ def test_an_export_replaces_the_earlier_set_as_one(model_files, tmp_path,
     monkeypatch.setattr(export_deploy, 'export_onnx', killed)
     with pytest.raises(KeyboardInterrupt):
         main([config, full, '--out', str(out)])
-    assert sorted(p.name for p in out.iterdir()) == ['model.onnx',
-                                                     'notes.txt']
+    assert sorted(p.name for p in out.iterdir()) == ['model.onnx', 'notes.txt']
     assert (out / 'model.onnx').read_bytes() == b'an earlier export'
     monkeypatch.undo()
     capsys.readouterr()
-    assert main([config, full, '--out', str(out), '--formats',
-                 'torchscript']) == 0
+    assert main([config, full, '--out',
+                 str(out), '--formats', 'torchscript']) == 0
     assert sorted(p.name for p in out.iterdir()) == [
         'classes.json', 'model.torchscript.pt', 'notes.txt'
     ]
@@ -124,8 +123,8 @@ def test_an_output_that_is_an_input_is_refused(model_files, tmp_path):
     out = tmp_path / 'deploy'
     out.mkdir()
     os.symlink(full, out / 'model.onnx')  # resolved through the link
-    with pytest.raises(SystemExit,
-                       match=r"--out's model.onnx .* is CHECKPOINT"):
+    with pytest.raises(
+            SystemExit, match=r"--out's model.onnx .* is CHECKPOINT"):
         main([config, full, '--out', str(out)])
     with pytest.raises(SystemExit, match=r'--out .* is CHECKPOINT'):
         main([config, full, '--out', full])
