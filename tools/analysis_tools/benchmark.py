@@ -59,6 +59,7 @@ import torch
 from mmengine.config import Config, DictAction
 
 from mpafer_plugin.models.utils import attention_layout as layouts
+from mpafer_plugin.utils import atomic_write
 from mpafer_plugin.utils.output_guard import exit_if_output_is_input
 
 # step / true floor, predict / true floor, step / step before the layout
@@ -611,8 +612,8 @@ def main(argv=None) -> dict:
     result = run(args)
     (print_profile if args.profile else print_report)(result)
     if args.json_out:
-        with open(args.json_out, 'w') as f:
-            json.dump(result, f, indent=2)
+        text = json.dumps(result, indent=2)
+        atomic_write(args.json_out, lambda tmp: open(tmp, 'w').write(text))
     sys.stdout.flush()
     print(json.dumps(result))
     return result

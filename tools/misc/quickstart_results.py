@@ -19,7 +19,7 @@ import json
 import os.path as osp
 import re
 
-from mpafer_plugin.utils import provenance
+from mpafer_plugin.utils import atomic_write, provenance
 from mpafer_plugin.utils.output_guard import exit_if_output_is_input
 
 TOP1 = 'accuracy/top1'
@@ -116,9 +116,8 @@ def main(argv=None):
         test=dict(top1=test[TOP1], mean_class_accuracy=test.get(MEAN_CLASS)),
     )
     out = args.out or osp.join(args.work_dir, 'results.json')
-    with open(out, 'w') as f:
-        json.dump(results, f, indent=2)
-        f.write('\n')
+    text = json.dumps(results, indent=2) + '\n'
+    atomic_write(out, lambda tmp: open(tmp, 'w').write(text))
     print(f'[quickstart] results in {out}; test top-1 (chance 14.3): '
           f'{test[TOP1]:.1f} %')
 
