@@ -213,12 +213,7 @@ def check_outputs(args) -> None:
         },
         cfg,
         replaced_folders=["--out's vis"])
-    for leftover in StagedOutputs.leftovers(args.out):
-        print(
-            f'note: {leftover} holds the outputs of an earlier run into '
-            f'{args.out} that was killed (its rows: '
-            f'results.*.partial); delete it when you no longer need it.',
-            file=sys.stderr)
+    StagedOutputs.say_leftovers(args.out)  # a killed run's rows
 
 
 def main(argv=None):

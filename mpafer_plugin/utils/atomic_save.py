@@ -4,6 +4,7 @@ import os
 import os.path as osp
 import shutil
 import stat
+import sys
 import uuid
 from typing import Callable
 
@@ -78,6 +79,17 @@ class StagedOutputs:
         return sorted(
             osp.join(folder, name) for name in os.listdir(folder)
             if name.startswith(cls.PREFIX))
+
+    @classmethod
+    def say_leftovers(cls, folder: str) -> None:
+        """Print (stderr) a note on each staging folder of a killed run
+        in ``folder``; they are left for the user (they hold its rows)."""
+        for leftover in cls.leftovers(folder):
+            print(
+                f'note: {leftover} holds the outputs of an earlier run into '
+                f'{folder} that was killed; delete it when you no longer '
+                f'need it.',
+                file=sys.stderr)
 
     def path(self, name: str) -> str:
         """Where to write output ``name`` (staged)."""

@@ -127,6 +127,7 @@ def main(argv=None):
             CONFIG=args.config,
             CHECKPOINT=args.checkpoint,
             **{'--clip': args.clip}), cfg)
+    StagedOutputs.say_leftovers(args.out)
     model = init_model(
         args.config,
         args.checkpoint,

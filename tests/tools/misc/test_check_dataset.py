@@ -125,12 +125,12 @@ def test_class_lists_and_nested_images(tmp_path, capsys):
     OK)."""
     root = fixtures.write_rafdb_folders(tmp_path)
     classes = ('Surprise', 'Fear', 'Disgust', 'Happiness', 'Sadness', 'Anger')
-    status, out = run(
-        root, capsys,
-        f'train_dataloader.dataset.metainfo.classes={list(classes) + ["Anger"]}'
-        .replace(' ', ''))
+    repeated = str(list(classes) + ['Anger']).replace(' ', '')
+    status, out = run(root, capsys,
+                      f'train_dataloader.dataset.metainfo.classes={repeated}')
     assert status == 1
-    assert "train: FAILED to build RAFDB: ValueError: RAFDB metainfo.classes=" in out
+    assert ('train: FAILED to build RAFDB: ValueError: RAFDB '
+            'metainfo.classes=') in out
     assert "the class(es) ['anger'] are listed more than once" in out
     nested = osp.join(root, 'train', '4', 'more')
     os.makedirs(nested)
