@@ -14,12 +14,19 @@ Usage:
   python tools/infer.py 0 ... --show            # camera 0, live window
   python tools/infer.py rtsp://host/stream ...  # a stream URL
 
-Writes DIR/results.json (or .csv; one row per face, written as it goes to
-results.json.partial, which replaces results.json when the run ends or is
-interrupted with Ctrl-C; a crash leaves an earlier results.json as it was),
-DIR/summary.json (counts, images without a face, unreadable files) and
-DIR/vis/ (annotated images: box, class, probability; a video or live
-source gives one annotated DIR/vis/<name>.mp4). Video rows carry `time`
+Writes DIR/results.json (or .csv; one row per face), DIR/summary.json
+(counts, images without a face, unreadable files) and DIR/vis/ (annotated
+images: box, class, probability, one per input, named after it, with its
+extension where two inputs share a name; a video or live source gives one
+annotated DIR/vis/<name>.mp4). They are written under a staging folder in
+DIR and moved into place together when the run ends or is interrupted with
+Ctrl-C, replacing an earlier run's set (what it wrote and this run does
+not, e.g. the other --format, is removed and named); a crash or a kill
+leaves the earlier set as it was (a crash puts this run's rows in
+DIR/results.json.partial). --out, the display for --show and the outputs
+against the inputs are checked before anything loads; the exit status is 1
+when no input could be processed (a camera that does not open, a folder of
+unreadable files). Video rows carry `time`
 (seconds) and `track` (the face followed across frames); --smooth S
 averages each track's probabilities over time. Ctrl-C, or `q` in the
 --show window, ends the run cleanly with every classified row written.
@@ -27,12 +34,13 @@ averages each track's probabilities over time. Ctrl-C, or `q` in the
 """
 import argparse
 import json
+import os
 import os.path as osp
 import sys
 import time
 
 import cv2
-from mmengine.config import DictAction
+from mmengine.config import Config, DictAction
 
 import mpafer_plugin  # noqa: F401  registers components, safe globals
 from mpafer_plugin.apis import FERInferencer
@@ -42,7 +50,13 @@ from mpafer_plugin.export.clip_path import add_clip_argument
 from mpafer_plugin.faces import (AnnotatedOutputs, FaceResultsWriter,
                                  FaceTracker, draw_faces, expand_inputs)
 from mpafer_plugin.faces.media_inputs import count_frames, is_stream, is_video
-from mpafer_plugin.utils import atomic_write, config_file, progress_bar
+from mpafer_plugin.utils import (StagedOutputs, atomic_write, config_file,
+                                 progress_bar)
+from mpafer_plugin.utils.output_guard import exit_if_output_is_input
+
+# What a run writes into --out; an earlier run's copy of any of them is
+# replaced, or removed if this run does not write it (another --format).
+OUTPUT_NAMES = ('results.json', 'results.csv', 'summary.json', 'vis')
 
 
 def parse_args(argv=None):
@@ -184,8 +198,52 @@ def show(image, record):
     return 'q' if cv2.waitKey(1) & 0xFF == ord('q') else None
 
 
+def check_display() -> None:
+    """``--show`` needs a window: refuse before anything loads where there
+    is no display (Linux without ``$DISPLAY`` / ``$WAYLAND_DISPLAY``; Qt
+    would abort the run with exit 134 at the first frame)."""
+    if sys.platform.startswith('linux') and not (
+            os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')):
+        raise SystemExit('error: --show needs a display, and neither '
+                         '$DISPLAY nor $WAYLAND_DISPLAY is set (a remote '
+                         'shell, a container): drop --show (the annotated '
+                         'frames go to OUT/vis/) or run with a display.')
+
+
+def check_outputs(args) -> None:
+    """Everything about ``--out`` that can be known before loading: it is
+    a folder (or can be one), and none of its outputs is an input."""
+    if osp.lexists(args.out) and not osp.isdir(args.out):
+        raise SystemExit(f'error: --out {args.out} is a file; give a folder '
+                         f'(results.{args.format}, summary.json and vis/ '
+                         f'go into it).')
+    cfg = None
+    if args.config:
+        cfg = Config.fromfile(args.config)
+        if args.cfg_options:
+            cfg.merge_from_dict(args.cfg_options)
+    outputs = {
+        f"--out's {name}": osp.join(args.out, name)
+        for name in OUTPUT_NAMES
+    }
+    exit_if_output_is_input(
+        dict(outputs, **{'--out': args.out}), {
+            'INPUT': None if is_stream(args.input) else args.input,
+            '--config': args.config,
+            '--checkpoint': args.checkpoint,
+            '--prompts': args.prompts,
+            '--clip': args.clip
+        },
+        cfg,
+        replaced_folders=["--out's vis"])
+    StagedOutputs.say_leftovers(args.out)  # a killed run's rows
+
+
 def main(argv=None):
     args = parse_args(argv)
+    if args.show:
+        check_display()
+    check_outputs(args)
     try:  # the output folder (and earlier runs' vis/) is never an input
         items = expand_inputs(args.input, exclude=[args.out])
     except (FileNotFoundError, ValueError) as error:
@@ -208,7 +266,8 @@ def main(argv=None):
             and (root or any(is_video(item) for item in items)):
         progress = progress_bar(
             count_frames(items, args.video_stride), 'frames')
-    results = osp.join(args.out, f'results.{args.format}')
+    name = f'results.{args.format}'
+    results = osp.join(args.out, name)
     summary = dict(
         input=args.input,
         results=results,
@@ -224,12 +283,16 @@ def main(argv=None):
         ended_with_q=False)
     tracker = FaceTracker(smoothing=args.smooth)
     start = time.time()
-    writer = FaceResultsWriter(results, inferencer.classes, args.format)
+    # every output is written under a staging folder and moved into place
+    # at the end: a killed run leaves the earlier complete set as it was
+    staged = StagedOutputs(args.out, OUTPUT_NAMES)
+    writer = FaceResultsWriter(
+        staged.path(name), inferencer.classes, args.format)
     records = inferencer.iter_results(items, args.batch_size,
                                       args.video_stride)
     try:
-        with writer, AnnotatedOutputs(osp.join(args.out, 'vis'),
-                                      root) as annotated:
+        with writer, AnnotatedOutputs(staged.path('vis'), root,
+                                      items) as annotated:
             for record, image in records:
                 tracker.update(record)
                 writer.write(record)
@@ -245,10 +308,13 @@ def main(argv=None):
     except KeyboardInterrupt:
         summary['interrupted'] = True
     except BaseException:
+        partial = osp.basename(writer.partial_path)
+        staged.discard(keep=[partial])
         print(
-            f'\nCrashed after {summary["frames"]} images/frames: '
-            f'{results} and summary.json are left as they were; the rows '
-            f'of this run are in {writer.partial_path}.',
+            f'\nCrashed after {summary["frames"]} images/frames: the outputs '
+            f'in {args.out} (results, summary.json, vis/) are left as they '
+            f'were; the rows of this run are in '
+            f'{osp.join(args.out, partial)}.',
             file=sys.stderr)
         raise
     finally:
@@ -256,7 +322,9 @@ def main(argv=None):
         if args.show:
             cv2.destroyAllWindows()
     summary['seconds'] = round(time.time() - start, 2)
-    write_summary(osp.join(args.out, 'summary.json'), summary)
+    write_summary(staged.path('summary.json'), summary)
+    stale = staged.commit()
+    processed = summary['frames'] - len(summary['unreadable'])
     print(f'\n{summary["frames"]} images/frames, {summary["faces"]} faces '
           f'-> {results} in {summary["seconds"]} s; '
           f'{len(summary["no_face"])} without a face, '
@@ -265,7 +333,18 @@ def main(argv=None):
            '') + ('; ended with q' if summary['ended_with_q'] else '') + '.')
     for line in summary['unreadable']:
         print(f'  skipped {line}')
-    return 130 if summary['interrupted'] else 0
+    if stale:
+        print(f'  removed from {args.out} what an earlier run left and this '
+              f'one did not write: {", ".join(sorted(stale))}')
+    if summary['interrupted']:
+        return 130
+    if processed == 0:
+        print(
+            f'error: no input could be processed ({summary["frames"]} '
+            f'tried, all unreadable): nothing was classified.',
+            file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == '__main__':

@@ -17,6 +17,7 @@ import mpafer_plugin  # noqa: F401  registers components, safe globals
 from mpafer_plugin.engine.cpu_distributed import distributed_session
 from mpafer_plugin.models.utils import CheckpointMismatchError
 from mpafer_plugin.utils import config_file
+from mpafer_plugin.utils.output_guard import exit_if_output_is_input
 
 
 def parse_args():
@@ -90,6 +91,10 @@ def check_needs_no_checkpoint(model, config):
 def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
+    exit_if_output_is_input({'--out': args.out},
+                            dict(
+                                CONFIG=args.config,
+                                CHECKPOINT=args.checkpoint), cfg)
     with distributed_session(cfg):  # Gloo on CPU, MMEngine's NCCL on GPU
         runner = Runner.from_cfg(cfg)
         if args.checkpoint is None:

@@ -46,7 +46,7 @@ from ..faces.detectors import (FaceDetectorType, WholeImageFaceDetector,
                                build_face_detector, detect_faces)
 from ..faces.media_inputs import (Frame, InputType, expand_inputs, is_stream,
                                   iter_frames, to_bgr)
-from ..faces.visualization import save_visualization
+from ..faces.visualization import save_visualization, shared_stems
 from .model_init import init_model
 from .open_vocabulary import (build_zero_shot_head, use_runtime_classes,
                               zero_shot_scores)
@@ -157,15 +157,22 @@ class FERInferencer(BaseInferencer):
                  video_stride: int = 1,
                  show_dir: Optional[str] = None) -> List[dict]:
         """Results (see the module doc) of every image / sampled frame of
-        ``inputs`` (paths, folders, videos or BGR / gray arrays), in order.
+        ``inputs`` (paths, folders, videos, or in-memory images: BGR / gray
+        numpy arrays, PIL images, channel-first RGB torch tensors; see
+        :mod:`..faces.media_inputs`), in order. An item that is no image (``None``,
+        an empty, boolean or NaN array) gets its own ``'unreadable'``
+        record with the reason; the others are classified.
         With ``show_dir``, annotated images are written there too."""
         records = []
         root = inputs if isinstance(inputs, str) and osp.isdir(inputs) \
             else None
-        for record, image in self.iter_results(inputs, batch_size,
+        items = expand_inputs(inputs)
+        shared = shared_stems(items, root)
+        for record, image in self.iter_results(items, batch_size,
                                                video_stride):
             if show_dir is not None and image is not None:
-                save_visualization(image, record, show_dir, root)
+                save_visualization(image, record, show_dir, root,
+                                   record['source'] in shared)
             records.append(record)
         return records
 
@@ -211,7 +218,12 @@ class FERInferencer(BaseInferencer):
         image = frame.image
         height, width = image.shape[:2]
         record['image_shape'] = [height, width]
-        faces = detect_faces(self.detector, image)
+        try:  # one image the detector cannot take costs only its record
+            faces = detect_faces(self.detector, image)
+        except Exception as error:  # noqa: B902  any detector's failure
+            record['error'] = (f'face detection failed: '
+                               f'{type(error).__name__}: {error}')
+            return record, []
         record['status'] = 'ok' if len(faces.boxes) else 'no_face'
         crops = []
         for index, box in enumerate(faces.boxes):

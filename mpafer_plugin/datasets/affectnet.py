@@ -1,5 +1,6 @@
 """AffectNet (manually annotated part) in both of its release layouts."""
 import io
+import posixpath
 from collections import Counter
 from typing import List, Optional, Tuple
 
@@ -130,6 +131,7 @@ class AffectNet(FERDataset):
             ann_file = f'Manually_Annotated_file_lists/{CSV_FILES[split]}'
         self.num_classes = num_classes
         self.crop_face = crop_face
+        self._ann_split = split  # the split ann_file belongs to
         metainfo = dict(kwargs.pop('metainfo', None) or {})
         if kwargs.get('classes') is None:
             metainfo.setdefault('classes', CLASSES[:num_classes])
@@ -142,22 +144,42 @@ class AffectNet(FERDataset):
             metainfo=metainfo,
             **kwargs)
 
+    def own_classes(self) -> Tuple[str, ...]:
+        return CLASSES[:self.num_classes]
+
     def label_name(self, label) -> str:
         return f'{label} {ID_NAMES[label]}'
 
     def layout_candidates(self) -> List[Tuple[str, str, str]]:
-        return [('csv', self.ann_file, 'file'),
+        return [('csv', self._csv_file(), 'file'),
                 ('npy', self._npy_dir(), 'folder')]
 
     def read_layout(self, layout: str) -> Tuple[List[dict], str]:
         if layout == 'csv':
-            return self._read_csv(), self.ann_file
+            return self._read_csv(), self._csv_file()
         if self.crop_face:
             raise ValueError('crop_face needs the csv layout: the npy '
                              'layout has no face boxes (its images are '
                              'already face crops).')
         ann_dir = self.file_backend.join_path(self._npy_dir(), 'annotations')
         return self._read_npy(ann_dir), ann_dir
+
+    def read_other_split(self, layout: str) -> List[dict]:
+        if layout == 'csv':
+            # an ann_file of another name may be this split's own list
+            return [] if self._csv_file() == self.ann_file else \
+                self._read_csv()
+        return self._read_npy(
+            self.file_backend.join_path(self._npy_dir(), 'annotations'),
+            labels=False)
+
+    def _csv_file(self) -> str:
+        """The label file of ``self.split``: ``ann_file`` for the split it
+        was given for, else the official name beside it."""
+        if self.split == self._ann_split:
+            return self.ann_file
+        return posixpath.join(
+            posixpath.dirname(self.ann_file), CSV_FILES[self.split])
 
     def select(self, rows: List[dict]) -> Tuple[List[dict], str]:
         """Keep the protocol's classes; count the rows dropped per id."""
@@ -185,11 +207,12 @@ class AffectNet(FERDataset):
         """All rows of the label file, as rows of :class:`FERDataset`."""
         img_dir = self.data_prefix['img_path']
         rows = []
-        for n, (lineno, row) in enumerate(
-                read_csv_rows(self.file_backend, self.ann_file)):
+        ann_file = self._csv_file()
+        for n, (lineno,
+                row) in enumerate(read_csv_rows(self.file_backend, ann_file)):
             if n == 0 and row[0].strip() == COLUMNS[0]:
                 continue  # header
-            where = f'{self.ann_file}:{lineno}'
+            where = f'{ann_file}:{lineno}'
             if len(row) != len(COLUMNS):
                 raise ValueError(f'{where}: expected {len(COLUMNS)} columns '
                                  f'({",".join(COLUMNS)}), got {len(row)}.')
@@ -224,8 +247,9 @@ class AffectNet(FERDataset):
                              f'image (left of or above it).')
         return (x, y, x + w, y + h)
 
-    def _read_npy(self, ann_dir: str) -> List[dict]:
-        """All ``annotations/<id>_exp.npy`` of the split, as rows."""
+    def _read_npy(self, ann_dir: str, labels: bool = True) -> List[dict]:
+        """All ``annotations/<id>_exp.npy`` of the split, as rows (without
+        reading the labels, ``gt_label=None``, unless ``labels``)."""
         backend = self.file_backend
         if not backend.isdir(ann_dir):
             raise FileNotFoundError(f'AffectNet annotation folder {ann_dir} '
@@ -238,6 +262,15 @@ class AffectNet(FERDataset):
         rows = []
         for stem in stems:
             path = backend.join_path(ann_dir, stem + NPY_SUFFIX)
+            img_path = backend.join_path(img_dir, stem + '.jpg')
+            if not labels:
+                rows.append(
+                    dict(
+                        img_path=img_path,
+                        gt_label=None,
+                        _id=img_path,
+                        _where=path))
+                continue
             try:
                 value = np.load(
                     io.BytesIO(backend.get(path)), allow_pickle=False)
@@ -249,9 +282,9 @@ class AffectNet(FERDataset):
                 raise ValueError(f'{path}: expression {value!r} is not an '
                                  f'integer in 0..{len(ID_NAMES) - 1}.')
             info = dict(
-                img_path=backend.join_path(img_dir, stem + '.jpg'),
+                img_path=img_path,
                 gt_label=expression,
-                _id=stem,
+                _id=img_path,  # stems repeat across the split folders
                 _where=path)
             if self.valence_arousal:
                 info['gt_va'] = self._read_npy_va(ann_dir, stem)

@@ -6,7 +6,7 @@ from mmpretrain.registry import DATASETS
 
 from .fer_dataset import FERDataset
 from .image_files import is_image_name
-from .utils import list_names, read_lines
+from .utils import list_files, list_names, read_lines
 
 SPLIT_PREFIXES = {'train': 'train_', 'test': 'test_'}
 # Class folder names of mirror copies (lower case) -> gt_label, in the
@@ -51,7 +51,8 @@ class RAFDB(FERDataset):
 
     where ``<class>`` is the label number ``1``..``7`` or an emotion name
     (any case; also surprised, fearful, disgusted, happy, sad, angry),
-    mapped to the official order above; images are the files with an
+    mapped to the official order above; images are the files, in the class
+    folder or any subfolder of it (not in hidden ones), with an
     extension of :data:`~mpafer_plugin.datasets.image_files.IMG_EXTENSIONS`
     (macOS ``._*`` files and other dot files are not images).
     ``layout='auto'`` takes the official layout if its label file exists,
@@ -135,7 +136,7 @@ class RAFDB(FERDataset):
             folders[label] = folder
         rows = []
         for label, folder in sorted(folders.items()):
-            for name in list_names(backend, folder):
+            for name in list_files(backend, folder):
                 if is_image_name(name):
                     path = backend.join_path(folder, name)
                     rows.append(

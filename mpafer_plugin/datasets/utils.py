@@ -13,6 +13,8 @@ from typing import Iterator, List, Optional, Tuple
 
 from mmengine.fileio import BaseStorageBackend, LocalBackend
 
+from .image_files import is_image_name
+
 
 def read_text(backend: BaseStorageBackend, path: str) -> str:
     """The text of an annotation file, which must be UTF-8 (a byte-order
@@ -64,6 +66,30 @@ def list_names(backend: BaseStorageBackend, folder: str) -> List[str]:
     if isinstance(backend, LocalBackend):
         return sorted(os.listdir(folder))
     return sorted(backend.list_dir_or_file(folder, list_dir=True))
+
+
+def list_files(backend: BaseStorageBackend, folder: str) -> List[str]:
+    """Every file under ``folder``, in subfolders too (dangling links
+    included), as sorted paths relative to it; hidden folders (``.git``,
+    ``.ipynb_checkpoints``) are not searched."""
+    if not isinstance(backend, LocalBackend):
+        return sorted(
+            path for path in backend.list_dir_or_file(
+                folder, list_dir=False, recursive=True)
+            if not any(part.startswith('.') for part in path.split('/')[:-1]))
+    found = []
+    for root, subfolders, names in os.walk(folder):
+        # a folder named like an image is listed (and refused as no file)
+        names = names + [name for name in subfolders if is_image_name(name)]
+        subfolders[:] = [
+            name for name in subfolders
+            if not name.startswith('.') and not is_image_name(name)
+        ]
+        relative = osp.relpath(root, folder)
+        found.extend(name if relative ==
+                     '.' else osp.join(relative, name).replace(os.sep, '/')
+                     for name in names)
+    return sorted(found)
 
 
 def why_not_a_file(backend: BaseStorageBackend, path: str) -> Optional[str]:

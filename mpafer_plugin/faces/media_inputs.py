@@ -5,8 +5,19 @@ frames.
 
 Every frame is a :class:`Frame`: ``image`` is ``uint8`` ``(H, W, 3)`` BGR
 (gray and BGRA inputs are converted), or ``None`` with ``error`` saying why
-when a file cannot be decoded, so one bad file is reported and skipped, not
-fatal.
+when a file cannot be decoded or an in-memory item is no image (``None``,
+an empty or NaN array, a boolean mask), so one bad item is reported and
+skipped, never fatal to the others.
+
+In-memory images:
+
+- ``numpy`` arrays are OpenCV's convention: ``(H, W)`` gray, ``(H, W, 3)``
+  BGR or ``(H, W, 4)`` BGRA; ``uint8``, ``uint16`` (scaled by 1/257) or
+  float (in ``[0, 1]``, scaled by 255, or in ``[0, 255]``).
+- ``PIL.Image.Image``: any mode, converted to RGB and then to BGR.
+- ``torch.Tensor``: torchvision's convention, channel-first RGB
+  ``(3, H, W)`` (or ``(1, H, W)`` / ``(H, W)`` gray), ``uint8`` or float in
+  ``[0, 1]``; moved to the CPU.
 """
 import math
 import os
@@ -18,13 +29,14 @@ from typing import Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from ..datasets.image_files import is_image_name
 
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v', '.mpg',
                     '.mpeg', '.wmv')
 
-InputType = Union[str, np.ndarray, Iterable[Union[str, np.ndarray]]]
+InputType = Union[str, np.ndarray, Image.Image, Iterable]
 
 
 @dataclass
@@ -53,10 +65,61 @@ def is_video(path: str) -> bool:
     return path.lower().endswith(VIDEO_EXTENSIONS) or is_stream(path)
 
 
+@dataclass
+class BadInput:
+    """An in-memory input that is no image, and why (kept in the input list
+    so that it gets its own ``'unreadable'`` record)."""
+    reason: str
+
+
+def _is_tensor(item) -> bool:
+    return type(item).__module__.split('.')[0] == 'torch' and hasattr(
+        item, 'detach')
+
+
+def as_array(item) -> np.ndarray:
+    """A ``numpy`` image in OpenCV's convention (see the module doc) from a
+    numpy array, a PIL image or a torch tensor; ``ValueError`` saying why
+    for anything else."""
+    if isinstance(item, np.ndarray):
+        return item
+    if isinstance(item, Image.Image):
+        return np.asarray(item.convert('RGB'))[..., ::-1]
+    if _is_tensor(item):
+        array = item.detach().cpu().numpy()
+        if array.ndim == 3:
+            if array.shape[0] not in (1, 3):
+                raise ValueError(
+                    f'a tensor of shape {tuple(array.shape)}: expected '
+                    f'channel-first RGB (3, H, W) or gray (1, H, W), as '
+                    f'torchvision gives')
+            array = array.transpose(1, 2, 0)[..., ::-1]
+        return np.ascontiguousarray(array)
+    if item is None:
+        raise ValueError('None, not an image (cv2.imread returns None for a '
+                         'file it cannot read)')
+    raise ValueError(f'a {type(item).__name__}, not an image: give a path, '
+                     f'a numpy array, a PIL image or a torch tensor')
+
+
 def to_bgr(image: np.ndarray) -> np.ndarray:
     """``uint8`` ``(H, W, 3)`` BGR from a gray ``(H, W)`` / ``(H, W, 1)``,
-    BGR or BGRA array (16-bit and float images are scaled to 0-255)."""
+    BGR or BGRA array (16-bit and float images are scaled to 0-255).
+
+    Raises ``ValueError`` saying why for an array that is no image: empty
+    (a side of 0), boolean (a mask), not numeric, or holding NaN or inf.
+    """
     image = np.asarray(image)
+    if image.dtype == bool:
+        raise ValueError(f'a boolean array (shape {image.shape}) is a mask, '
+                         f'not an image')
+    if image.dtype.kind not in 'uif':
+        raise ValueError(f'an array of {image.dtype} is not an image')
+    if image.size == 0:
+        raise ValueError(f'an empty image (shape {image.shape})')
+    if image.dtype.kind == 'f' and not np.isfinite(image).all():
+        raise ValueError(f'the image (shape {image.shape}) holds NaN or '
+                         f'infinite values')
     if image.dtype == np.uint16:
         image = (image / 257.0).round()
     elif image.dtype.kind == 'f':
@@ -115,12 +178,17 @@ def expand_inputs(inputs: InputType,
     """
     if isinstance(inputs, ExpandedInputs):
         return inputs
-    if isinstance(inputs, (str, os.PathLike, np.ndarray)):
+    if isinstance(inputs,
+                  (str, os.PathLike, np.ndarray,
+                   Image.Image)) or _is_tensor(inputs) or inputs is None:
         inputs = [inputs]
     expanded = ExpandedInputs()
     for item in inputs:
-        if isinstance(item, np.ndarray):
-            expanded.append(item)
+        if not isinstance(item, (str, os.PathLike)):
+            try:
+                expanded.append(as_array(item))
+            except ValueError as error:
+                expanded.append(BadInput(str(error)))
             continue
         item = os.fspath(item)
         if is_stream(item):
@@ -204,8 +272,14 @@ def iter_frames(items: List[Union[str, np.ndarray]],
     if video_stride < 1:
         raise ValueError(f'video_stride must be >= 1, got {video_stride}.')
     for index, item in enumerate(items):
-        if isinstance(item, np.ndarray):
-            yield Frame(f'array:{index}', None, to_bgr(item))
+        if isinstance(item, BadInput):
+            yield Frame(f'input:{index}', None, None, item.reason)
+        elif isinstance(item, np.ndarray):
+            try:
+                image, error = to_bgr(item), None
+            except ValueError as reason:
+                image, error = None, str(reason)
+            yield Frame(f'array:{index}', None, image, error)
         elif is_video(item):
             yield from _iter_video(item, video_stride)
         else:

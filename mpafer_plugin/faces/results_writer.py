@@ -18,13 +18,17 @@ ended it; every row so far is kept). On any other exception (a crash) the
 partial file is closed as valid JSON / CSV and left beside ``path``, and an
 earlier ``path`` (a complete run into the same folder) is kept as it was.
 After a hard kill, ``<path>.partial`` holds every row written (CSV complete,
-JSON without its closing bracket).
+JSON without its closing bracket). ``tools/infer.py`` gives a path in its
+staging folder (:class:`~mpafer_plugin.utils.StagedOutputs`), so its whole
+set of outputs is replaced at once.
 """
 import csv
 import json
 import os
 import os.path as osp
 from typing import Sequence
+
+from ..utils.value_checks import check_class_names
 
 
 def _blank(value):
@@ -47,7 +51,8 @@ class FaceResultsWriter:
         if fmt not in self.FORMATS:
             raise ValueError(f'format must be one of {self.FORMATS}, not '
                              f'{fmt!r}.')
-        self.path, self.classes, self.fmt = path, list(classes), fmt
+        self.path, self.fmt = path, fmt
+        self.classes = check_class_names(classes, 'FaceResultsWriter classes')
         self.rows = 0
         self._file = None
 

@@ -2,7 +2,8 @@
 its index (or track id), predicted class and probability."""
 import os
 import os.path as osp
-from typing import Optional
+from collections import Counter
+from typing import Iterable, Optional, Set
 
 import cv2
 import numpy as np
@@ -53,18 +54,37 @@ def _label(canvas, text, x, y, font_scale, thickness):
                 font_scale, TEXT_COLOR, thickness, cv2.LINE_AA)
 
 
+def _relative(source: str, root: Optional[str]) -> str:
+    if root:
+        return osp.relpath(source, root)
+    return osp.basename(source).replace(':', '_')
+
+
+def shared_stems(sources: Iterable, root: Optional[str] = None) -> Set[str]:
+    """The sources (paths) whose name without extension is that of another
+    source (``face.jpg``, ``face.png``, ``face.bmp``; compared without
+    case): their annotated outputs keep the extension to stay apart."""
+    paths = [s for s in sources if isinstance(s, str)]
+    stems = Counter(
+        osp.splitext(_relative(path, root))[0].lower() for path in paths)
+    return {
+        path
+        for path in paths
+        if stems[osp.splitext(_relative(path, root))[0].lower()] > 1
+    }
+
+
 def visualization_path(record: dict,
                        out_dir: str,
-                       root: Optional[str] = None) -> str:
+                       root: Optional[str] = None,
+                       keep_extension: bool = False) -> str:
     """Where the annotated image of ``record`` goes under ``out_dir``: the
     source's path relative to ``root`` (the input folder) or its file name,
-    as ``.png``; a video frame goes to ``<video>/frame_<index>.png``."""
-    source = record['source']
-    if root:
-        relative = osp.relpath(source, root)
-    else:
-        relative = osp.basename(source).replace(':', '_')
-    stem = osp.splitext(relative)[0]
+    as ``.png`` (``face.jpg.png`` with ``keep_extension``, for a source
+    whose stem another source shares); a video frame goes to
+    ``<video>/frame_<index>.png``."""
+    relative = _relative(record['source'], root)
+    stem = relative if keep_extension else osp.splitext(relative)[0]
     if record['frame'] is not None:
         return osp.join(out_dir, stem, f'frame_{record["frame"]:06d}.png')
     return osp.join(out_dir, stem + '.png')
@@ -73,10 +93,11 @@ def visualization_path(record: dict,
 def save_visualization(image: np.ndarray,
                        record: dict,
                        out_dir: str,
-                       root: Optional[str] = None) -> str:
+                       root: Optional[str] = None,
+                       keep_extension: bool = False) -> str:
     """Draw ``record`` on ``image``, write it to
     :func:`visualization_path` and return that path."""
-    path = visualization_path(record, out_dir, root)
+    path = visualization_path(record, out_dir, root, keep_extension)
     os.makedirs(osp.dirname(path), exist_ok=True)
     if not cv2.imwrite(path, draw_faces(image, record)):
         raise OSError(f'Cannot write the annotated image {path}.')
@@ -88,21 +109,29 @@ class AnnotatedOutputs:
     ``out_dir``: a still image to :func:`visualization_path` (PNG), the
     frames of a video or live source to one annotated video
     ``<out_dir>/<video name>.mp4`` at the rate of the frames classified.
-    Videos are finalised on exit, also on Ctrl-C, so they play."""
+    Videos are finalised on exit, also on Ctrl-C, so they play. Given the
+    run's ``sources``, inputs that share a name without extension keep the
+    extension (:func:`shared_stems`), so each input has its own output."""
 
-    def __init__(self, out_dir: str, root: Optional[str] = None):
+    def __init__(self,
+                 out_dir: str,
+                 root: Optional[str] = None,
+                 sources: Iterable = ()):
         self.out_dir, self.root = out_dir, root
+        self._shared = shared_stems(sources, root)
         self._videos = {}
 
     def __enter__(self):
         return self
 
     def write(self, image: np.ndarray, record: dict) -> str:
+        keep = record['source'] in self._shared
         if record['frame'] is None:
-            return save_visualization(image, record, self.out_dir, self.root)
+            return save_visualization(image, record, self.out_dir, self.root,
+                                      keep)
         canvas = draw_faces(image, record)
         path = osp.dirname(
-            visualization_path(record, self.out_dir, self.root)) + '.mp4'
+            visualization_path(record, self.out_dir, self.root, keep)) + '.mp4'
         video = self._videos.get(path)
         if video is None:
             os.makedirs(osp.dirname(path), exist_ok=True)

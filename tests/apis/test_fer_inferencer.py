@@ -162,3 +162,61 @@ def test_paper_config_without_checkpoint():
 def test_bad_margin_is_refused_before_the_model_loads(margin):
     with pytest.raises(ValueError, match=r'margin must be in \[0, 2.0\]'):
         FERInferencer('no/such/config.py', margin=margin)
+
+
+def test_bad_items_get_their_own_record_and_cost_no_other(model_files):
+    """An empty, NaN, infinite or boolean array, or a ``None`` (what
+    ``cv2.imread`` returns for a missing file), is one ``'unreadable'``
+    record with the reason; before, the whole batch failed (a
+    ``ZeroDivisionError`` in the detector's scaling) or a class was
+    predicted for it."""
+    _, config, full, _ = model_files
+    inferencer = FERInferencer(config, full, device='cpu')
+    nan = face_photo().astype(np.float32)
+    nan[0, 0, 0] = np.nan
+    inf = face_photo().astype(np.float64)
+    inf[1, 1, 1] = np.inf
+    inputs = [
+        np.zeros((0, 0, 3), np.uint8), None, nan, inf,
+        np.ones((64, 64), bool),
+        face_photo(), 'not an image object'.encode()
+    ]
+    records = inferencer(inputs, batch_size=4)
+    assert [r['status']
+            for r in records] == ['unreadable'] * 5 + ['ok', 'unreadable']
+    reasons = [r['error'] for r in records]
+    assert 'an empty image (shape (0, 0, 3))' in reasons[0]
+    assert reasons[1].startswith('None, not an image')
+    assert 'NaN or infinite' in reasons[2] and 'NaN or infinite' in reasons[3]
+    assert 'boolean array' in reasons[4] and 'a mask' in reasons[4]
+    assert 'a bytes, not an image' in reasons[6]
+    assert all(r['faces'] == [] for i, r in enumerate(records) if i != 5)
+    alone = inferencer(face_photo())[0]
+    np.testing.assert_allclose(
+        probs(records[5]['faces'][0]), probs(alone['faces'][0]), atol=1e-6)
+
+
+def test_pil_images_and_tensors_are_read_in_their_own_convention(model_files):
+    """A PIL image (RGB) and a channel-first RGB tensor (uint8 or float in
+    [0, 1]) give the prediction of the same picture as a BGR array."""
+    from PIL import Image
+    _, config, full, _ = model_files
+    inferencer = FERInferencer(config, full, device='cpu')
+    bgr = face_photo()
+    rgb = bgr[..., ::-1].copy()
+    inputs = [
+        bgr,
+        Image.fromarray(rgb),
+        torch.from_numpy(rgb).permute(2, 0, 1),
+        torch.from_numpy(rgb).permute(2, 0, 1).float() / 255,
+        torch.zeros(5, 8, 8),
+    ]
+    records = inferencer(inputs)
+    assert [r['status'] for r in records] == ['ok'] * 4 + ['unreadable']
+    assert 'channel-first RGB (3, H, W)' in records[4]['error']
+    reference = probs(records[0]['faces'][0])
+    for record in records[1:4]:
+        np.testing.assert_allclose(
+            probs(record['faces'][0]), reference, atol=1e-5)
+    single = inferencer(Image.fromarray(rgb))  # one image, not in a list
+    assert single[0]['status'] == 'ok'

@@ -42,8 +42,17 @@ def test_csv_protocols_labels_and_classes(csv_root, num_classes):
 
 
 def test_class_override_and_config_build(csv_root):
-    ds = AffectNet(csv_root, num_classes=7, classes=list('abcdefg'))
-    assert ds.CLASSES == tuple('abcdefg')
+    # the label file's order is the reader's: other names are refused
+    # (they could only be matched by position), the same names reorder
+    with pytest.raises(ValueError, match='List exactly these'):
+        AffectNet(csv_root, num_classes=7, classes=list('abcdefg'))
+    order = ('Anger', 'Neutral', 'Happiness', 'Sadness', 'Surprise', 'Fear',
+             'Disgust')
+    ds = AffectNet(csv_root, num_classes=7, classes=list(order))
+    assert ds.CLASSES == order
+    own = AffectNet(csv_root, num_classes=7)
+    assert [order[label] for label in ds.get_gt_labels()] == \
+        [own.CLASSES[label] for label in own.get_gt_labels()]
     ds = DATASETS.build(
         dict(type='AffectNet', data_root=csv_root, split='val', num_classes=8))
     assert len(ds) == 8 and ds.CLASSES[-1] == 'Contempt'

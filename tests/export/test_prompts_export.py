@@ -91,12 +91,12 @@ def test_export_config_is_plain_data_read_without_executing(trained, tmp_path):
     assert cfg.model.to_dict() == Config.fromfile(config).model.to_dict()
 
 
-def test_export_refuses_to_overwrite_its_input(trained, tmp_path, capsys):
+def test_export_refuses_to_overwrite_its_input(trained, tmp_path):
     _, config, full = trained
     before = open(full, 'rb').read()
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as info:
         export(config, full, full)
-    assert 'is the input checkpoint' in capsys.readouterr().err
+    assert 'is CHECKPOINT' in str(info.value)
     assert open(full, 'rb').read() == before
 
 
@@ -228,3 +228,28 @@ def test_another_clip_file_is_refused_by_fingerprint(moved_export):
                 match=r'fingerprint sha256:\w+; the CLIP built '
                 r'.*has fingerprint sha256:\w+.*--clip PATH'):
             init_model(path, clip_pretrained=override)
+
+
+def test_export_refuses_to_overwrite_the_configs_clip_file_or_config(
+        trained, tmp_path):
+    """Before: only the input checkpoint was guarded; --out equal to the
+    config's CLIP file, or to the config, overwrote it."""
+    from tools.model_converters.export_prompts import main
+    _, config, full = trained
+    clip = tmp_path / 'clip.pt'
+    clip.write_bytes(b'weights')
+    link = tmp_path / 'link.pt'
+    os.symlink(clip, link)
+    with pytest.raises(
+            SystemExit,
+            match=r'--out .*link.pt is '
+            r'model.clip.pretrained of the config'):
+        main([
+            config, full, '--out',
+            str(link), '--cfg-options', f'model.clip.pretrained={clip}'
+        ])
+    assert clip.read_bytes() == b'weights'
+    before = open(config).read()
+    with pytest.raises(SystemExit, match='is CONFIG'):
+        main([config, full, '--out', config])
+    assert open(config).read() == before

@@ -94,3 +94,10 @@ def test_crash_keeps_the_earlier_file(tmp_path, fmt):
     rows = json.loads(partial) if fmt == 'json' else \
         list(csv.DictReader(partial.splitlines()))
     assert len(rows) == 2
+
+
+def test_a_class_listed_twice_is_refused(tmp_path):
+    """Two ``prob_anger`` columns would split one class's probability."""
+    with pytest.raises(ValueError, match=r"\['anger'\] are listed more"):
+        FaceResultsWriter(
+            str(tmp_path / 'r.csv'), ['fear', 'anger', 'anger'], 'csv')

@@ -251,11 +251,13 @@ def test_shipped_descriptions_cover_eight_classes_and_fit_context():
     (dict(logit_scale=0.0), 'model.head.logit_scale=0.0'),
     (dict(logit_scale=-100.0), 'model.head.logit_scale=-100.0'),
     (dict(token_align_loss=dict(type='TokenAlignmentLoss', temperature=0)),
-     'model.head.token_align_loss: temperature must be > 0'),
+     'model.head.token_align_loss: temperature=0: must be a finite number > 0'
+     ),
     (dict(
         prompt_align_loss=dict(
             type='PromptAlignmentLoss', mode='contrastive', temperature=0.0)),
-     'model.head.prompt_align_loss: temperature must be > 0'),
+     'model.head.prompt_align_loss: temperature=0.0: must be a finite '
+     'number > 0'),
     (dict(
         loss=dict(type='CrossEntropyLoss', loss_weight=0.0),
         token_align_loss=dict(type='TokenAlignmentLoss', loss_weight=0),
@@ -309,3 +311,62 @@ def test_the_learner_comes_first_in_the_parameter_order(tiny_clip):
     learner was split indexes it there."""
     names = [name for name, _ in make_head(tiny_clip).named_parameters()]
     assert names[0] == 'prompt_learner.context'
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    (dict(local_weight=float('nan')), 'model.head.local_weight=nan: must be '
+     'a finite number >= 0'),
+    (dict(local_weight=-1), 'model.head.local_weight=-1: must be a finite '
+     'number >= 0'),
+    (dict(local_weight=float('inf')), 'model.head.local_weight=inf'),
+    (dict(local_weight=True), 'model.head.local_weight=True'),
+    (dict(local_topk=0), 'model.head.local_topk=0: must be an integer >= 1'),
+    (dict(local_topk=2.5), 'model.head.local_topk=2.5'),
+    (dict(logit_scale=float('nan')), 'model.head.logit_scale=nan'),
+    (dict(logit_scale=float('inf')), 'model.head.logit_scale=inf'),
+    (dict(topk=(1, 0)), 'model.head.topk=0'),
+    (dict(topk=(1, 9)), r'model.head.topk=9: must be an integer in \[1, 7\]'),
+    (dict(loss=dict(type='CrossEntropyLoss', loss_weight=float('nan'))),
+     'model.head.loss.loss_weight=nan'),
+    (dict(token_align_loss=dict(type='TokenAlignmentLoss', loss_weight=-1)),
+     'model.head.token_align_loss: loss_weight=-1'),
+    (dict(
+        token_align_loss=dict(
+            type='TokenAlignmentLoss', temperature=float('nan'))),
+     'model.head.token_align_loss: temperature=nan'),
+    (dict(
+        prototype_align_loss=dict(
+            type='PrototypeAlignmentLoss', loss_weight=float('inf'))),
+     'model.head.prototype_align_loss: loss_weight=inf'),
+    (dict(prompt_learner=dict(num_context=float('nan'))),
+     'model.head.prompt_learner.num_context=nan'),
+    (dict(prompt_learner=dict(init_std=-0.02)),
+     'model.head.prompt_learner.init_std=-0.02'),
+])
+def test_numeric_options_the_model_cannot_use_are_refused_at_build(
+        tiny_clip, kwargs, message):
+    """NaN, inf, booleans and out-of-range values stop the build naming the
+    key (before: local_weight=nan evaluated to top-1 0.0, -1 evaluated)."""
+    with pytest.raises(ValueError, match=message):
+        make_head(tiny_clip, **kwargs)
+
+
+def test_options_changed_after_the_build_are_checked_too(tiny_clip):
+    head = make_head(tiny_clip)
+    with pytest.raises(ValueError, match='model.head.local_weight=nan'):
+        head.local_weight = float('nan')
+    with pytest.raises(ValueError, match='model.head.local_topk=0'):
+        head.local_topk = 0
+    head.local_weight = 0  # CoOp's global matching stays allowed
+    assert head.local_weight == 0
+
+
+@pytest.mark.parametrize('names', [
+    ['anger', 'fear', 'anger'],
+    ['Anger', 'fear', 'anger '],
+])
+def test_duplicate_class_names_are_refused(tiny_clip, names):
+    with pytest.raises(
+            ValueError, match='model.head.classnames=.*listed '
+            'more than once'):
+        MPAHead(classnames=names, clip_model=tiny_clip)

@@ -196,7 +196,7 @@ def test_non_finite_loss_stops_before_the_update():
     model = build_model(prototype_align_loss=None)
     optim = build_optim_wrapper(model,
                                 dict(optimizer=dict(type='SGD', lr=0.1)))
-    model.head.logit_scale = float('nan')
+    model.head.classifier._logit_scale = float('nan')  # past the check
     before = {
         n: p.detach().clone()
         for n, p in model.named_parameters() if p.requires_grad
@@ -304,7 +304,7 @@ class PoisonLogitScaleHook(Hook):
 
     def before_train_iter(self, runner, batch_idx, data_batch=None):
         if runner.iter == self.iteration:
-            runner.model.head.logit_scale = float('nan')
+            runner.model.head.classifier._logit_scale = float('nan')
 
 
 def test_nan_loss_in_a_run_keeps_the_last_good_checkpoint(

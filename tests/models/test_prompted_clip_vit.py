@@ -86,3 +86,14 @@ def test_needs_exactly_one_clip_source(tiny_clip):
         PromptedCLIPViT()
     with pytest.raises(ValueError, match='exactly one'):
         PromptedCLIPViT(clip=TINY_CLIP, clip_model=tiny_clip)
+
+
+@pytest.mark.parametrize('kwargs, error', [
+    (dict(num_prompts=float('nan')), 'model.backbone.num_prompts=nan'),
+    (dict(num_prompts=True), 'model.backbone.num_prompts=True'),
+    (dict(prompt_depth=1.5), 'model.backbone.prompt_depth=1.5'),
+    (dict(prompt_init_std=float('inf')), 'model.backbone.prompt_init_std=inf'),
+])
+def test_numeric_options_are_finite_and_in_range(tiny_clip, kwargs, error):
+    with pytest.raises(ValueError, match=error):
+        PromptedCLIPViT(clip_model=tiny_clip, **kwargs)

@@ -56,3 +56,35 @@ def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
         atomic_write(str(path), fail)
     assert path.read_text() == 'complete'
     assert os.listdir(tmp_path) == ['results.json']
+
+
+def test_staged_outputs_replace_the_whole_set(tmp_path):
+    from mpafer_plugin.utils import StagedOutputs
+    out = tmp_path / 'out'
+    (out / 'vis').mkdir(parents=True)
+    (out / 'vis' / 'old.png').write_text('old')
+    (out / 'results.csv').write_text('old')
+    (out / 'mine.txt').write_text('not an output')
+    staged = StagedOutputs(str(out), ['results.json', 'results.csv', 'vis'])
+    os.makedirs(staged.path('vis'))
+    open(staged.path('vis/new.png'), 'w').write('new')
+    open(staged.path('results.json'), 'w').write('[]')
+    assert StagedOutputs.leftovers(str(out)) == [staged.stage]
+    assert staged.commit() == ['results.csv']  # an earlier run's, removed
+    assert sorted(os.listdir(out)) == ['mine.txt', 'results.json', 'vis']
+    assert os.listdir(out / 'vis') == ['new.png']
+    assert StagedOutputs.leftovers(str(out)) == []
+
+
+def test_discarded_outputs_leave_the_earlier_set(tmp_path):
+    from mpafer_plugin.utils import StagedOutputs
+    out = tmp_path / 'out'
+    out.mkdir()
+    (out / 'results.json').write_text('complete')
+    staged = StagedOutputs(str(out), ['results.json'])
+    open(staged.path('results.json'), 'w').write('half')
+    open(staged.path('results.json.partial'), 'w').write('rows')
+    staged.discard(keep=['results.json.partial'])
+    assert (out / 'results.json').read_text() == 'complete'
+    assert (out / 'results.json.partial').read_text() == 'rows'
+    assert StagedOutputs.leftovers(str(out)) == []

@@ -59,7 +59,8 @@ import torch
 from mmengine.config import Config, DictAction
 
 from mpafer_plugin.models.utils import attention_layout as layouts
-from mpafer_plugin.utils import config_file
+from mpafer_plugin.utils import atomic_write, config_file
+from mpafer_plugin.utils.output_guard import exit_if_output_is_input
 
 # step / true floor, predict / true floor, step / step before the layout
 # choice, step's peak memory / the true floor's
@@ -605,11 +606,14 @@ def print_profile(r: dict) -> None:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
+    exit_if_output_is_input({'--json-out': args.json_out},
+                            {'CONFIG': args.config},
+                            Config.fromfile(args.config))
     result = run(args)
     (print_profile if args.profile else print_report)(result)
     if args.json_out:
-        with open(args.json_out, 'w') as f:
-            json.dump(result, f, indent=2)
+        text = json.dumps(result, indent=2)
+        atomic_write(args.json_out, lambda tmp: open(tmp, 'w').write(text))
     sys.stdout.flush()
     print(json.dumps(result))
     return result

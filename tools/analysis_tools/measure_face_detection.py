@@ -27,6 +27,8 @@ from matplotlib import cbook
 import mpafer_plugin  # noqa: F401  registers components
 from mpafer_plugin.faces import (EyesSimilarityFaceCrop, MTCNNFaceDetector,
                                  build_face_detector, detect_faces)
+from mpafer_plugin.utils import atomic_write
+from mpafer_plugin.utils.output_guard import exit_if_output_is_input
 
 
 def default_portraits():
@@ -75,6 +77,10 @@ def main(argv=None):
     parser.add_argument('--out', help='write the figures as JSON')
     args = parser.parse_args(argv)
     portraits = args.portraits or default_portraits()
+    exit_if_output_is_input({'--out': args.out}, {
+        f'PORTRAITS[{i}]': path
+        for i, path in enumerate(portraits)
+    })
     reference = MTCNNFaceDetector()
     crop = EyesSimilarityFaceCrop()
     cases = []
@@ -124,8 +130,8 @@ def main(argv=None):
               f'{len(cases) / seconds:.2f} images/s; missed: '
               f'{", ".join(missed) or "none"}')
     if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(report, f, indent=2)
+        text = json.dumps(report, indent=2)
+        atomic_write(args.out, lambda tmp: open(tmp, 'w').write(text))
     return 0
 
 

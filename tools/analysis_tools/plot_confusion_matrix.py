@@ -12,7 +12,6 @@ computed by mmpretrain's ``ConfusionMatrix`` metric and drawn by its
 ``plot`` (the pattern of mmpretrain's analysis_tools/confusion_matrix.py).
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
@@ -28,7 +27,9 @@ from mmpretrain.evaluation import ConfusionMatrix  # noqa: E402
 from mmpretrain.registry import DATASETS  # noqa: E402
 
 import mpafer_plugin  # noqa: F401,E402  registers components
-from mpafer_plugin.utils import config_file  # noqa: E402
+from mpafer_plugin.utils import atomic_write, config_file  # noqa: E402
+from mpafer_plugin.utils.output_guard import \
+    exit_if_output_is_input  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -96,6 +97,9 @@ def main(argv=None):
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    exit_if_output_is_input({'--out': args.out},
+                            dict(CONFIG=args.config, RESULTS=args.results),
+                            cfg)
     predictions = load_predictions(args.results)
     classes = class_names(cfg)
     metric = ConfusionMatrix(num_classes=len(classes) if classes else None)
@@ -121,8 +125,9 @@ def main(argv=None):
         f'{accuracy:.1f} %, mean class accuracy {mean_class:.1f} %'
         f'  ({unit})',
         fontsize=11)
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    fig.savefig(args.out, dpi=72, bbox_inches='tight', pad_inches=0.2)
+    atomic_write(
+        args.out, lambda tmp: fig.savefig(
+            tmp, dpi=72, bbox_inches='tight', pad_inches=0.2, format='png'))
     plt.close(fig)
     print(f'{args.out}: {len(matrix)} classes, {total} images, accuracy '
           f'{accuracy:.2f} %, mean class accuracy {mean_class:.2f} %')

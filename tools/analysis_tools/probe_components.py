@@ -41,6 +41,7 @@ from mmpretrain.registry import DATASETS, MODELS
 import mpafer_plugin  # noqa: F401  registers components
 from mpafer_plugin.apis.model_init import init_model
 from mpafer_plugin.utils import atomic_write, config_file
+from mpafer_plugin.utils.output_guard import exit_if_output_is_input
 
 
 def load_split(cfg, loader):
@@ -235,6 +236,14 @@ def main(argv=None):
     parser.add_argument('--topks', type=int, nargs='+', default=[1, 4, 16, 64])
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    exit_if_output_is_input({'--out': args.out},
+                            dict({'CONFIG': args.config}, **{
+                                f'CHECKPOINTS[{i}]': c
+                                for i, c in enumerate(args.checkpoints)
+                            }), cfg)
     with torch.no_grad():
         report = probe(args)
     if args.out:

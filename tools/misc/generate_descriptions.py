@@ -386,6 +386,9 @@ def run(args):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.config:  # a config is read with MMEngine: the guard costs nothing
+        from mpafer_plugin.utils.output_guard import exit_if_output_is_input
+        exit_if_output_is_input({'--out': args.out}, {'--config': args.config})
     try:
         return run(args)
     except GenerationError as err:

@@ -21,7 +21,8 @@ import json
 import os.path as osp
 import re
 
-from mpafer_plugin.utils import provenance
+from mpafer_plugin.utils import atomic_write, provenance
+from mpafer_plugin.utils.output_guard import exit_if_output_is_input
 
 TOP1 = 'accuracy/top1'
 MEAN_CLASS = 'per_class_acc/mean'
@@ -108,6 +109,12 @@ def main(argv=None):
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', help='default: WORK_DIR/results.json')
     args = parser.parse_args(argv)
+    exit_if_output_is_input(
+        {'--out': args.out}, {
+            '--data': args.data,
+            '--clip-log': args.clip_log,
+            'WORK_DIR/steps.json': osp.join(args.work_dir, 'steps.json')
+        })
 
     with open(osp.join(args.work_dir, 'steps.json')) as f:
         steps = json.load(f)
@@ -134,9 +141,8 @@ def main(argv=None):
             checkpoint='last epoch'),
     )
     out = args.out or osp.join(args.work_dir, 'results.json')
-    with open(out, 'w') as f:
-        json.dump(results, f, indent=2)
-        f.write('\n')
+    text = json.dumps(results, indent=2) + '\n'
+    atomic_write(out, lambda tmp: open(tmp, 'w').write(text))
     print(f'[quickstart] results in {out}; test top-1 (chance 14.3): '
           f'{test[TOP1]:.1f} %')
 

@@ -16,12 +16,16 @@ geometry, the resize (size, backend, interpolation), colour order and
 mean / std (mpafer_plugin/export/preprocessing.py), also inside each model
 (ONNX metadata_props 'mpafer_preprocessing' with 'classes'; TorchScript
 extra files preprocessing.json and classes.json), so that
-tools/deploy/onnx_pipeline.py deploys without this package. Input of both:
-(B, 3, H, W) float BGR images on the 0-255 scale, H = W = the config's input
-size; output: (B, C) probabilities (mpafer_plugin/export/deploy_model.py). ONNX
-needs the optional extra: pip install .[onnx] (onnx, onnxscript, onnxruntime).
---benchmark N prints the mean time per image (batch 1, N runs) of PyTorch,
-TorchScript and ONNX Runtime.
+tools/deploy/onnx_pipeline.py deploys without this package. The set is
+written under a staging folder moved into place when every format has
+passed its check: a run that fails or is killed leaves an earlier export as
+it was, and one that ends removes (and names) the files of an earlier
+export it did not write (another --formats). Input of both: (B, 3, H, W)
+float BGR images on the 0-255 scale, H = W = the config's input size;
+output: (B, C) probabilities (mpafer_plugin/export/deploy_model.py). ONNX
+needs the optional extra: pip install .[onnx] (onnx, onnxscript,
+onnxruntime). --benchmark N prints the mean time per image (batch 1, N
+runs) of PyTorch, TorchScript and ONNX Runtime.
 """
 import argparse
 import json
@@ -31,7 +35,7 @@ import sys
 import time
 
 import torch
-from mmengine.config import DictAction
+from mmengine.config import Config, DictAction
 
 import mpafer_plugin  # noqa: F401  registers components, safe globals
 from mpafer_plugin.apis import init_model
@@ -39,10 +43,17 @@ from mpafer_plugin.export.clip_path import add_clip_argument
 from mpafer_plugin.export.deploy_model import DeployableFER
 from mpafer_plugin.export.preprocessing import (EXTRA_FILE, METADATA_KEY,
                                                 deploy_preprocessing)
-from mpafer_plugin.utils import config_file
+from mpafer_plugin.utils import StagedOutputs, config_file
+from mpafer_plugin.utils.output_guard import exit_if_output_is_input
 
 FORMATS = ('torchscript', 'onnx')
 TOLERANCE = 1e-4  # largest probability difference accepted
+
+OUTPUT_NAMES = dict(
+    classes='classes.json',
+    preprocessing=EXTRA_FILE,
+    torchscript='model.torchscript.pt',
+    onnx='model.onnx')
 
 
 def parse_args(argv=None):
@@ -122,6 +133,22 @@ def per_image_ms(run, image, runs):
 
 def main(argv=None):
     args = parse_args(argv)
+    cfg = None
+    if args.config.endswith('.py'):
+        cfg = Config.fromfile(args.config)
+        if args.cfg_options:
+            cfg.merge_from_dict(args.cfg_options)
+    outputs = {
+        f"--out's {name}": osp.join(args.out, name)
+        for name in OUTPUT_NAMES.values()
+    }
+    exit_if_output_is_input(
+        dict(outputs, **{'--out': args.out}),
+        dict(
+            CONFIG=args.config,
+            CHECKPOINT=args.checkpoint,
+            **{'--clip': args.clip}), cfg)
+    StagedOutputs.say_leftovers(args.out)
     model = init_model(
         args.config,
         args.checkpoint,
@@ -134,30 +161,40 @@ def main(argv=None):
     images = torch.rand(4, 3, size, size) * 255
     with torch.no_grad():
         expected = module(images)
-    os.makedirs(args.out, exist_ok=True)
     metadata = dict(
         classes=module.classes,
         preprocessing=deploy_preprocessing(model._config, size))
-    with open(osp.join(args.out, 'classes.json'), 'w') as f:
-        json.dump(module.classes, f)
-    with open(osp.join(args.out, EXTRA_FILE), 'w') as f:
-        json.dump(metadata['preprocessing'], f, indent=1)
+    # the set is written under a staging folder and moved into place when
+    # every format passed: no new file beside an old one of another run
+    staged = StagedOutputs(args.out, OUTPUT_NAMES.values())
     runners = dict(pytorch=module)
-    for fmt in args.formats:
-        path = osp.join(
-            args.out,
-            'model.torchscript.pt' if fmt == 'torchscript' else 'model.onnx')
-        run = (export_torchscript if fmt == 'torchscript' else export_onnx)(
-            module, images[:2], path, metadata)  # 1 would specialise
-        with torch.no_grad():
-            error = float((run(images) - expected).abs().max())
-        if not error <= TOLERANCE:
-            raise SystemExit(f'error: {path}: probabilities differ from '
-                             f'PyTorch by up to {error:.2e} (> '
-                             f'{TOLERANCE:.0e}).')
-        print(f'{path}: {os.path.getsize(path) / 2**20:.1f} MiB, max '
-              f'|p - p_pytorch| = {error:.1e} on 4 images')
-        runners[fmt] = run
+    try:
+        with open(staged.path('classes.json'), 'w') as f:
+            json.dump(module.classes, f)
+        with open(staged.path(EXTRA_FILE), 'w') as f:
+            json.dump(metadata['preprocessing'], f, indent=1)
+        for fmt in args.formats:
+            path = staged.path(OUTPUT_NAMES[fmt])
+            shown = osp.join(args.out, OUTPUT_NAMES[fmt])
+            run = (export_torchscript if fmt == 'torchscript' else
+                   export_onnx)(module, images[:2], path,
+                                metadata)  # a batch of 1 would specialise
+            with torch.no_grad():
+                error = float((run(images) - expected).abs().max())
+            if not error <= TOLERANCE:
+                raise SystemExit(f'error: {shown}: probabilities differ from '
+                                 f'PyTorch by up to {error:.2e} (> '
+                                 f'{TOLERANCE:.0e}).')
+            print(f'{shown}: {os.path.getsize(path) / 2**20:.1f} MiB, max '
+                  f'|p - p_pytorch| = {error:.1e} on 4 images')
+            runners[fmt] = run
+    except BaseException:
+        staged.discard()
+        raise
+    stale = staged.commit()
+    if stale:
+        print(f'removed from {args.out} what an earlier export left and '
+              f'this one did not write: {", ".join(sorted(stale))}')
     for name, run in runners.items() if args.benchmark else ():
         print(f'{name}: {per_image_ms(run, images[:1], args.benchmark):.2f} '
               f'ms per image (batch 1, {size} px, mean of '

@@ -17,6 +17,7 @@ import mpafer_plugin  # noqa: F401  registers components, safe globals
 from mpafer_plugin.apis import init_model
 from mpafer_plugin.export import export_prompts
 from mpafer_plugin.utils import config_file
+from mpafer_plugin.utils.output_guard import exit_if_output_is_input
 
 
 def main(argv=None):
@@ -26,13 +27,13 @@ def main(argv=None):
     parser.add_argument('--out', required=True, help='the export to write')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
-    if osp.exists(args.out) and osp.exists(args.checkpoint) and \
-            osp.samefile(args.out, args.checkpoint):
-        parser.error(f'--out {args.out} is the input checkpoint '
-                     f'{args.checkpoint}: write the export to another file.')
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    exit_if_output_is_input({'--out': args.out},
+                            dict(
+                                CONFIG=args.config,
+                                CHECKPOINT=args.checkpoint), cfg)
     # A full checkpoint holds every weight (CLIP is built with random
     # weights, nothing fetched); a lean one gets CLIP from the config's spec.
     model = init_model(cfg, args.checkpoint)

@@ -22,7 +22,6 @@ maximum (red). The PNG is PX pixels wide (default 448) and PX +
 64 high (the title band).
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
@@ -37,7 +36,9 @@ import mpafer_plugin  # noqa: F401,E402  registers components, safe globals
 from mpafer_plugin.apis import FERInferencer  # noqa: E402
 from mpafer_plugin.export.clip_path import add_clip_argument  # noqa: E402
 from mpafer_plugin.faces.media_inputs import read_image  # noqa: E402
-from mpafer_plugin.utils import config_file  # noqa: E402
+from mpafer_plugin.utils import atomic_write, config_file  # noqa: E402
+from mpafer_plugin.utils.output_guard import \
+    exit_if_output_is_input  # noqa: E402
 from mpafer_plugin.visualization import compute_similarity_map  # noqa: E402
 
 TITLE_PX = 64
@@ -159,8 +160,8 @@ def draw(result, classnames, out, size, alpha):
         ha='center',
         va='center',
         fontsize=size / 48)
-    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
-    fig.savefig(out, dpi=DPI)
+    # a temporary name renamed at the end: a failed run leaves no half PNG
+    atomic_write(out, lambda tmp: fig.savefig(tmp, dpi=DPI, format='png'))
     plt.close(fig)
 
 
@@ -186,6 +187,12 @@ def main(argv=None):
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    exit_if_output_is_input({'--out': args.out},
+                            dict(
+                                CONFIG=args.config,
+                                CHECKPOINT=args.checkpoint,
+                                IMAGE=args.image,
+                                **{'--clip': args.clip}), cfg)
     # A full checkpoint holds CLIP (nothing is fetched); a prompts-only
     # export takes CLIP from the config's spec.
     inferencer = FERInferencer(

@@ -7,6 +7,7 @@ from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
 from ...compat import prompted_block, vit_token_embeddings
+from ...utils.value_checks import check_number
 from ..utils import attention_layout as layouts
 from ..utils.clip_loader import load_clip
 
@@ -76,12 +77,17 @@ class PromptedCLIPViT(BaseModule):
         self.visual.requires_grad_(False)
 
         num_layers = len(self.visual.transformer.resblocks)
-        depth = num_layers if prompt_depth is None else prompt_depth
-        if not 0 <= depth <= num_layers:
-            raise ValueError(f'prompt_depth={prompt_depth} is outside '
-                             f'[0, {num_layers}] for this CLIP.')
-        if num_prompts < 0:
-            raise ValueError(f'num_prompts={num_prompts} must be >= 0.')
+        depth = num_layers if prompt_depth is None else check_number(
+            prompt_depth,
+            'model.backbone.prompt_depth',
+            0,
+            num_layers,
+            integer=True,
+            why=f'this CLIP has {num_layers} layers')
+        num_prompts = check_number(
+            num_prompts, 'model.backbone.num_prompts', 0, integer=True)
+        prompt_init_std = check_number(prompt_init_std,
+                                       'model.backbone.prompt_init_std', 0)
         self.num_prompts = num_prompts if depth else 0
         self.prompt_depth = depth if num_prompts else 0
         self.prompt_init_std = prompt_init_std

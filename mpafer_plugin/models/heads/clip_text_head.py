@@ -6,6 +6,7 @@ import torch
 import torch.nn as nn
 from mmpretrain.models.heads import ClsHead
 
+from ...utils.value_checks import check_class_names, check_number
 from ..utils.clip_loader import load_clip
 from ..utils.clip_text_encoder import CLIPTextEncoder
 from .global_local_classifier import GlobalLocalClassifier
@@ -45,7 +46,13 @@ class CLIPTextHead(ClsHead):
         if clip_model is None:
             clip_model = load_clip(**clip)
         self.text_encoder = CLIPTextEncoder(clip_model)
-        self.classnames = list(classnames)
+        self.classnames = check_class_names(classnames,
+                                            'model.head.classnames')
+        topk = self.topk if isinstance(self.topk, (tuple, list)) else (
+            self.topk, )  # ClsHead's accuracy top-k
+        for k in topk:
+            check_number(
+                k, 'model.head.topk', 1, len(self.classnames), integer=True)
         self.num_classes = len(self.classnames)
         self.classifier = GlobalLocalClassifier(
             local_topk, local_weight,

@@ -7,6 +7,7 @@ from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
 from ...compat import bpe_token_count
+from ...utils.value_checks import check_number
 from ..utils.clip_text_encoder import CLIPTextEncoder
 
 
@@ -90,6 +91,13 @@ class CoOpPromptLearner(BaseModule):
                  init_std: float = 0.02,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
+        num_context = check_number(
+            num_context,
+            'model.head.prompt_learner.num_context',
+            0,
+            integer=True)
+        init_std = check_number(init_std, 'model.head.prompt_learner.init_std',
+                                0)
         self.num_classes = len(classnames)
         width = text_encoder.width
         shape = ((self.num_classes, num_context,

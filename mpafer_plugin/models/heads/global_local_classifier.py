@@ -6,14 +6,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
-
-def check_logit_scale(logit_scale: float, key: str) -> None:
-    """Refuse ``s ≤ 0``: the logits would be all zero (no gradient, every
-    class tied) or ranked backwards."""
-    if not logit_scale > 0:
-        raise ValueError(f'{key}={logit_scale!r}: the logit scale must be '
-                         f'> 0 (0 ties every class, a negative one ranks '
-                         f'them backwards).')
+from ...utils.value_checks import check_number
 
 
 @MODELS.register_module()
@@ -28,10 +21,13 @@ class GlobalLocalClassifier(BaseModule):
     cosines are multiplied by ``s = 100``). Nothing here is learned.
 
     Args:
-        local_topk (int): ``k``, patches per class. Defaults to 16.
-        local_weight (float): ``λ``; 0 gives CoOp's global matching.
+        local_topk (int): ``k``, patches per class, >= 1. Defaults to 16.
+        local_weight (float): ``λ`` >= 0; 0 gives CoOp's global matching.
             Defaults to 1.0.
         logit_scale (float): ``s``, > 0. Defaults to 100.
+
+    The three are checked (finite, in range) when set, at build time and
+    by tools that change them later, naming the ``model.head`` key.
     """
 
     def __init__(self,
@@ -39,10 +35,48 @@ class GlobalLocalClassifier(BaseModule):
                  local_weight: float = 1.0,
                  logit_scale: float = 100.0):
         super().__init__()
-        check_logit_scale(logit_scale, 'model.head.logit_scale')
         self.local_topk = local_topk
         self.local_weight = local_weight
         self.logit_scale = logit_scale
+
+    @property
+    def local_topk(self) -> int:
+        return self._local_topk
+
+    @local_topk.setter
+    def local_topk(self, value: int) -> None:
+        self._local_topk = check_number(
+            value,
+            'model.head.local_topk',
+            1,
+            integer=True,
+            why='patches averaged per class')
+
+    @property
+    def local_weight(self) -> float:
+        return self._local_weight
+
+    @local_weight.setter
+    def local_weight(self, value: float) -> None:
+        self._local_weight = check_number(
+            value,
+            'model.head.local_weight',
+            0,
+            why='the weight of the local score; a negative one ranks the '
+            'classes by their least similar patches, NaN gives NaN logits')
+
+    @property
+    def logit_scale(self) -> float:
+        return self._logit_scale
+
+    @logit_scale.setter
+    def logit_scale(self, value: float) -> None:
+        self._logit_scale = check_number(
+            value,
+            'model.head.logit_scale',
+            0,
+            low_open=True,
+            why='0 ties every class, a negative one ranks them backwards')
 
     @staticmethod
     def global_text_similarity(global_feat: torch.Tensor,

@@ -11,6 +11,7 @@ from mmpretrain.structures import DataSample
 from ...compat.inline_prompt_learner import (HEAD_VERSION, add_module_first,
                                              prompt_learner_from_flat_keys,
                                              upgrade_head_state_dict)
+from ...utils.value_checks import check_number
 from .clip_text_head import CLIPTextHead
 from .hard_prompt_bank import HardPromptBank
 
@@ -171,8 +172,13 @@ class MPAHead(CLIPTextHead):
             prompt_align_loss=self.prompt_align_loss,
             prototype_align_loss=self.prototype_align_loss)
         weights = {
-            f'model.head.{key}.loss_weight': getattr(module, 'loss_weight',
-                                                     1.0)
+            f'model.head.{key}.loss_weight':
+            check_number(
+                getattr(module, 'loss_weight', 1.0),
+                f'model.head.{key}.loss_weight',
+                0,
+                why='a negative weight maximises the loss, NaN or inf '
+                'poisons it')
             for key, module in terms.items() if module is not None
         }
         if not any(weights.values()):

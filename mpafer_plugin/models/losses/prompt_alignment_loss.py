@@ -6,7 +6,8 @@ from mmpretrain.registry import MODELS
 
 from .class_mean import class_mean
 from .l1_distance import L1_REDUCTIONS, l1_distance
-from .soft_hard_contrastive import check_temperature, soft_hard_contrastive
+from .soft_hard_contrastive import (check_loss_weight, check_temperature,
+                                    soft_hard_contrastive)
 
 
 @MODELS.register_module()
@@ -56,7 +57,7 @@ class PromptAlignmentLoss(nn.Module):
         self.target = target
         self.reduction = reduction
         self.temperature = temperature
-        self.loss_weight = loss_weight
+        self.loss_weight = check_loss_weight(loss_weight)
 
     def forward(self, soft_features: torch.Tensor, hard_features: torch.Tensor,
                 hard_labels: torch.Tensor) -> torch.Tensor:

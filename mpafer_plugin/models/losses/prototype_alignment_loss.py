@@ -5,6 +5,7 @@ import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
 from .l1_distance import L1_REDUCTIONS, l1_distance
+from .soft_hard_contrastive import check_loss_weight
 
 
 @MODELS.register_module()
@@ -33,7 +34,7 @@ class PrototypeAlignmentLoss(nn.Module):
                              f'got {reduction!r}.')
         self.mode = mode
         self.reduction = reduction
-        self.loss_weight = loss_weight
+        self.loss_weight = check_loss_weight(loss_weight)
 
     def forward(self, global_feats: torch.Tensor, prototypes: torch.Tensor,
                 labels: torch.Tensor) -> torch.Tensor:

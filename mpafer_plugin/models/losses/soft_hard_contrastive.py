@@ -3,17 +3,29 @@ alignments (docs/method.md, "Soft–hard alignment")."""
 import torch
 import torch.nn.functional as F
 
+from ...utils.value_checks import check_number
 from .class_mean import class_mean
 
 
-def check_temperature(temperature: float) -> None:
-    """Refuse ``τ ≤ 0``: the cosines are divided by it (``τ = 0`` gives a
-    NaN loss, ``τ < 0`` rewards the wrong class)."""
-    if not temperature > 0:
-        raise ValueError(f'temperature must be > 0, got {temperature!r}: '
-                         f'the cosines are divided by it (0 gives NaN, a '
-                         f'negative one pushes each prompt away from its '
-                         f'class).')
+def check_temperature(temperature: float) -> float:
+    """Refuse ``τ ≤ 0`` (and NaN, inf): the cosines are divided by it
+    (``τ = 0`` gives a NaN loss, ``τ < 0`` rewards the wrong class)."""
+    return check_number(
+        temperature,
+        'temperature',
+        0,
+        low_open=True,
+        why='the cosines are divided by it (0 gives NaN, a negative one '
+        'pushes each prompt away from its class)')
+
+
+def check_loss_weight(loss_weight: float) -> float:
+    """Refuse a loss weight that is negative, NaN or infinite."""
+    return check_number(
+        loss_weight,
+        'loss_weight',
+        0,
+        why='a negative weight maximises the loss, NaN or inf poisons it')
 
 
 def soft_hard_contrastive(soft: torch.Tensor, hard: torch.Tensor,

@@ -3,7 +3,8 @@ import torch
 import torch.nn as nn
 from mmpretrain.registry import MODELS
 
-from .soft_hard_contrastive import check_temperature, soft_hard_contrastive
+from .soft_hard_contrastive import (check_loss_weight, check_temperature,
+                                    soft_hard_contrastive)
 
 
 @MODELS.register_module()
@@ -34,7 +35,7 @@ class TokenAlignmentLoss(nn.Module):
         check_temperature(temperature)
         self.pooling = pooling
         self.temperature = temperature
-        self.loss_weight = loss_weight
+        self.loss_weight = check_loss_weight(loss_weight)
 
     def pool(self, embeddings: torch.Tensor,
              mask: torch.Tensor) -> torch.Tensor:

@@ -116,3 +116,28 @@ def test_input_size_that_does_not_fit_the_clip(synthetic_rafdb, capsys):
     assert ("train: FAILED: the pipeline gives 64x64 inputs but the CLIP "
             "'mpafer-tiny-vit' takes 224x224: set the resize or crop scale "
             "of the pipeline to 224.") in out
+
+
+def test_class_lists_and_nested_images(tmp_path, capsys):
+    """A repeated class in metainfo.classes fails the build (before: OK);
+    another order is remapped, so the counts stay with their class; images
+    in subfolders of a class folder are counted (before: 14 of 21 dropped,
+    OK)."""
+    root = fixtures.write_rafdb_folders(tmp_path)
+    classes = ('Surprise', 'Fear', 'Disgust', 'Happiness', 'Sadness', 'Anger')
+    repeated = str(list(classes) + ['Anger']).replace(' ', '')
+    status, out = run(root, capsys,
+                      f'train_dataloader.dataset.metainfo.classes={repeated}')
+    assert status == 1
+    assert ('train: FAILED to build RAFDB: ValueError: RAFDB '
+            'metainfo.classes=') in out
+    assert "the class(es) ['anger'] are listed more than once" in out
+    nested = osp.join(root, 'train', '4', 'more')
+    os.makedirs(nested)
+    for i in range(3):
+        shutil.copy(
+            osp.join(root, 'train', '4', '0000.jpg'),
+            osp.join(nested, f'{i}.jpg'))
+    status, out = run(root, capsys)
+    assert 'train: RAFDB (9 images)' in out
+    assert '    Happiness           6' in out

@@ -85,3 +85,46 @@ def test_exports_match_pytorch(model_files, tmp_path, fmt, capsys):
         got = torch.from_numpy(
             session.run(None, {'images': images.numpy()})[0])
     torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_an_export_replaces_the_earlier_set_as_one(model_files, tmp_path,
+                                                   monkeypatch, capsys):
+    """A failed run leaves the earlier export as it was; a run that ends
+    removes (and names) the files of an earlier export it did not write, so
+    no new TorchScript file sits beside an old ONNX one."""
+    import tools.model_converters.export_deploy as export_deploy
+    _, config, full, _ = model_files
+    out = tmp_path / 'deploy'
+    out.mkdir()
+    (out / 'model.onnx').write_bytes(b'an earlier export')
+    (out / 'notes.txt').write_text('mine')
+
+    def killed(*args):
+        raise KeyboardInterrupt  # between two formats
+
+    monkeypatch.setattr(export_deploy, 'export_onnx', killed)
+    with pytest.raises(KeyboardInterrupt):
+        main([config, full, '--out', str(out)])
+    assert sorted(p.name for p in out.iterdir()) == ['model.onnx', 'notes.txt']
+    assert (out / 'model.onnx').read_bytes() == b'an earlier export'
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert main([config, full, '--out',
+                 str(out), '--formats', 'torchscript']) == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        'classes.json', 'model.torchscript.pt', 'notes.txt'
+    ]
+    assert 'this one did not write: model.onnx' in capsys.readouterr().out
+
+
+def test_an_output_that_is_an_input_is_refused(model_files, tmp_path):
+    import os
+    _, config, full, _ = model_files
+    out = tmp_path / 'deploy'
+    out.mkdir()
+    os.symlink(full, out / 'model.onnx')  # resolved through the link
+    with pytest.raises(
+            SystemExit, match=r"--out's model.onnx .* is CHECKPOINT"):
+        main([config, full, '--out', str(out)])
+    with pytest.raises(SystemExit, match=r'--out .* is CHECKPOINT'):
+        main([config, full, '--out', full])

@@ -85,3 +85,13 @@ def test_photo_maps_the_face_infer_classifies(checkpoint, tmp_path, capsys,
     with pytest.raises(SystemExit, match='--face 1: .* has 1 face'):
         run(checkpoint, FACE_PHOTO, tmp_path / 'x.png', '--face', '1',
             '--detector', detector)
+
+
+def test_out_equal_to_the_input_photo_is_refused(checkpoint, tmp_path):
+    """Before: the photo was overwritten by its similarity map."""
+    image = tmp_path / 'photo.png'
+    matplotlib.image.imsave(str(image), torch.rand(32, 32, 3).numpy())
+    before = image.read_bytes()
+    with pytest.raises(SystemExit, match=r'--out .*photo.png is IMAGE'):
+        run(checkpoint, str(image), image)
+    assert image.read_bytes() == before
