@@ -159,9 +159,9 @@ class FERInferencer(BaseInferencer):
         """Results (see the module doc) of every image / sampled frame of
         ``inputs`` (paths, folders, videos, or in-memory images: BGR / gray
         numpy arrays, PIL images, channel-first RGB torch tensors; see
-        :mod:`..faces.media_inputs`), in order. An item that is no image (``None``,
-        an empty, boolean or NaN array) gets its own ``'unreadable'``
-        record with the reason; the others are classified.
+        :mod:`..faces.media_inputs`), in order. An item that is no image
+        (``None``, an empty, boolean or NaN array) gets its own
+        ``'unreadable'`` record with the reason; the others are classified.
         With ``show_dir``, annotated images are written there too."""
         records = []
         root = inputs if isinstance(inputs, str) and osp.isdir(inputs) \

@@ -5,6 +5,5 @@ from .provenance import git_commit, provenance
 
 __all__ = [
     'atomic_torch_save', 'atomic_write', 'StagedOutputs', 'config_file',
-    'git_commit',
-    'LogProgress', 'progress_bar', 'provenance'
+    'git_commit', 'LogProgress', 'progress_bar', 'provenance'
 ]

@@ -8,8 +8,8 @@ import torch
 from mmpretrain.registry import MODELS
 
 from tools.infer import main
-from ..faces.face_fixtures import FACE_PHOTO
 from ..conftest import CLASSNAMES, quickstart_cfg
+from ..faces.face_fixtures import FACE_PHOTO
 
 NAMES = 'happiness, boredom,confusion'
 
