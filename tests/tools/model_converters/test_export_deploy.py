@@ -112,7 +112,8 @@ def test_an_export_replaces_the_earlier_set_as_one(model_files, tmp_path,
     assert main([config, full, '--out',
                  str(out), '--formats', 'torchscript']) == 0
     assert sorted(p.name for p in out.iterdir()) == [
-        'classes.json', 'model.torchscript.pt', 'notes.txt'
+        'classes.json', 'model.torchscript.pt', 'notes.txt',
+        'preprocessing.json'
     ]
     assert 'this one did not write: model.onnx' in capsys.readouterr().out
 
