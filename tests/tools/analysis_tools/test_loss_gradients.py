@@ -67,9 +67,12 @@ def test_results_file_renders_the_table(result):
     renderer = load('tools', 'misc', 'readme_results', 'loss_gradients.py')
     text = renderer.render(result)
     assert result['commit'] is None or result['commit'] in text
-    assert '| term | value | ‖∇‖ visual prompts | ‖∇‖ text context |' in text
+    assert ('| term | value | ‖∇‖ visual prompts | ÷ CE | '
+            '‖∇‖ text context | ÷ CE |') in text
+    ce = result['terms'][0]['grad_norm']
     for row in result['terms']:
-        norms = ' | '.join(f"{row['grad_norm'][t]:.3g}"
+        norms = ' | '.join(f"{row['grad_norm'][t]:.3g} | "
+                           f"{row['grad_norm'][t] / ce[t]:.3g}"
                            for t in (VISUAL, TEXT))
         assert f"| {row['value']:.4g} | {norms} |" in text
     assert len(text.splitlines()) == 4 + len(result['terms'])

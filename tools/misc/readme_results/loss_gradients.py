@@ -23,20 +23,28 @@ TENSORS = {
 def render(r):
     tensors = list(r['trainable'])
     names = [TENSORS.get(t, f'`{t}`') for t in tensors]
+    ce = next(row for row in r['terms'] if row['term'] == 'ce')
     lines = [
         f"`{r['command']}` on {r['date']} (commit `{r['commit']}`; "
         f"{r['arch']}, random weights, {r['image_size'][0]} px, batch "
         f"{r['batch_size']}, seed {r['seed']}, {r['device']}): each term "
         'with weight 1, one forward pass, the L2 norm of its gradient on '
-        'each trainable tensor (0: the term does not reach it).',
+        'each trainable tensor (0: the term does not reach it) and its '
+        "ratio to CE's on the same tensor.",
         '',
-        '| term | value | ' + ' | '.join(f'‖∇‖ {n}' for n in names) + ' |',
-        '|---|---|' + '---|' * len(tensors),
+        '| term | value | ' + ' | '.join(f'‖∇‖ {n} | ÷ CE'
+                                         for n in names) + ' |',
+        '|---|---|' + '---|---|' * len(tensors),
     ]
     for row in r['terms']:
         label = LABELS.get(row['term'], row['term'])
         if row['term'] == 'ce':
             label += f" ({row['what']})"
-        norms = ' | '.join(f"{row['grad_norm'][t]:.3g}" for t in tensors)
-        lines.append(f"| {label} | {row['value']:.4g} | {norms} |")
+        cells = []
+        for t in tensors:
+            norm, base = row['grad_norm'][t], ce['grad_norm'][t]
+            cells.append(f'{norm:.3g} | ' +
+                         (f'{norm / base:.3g}' if base else '-'))
+        lines.append(f"| {label} | {row['value']:.4g} | " + ' | '.join(cells) +
+                     ' |')
     return '\n'.join(lines)
