@@ -37,9 +37,19 @@ def atomic_write(path: str, write: Callable[[str], None]) -> None:
             os.remove(tmp)
 
 
+def _torch_save_stable(obj, tmp: str) -> None:
+    # Through a file object: torch names the records inside the zip archive
+    # 'archive/...' then, not after the (random) temporary file's name, so
+    # equal objects give byte-identical files.
+    with open(tmp, 'wb') as f:
+        torch.save(obj, f)
+
+
 def atomic_torch_save(obj, path: str) -> None:
-    """``torch.save(obj, path)`` through :func:`atomic_write`."""
-    atomic_write(path, lambda tmp: torch.save(obj, tmp))
+    """``torch.save(obj, path)`` through :func:`atomic_write`; the same
+    ``obj`` gives the same bytes whatever ``path`` and the temporary file
+    are called."""
+    atomic_write(path, lambda tmp: _torch_save_stable(obj, tmp))
 
 
 class StagedOutputs:

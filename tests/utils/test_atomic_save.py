@@ -3,8 +3,9 @@ import os
 import stat
 
 import pytest
+import torch
 
-from mpafer_plugin.utils import atomic_write
+from mpafer_plugin.utils import atomic_torch_save, atomic_write
 
 
 def mode(path):
@@ -88,3 +89,13 @@ def test_discarded_outputs_leave_the_earlier_set(tmp_path):
     assert (out / 'results.json').read_text() == 'complete'
     assert (out / 'results.json.partial').read_text() == 'rows'
     assert StagedOutputs.leftovers(str(out)) == []
+def test_equal_objects_give_byte_identical_files(tmp_path):
+    """The zip records are not named after the random temporary file: two
+    saves of the same tensors are the same bytes (the quick start's CLIP
+    file, regenerated, is byte-identical)."""
+    obj = {'w': torch.arange(6.0).reshape(2, 3)}
+    atomic_torch_save(obj, str(tmp_path / 'a.pt'))
+    atomic_torch_save(obj, str(tmp_path / 'sub' / 'b.pt'))
+    assert (tmp_path / 'a.pt').read_bytes() == \
+        (tmp_path / 'sub' / 'b.pt').read_bytes()
+    assert torch.equal(torch.load(tmp_path / 'a.pt')['w'], obj['w'])
