@@ -40,7 +40,7 @@ from mpafer_plugin.apis import (AnnotatedOutputs, FaceResultsWriter,
 from mpafer_plugin.apis.export_clip_path import add_clip_argument
 from mpafer_plugin.apis.fer_inferencer import MAX_MARGIN
 from mpafer_plugin.apis.media_inputs import count_frames, is_stream, is_video
-from mpafer_plugin.utils import atomic_write, progress_bar
+from mpafer_plugin.utils import CheckpointError, atomic_write, progress_bar
 
 
 def parse_args(argv=None):
@@ -168,15 +168,18 @@ def main(argv=None):
         items = expand_inputs(args.input, exclude=[args.out])
     except (FileNotFoundError, ValueError) as error:
         raise SystemExit(f'error: {error}')
-    inferencer = FERInferencer(
-        args.config,
-        args.checkpoint or args.prompts,
-        device=args.device,
-        detector=build_detector(args),
-        margin=args.margin,
-        cfg_options=args.cfg_options,
-        trust_export_code=args.trust_export_code,
-        clip_pretrained=args.clip)
+    try:
+        inferencer = FERInferencer(
+            args.config,
+            args.checkpoint or args.prompts,
+            device=args.device,
+            detector=build_detector(args),
+            margin=args.margin,
+            cfg_options=args.cfg_options,
+            trust_export_code=args.trust_export_code,
+            clip_pretrained=args.clip)
+    except CheckpointError as err:  # the file is named
+        raise SystemExit(f'error: {err}') from err
     root = args.input if osp.isdir(args.input) else None
     progress = None
     if not any(is_stream(item) for item in items if isinstance(item, str)) \

@@ -8,24 +8,13 @@ import torch
 from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.registry import DefaultScope
-from mmengine.runner.checkpoint import (_load_checkpoint,
-                                        _load_checkpoint_to_model)
+from mmengine.runner.checkpoint import _load_checkpoint_to_model
 from mmpretrain.registry import MODELS
 
 from ..engine.checkpoint_contract import META_KEY, verify_checkpoint
+from ..utils.checkpoint_file import read_checkpoint
 from .export_clip_path import resolve_clip_file
 from .prompts_export import config_from_checkpoint, is_prompts_export
-
-
-def _load(checkpoint: str) -> dict:
-    if not os.path.isfile(checkpoint):
-        raise FileNotFoundError(f'Checkpoint {checkpoint!r} not found.')
-    # MMEngine's loader (weights_only; unsafe or truncated files named)
-    loaded = _load_checkpoint(checkpoint, map_location='cpu')
-    if not isinstance(loaded, dict):
-        raise ValueError(f'{checkpoint} is not an MMEngine checkpoint (a '
-                         f'dict), but a {type(loaded).__name__}.')
-    return loaded
 
 
 def _holds_clip(checkpoint: dict) -> bool:
@@ -71,7 +60,7 @@ def init_model(config: Union[str, Config, None] = None,
     if isinstance(config, (str, os.PathLike)) and checkpoint is None and \
             not os.fspath(config).endswith('.py'):
         config, checkpoint = None, os.fspath(config)
-    loaded = _load(checkpoint) if checkpoint is not None else None
+    loaded = read_checkpoint(checkpoint) if checkpoint is not None else None
     export = loaded is not None and is_prompts_export(loaded)
     if config is None:
         cfg = config_from_checkpoint(loaded, trust_export_code, checkpoint)

@@ -23,14 +23,13 @@ folder (:mod:`.export_clip_path`).
 import json
 from typing import Union
 
-import torch
 import torch.nn as nn
 from mmengine.config import Config
 
 from ..engine.checkpoint_contract import (EXPORT_KIND, is_prompts_export,
                                           stamp_checkpoint)
 from ..models.utils.state_contract import trainable_parameter_names
-from ..utils import atomic_torch_save
+from ..utils import atomic_torch_save, read_checkpoint
 from ..version import __version__
 from .export_clip_path import record_clip_file
 
@@ -117,8 +116,7 @@ def config_from_checkpoint(checkpoint: Union[str, dict],
     ``trust_export_code``: parsing it runs any code it holds."""
     if isinstance(checkpoint, str):
         source = source or checkpoint
-        checkpoint = torch.load(
-            checkpoint, map_location='cpu', weights_only=True)
+        checkpoint = read_checkpoint(checkpoint)
     source = source or 'the checkpoint'
     if not is_prompts_export(checkpoint):
         raise ValueError(

@@ -51,12 +51,13 @@ from .torch_checkpoints import (UnsafeCheckpointError, load_from_local,
                                 register_safe_globals)
 
 __all__ = [
-    'UnsafeCheckpointError', 'bpe_token_count', 'built_train_loop_epoch', 'install', 'load_from_local',
-    'prompt_learner_from_flat_keys', 'prompted_block',
-    'register_local_checkpoint_loader', 'register_safe_globals',
-    'runner_checkpoint_request', 'set_runner_checkpoint',
-    'setup_cpu_bf16_autocast', 'upgrade_head_state_dict',
-    'upgrade_model_state_dict', 'vit_token_embeddings'
+    'UnsafeCheckpointError', 'bpe_token_count', 'built_train_loop_epoch',
+    'install', 'load_from_local', 'prompt_learner_from_flat_keys',
+    'prompted_block', 'register_local_checkpoint_loader',
+    'register_safe_globals', 'runner_checkpoint_request',
+    'set_runner_checkpoint', 'setup_cpu_bf16_autocast',
+    'upgrade_head_state_dict', 'upgrade_model_state_dict',
+    'vit_token_embeddings'
 ]
 
 

@@ -55,6 +55,7 @@ def test_export_and_inference_need_no_training_split(test_split_only,
     inferencer = FERInferencer(config, checkpoint, detector='none')
     image = (torch.rand(64, 64, 3) * 255).byte().numpy()
     assert len(inferencer([image])[0]['faces']) == 1
-    assert export_deploy.main(
-        [config, checkpoint, '--out',
-         str(tmp_path / 'deploy'), '--formats', 'torchscript']) == 0
+    assert export_deploy.main([
+        config, checkpoint, '--out',
+        str(tmp_path / 'deploy'), '--formats', 'torchscript'
+    ]) == 0

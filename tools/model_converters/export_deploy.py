@@ -32,6 +32,7 @@ import mpafer_plugin  # noqa: F401  registers components, safe globals
 from mpafer_plugin.apis import init_model
 from mpafer_plugin.apis.deploy_model import DeployableFER
 from mpafer_plugin.apis.export_clip_path import add_clip_argument
+from mpafer_plugin.utils import CheckpointError
 
 FORMATS = ('torchscript', 'onnx')
 TOLERANCE = 1e-4  # largest probability difference accepted
@@ -101,12 +102,15 @@ def per_image_ms(run, image, runs):
 
 def main(argv=None):
     args = parse_args(argv)
-    model = init_model(
-        args.config,
-        args.checkpoint,
-        device='cpu',
-        cfg_options=args.cfg_options,
-        clip_pretrained=args.clip)
+    try:
+        model = init_model(
+            args.config,
+            args.checkpoint,
+            device='cpu',
+            cfg_options=args.cfg_options,
+            clip_pretrained=args.clip)
+    except (CheckpointError, FileNotFoundError) as err:  # file named
+        raise SystemExit(f'error: {err}') from err
     module = DeployableFER(model).eval()
     size = input_size(model)
     torch.manual_seed(0)

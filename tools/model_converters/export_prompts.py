@@ -15,6 +15,7 @@ from mmengine.config import Config, DictAction
 
 import mpafer_plugin  # noqa: F401  registers components, safe globals
 from mpafer_plugin.apis import export_prompts, init_model
+from mpafer_plugin.utils import CheckpointError
 
 
 def main(argv=None):
@@ -33,7 +34,10 @@ def main(argv=None):
         cfg.merge_from_dict(args.cfg_options)
     # A full checkpoint holds every weight (CLIP is built with random
     # weights, nothing fetched); a lean one gets CLIP from the config's spec.
-    model = init_model(cfg, args.checkpoint)
+    try:
+        model = init_model(cfg, args.checkpoint)
+    except (CheckpointError, FileNotFoundError) as err:  # file named
+        raise SystemExit(f'error: {err}') from err
     written = export_prompts(model, cfg, args.out)
     numel = sum(t.numel() for t in written['state_dict'].values())
     print(f'Wrote {args.out}: {len(written["state_dict"])} tensors, '

@@ -37,6 +37,7 @@ import mpafer_plugin  # noqa: F401,E402  registers components, safe globals
 from mpafer_plugin.apis import FERInferencer  # noqa: E402
 from mpafer_plugin.apis.export_clip_path import add_clip_argument  # noqa: E402
 from mpafer_plugin.apis.media_inputs import read_image  # noqa: E402
+from mpafer_plugin.utils import CheckpointError  # noqa: E402
 from mpafer_plugin.visualization import compute_similarity_map  # noqa: E402
 
 TITLE_PX = 64
@@ -187,13 +188,16 @@ def main(argv=None):
         cfg.merge_from_dict(args.cfg_options)
     # A full checkpoint holds CLIP (nothing is fetched); a prompts-only
     # export takes CLIP from the config's spec.
-    inferencer = FERInferencer(
-        cfg,
-        args.checkpoint,
-        device=args.device,
-        margin=args.margin,
-        detector='none' if args.no_detect else args.detector,
-        clip_pretrained=args.clip)
+    try:
+        inferencer = FERInferencer(
+            cfg,
+            args.checkpoint,
+            device=args.device,
+            margin=args.margin,
+            detector='none' if args.no_detect else args.detector,
+            clip_pretrained=args.clip)
+    except (CheckpointError, FileNotFoundError) as err:  # file named
+        raise SystemExit(f'error: {err}') from err
     model = inferencer.model
     classnames = model.head.classnames
     index = (None if args.classname is None else class_index(

@@ -57,7 +57,9 @@ class ConfusionMatrixImageHook(Hook):
         classes = loader.dataset.metainfo.get('classes')
         image = confusion_matrix_image(metrics[self.metric_key], classes)
         runner.visualizer.add_image(
-            f'{mode}_confusion_matrix', image, step=built_train_loop_epoch(runner))
+            f'{mode}_confusion_matrix',
+            image,
+            step=built_train_loop_epoch(runner))
 
     def after_val_epoch(self, runner, metrics=None) -> None:
         self._send(runner, 'val', metrics)
