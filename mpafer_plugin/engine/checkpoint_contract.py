@@ -25,9 +25,12 @@ do not fit the model (names and both shapes), whose classes differ from
 ``model.head.classnames`` (both lists), whose CLIP fingerprint differs from
 the CLIP built from the spec (both fingerprints and specs); and, to resume,
 a prompts-only export or a checkpoint of another optimizer. Checkpoints
-without ``meta['mpafer']`` (written before it existed) are checked for fit
-only. The digest is checked on the names the checkpoint was saved with,
-the fit after an older head's names are upgraded
+without ``meta['mpafer']`` (written before it existed, or by other code)
+are checked for fit, and say so in one logged line. Any checkpoint without
+the frozen CLIP weights, loaded into a model whose CLIP spec names no
+pretrained weights, is refused (:func:`check_frozen_weights_established`).
+The digest is checked on the names the checkpoint was saved with, the fit
+after an older head's names are upgraded
 (:mod:`mpafer_plugin.compat.inline_prompt_learner`: ``head.context`` is
 ``head.prompt_learner.context``).
 """
@@ -37,12 +40,14 @@ import re
 from typing import Optional
 
 import torch
+from mmengine.logging import MMLogger
 from mmengine.model import is_model_wrapper
 
 from ..compat.inline_prompt_learner import (saved_version,
                                             upgrade_model_state_dict)
 # yapf: disable
 from ..models.utils.state_contract import (CheckpointMismatchError,
+                                           frozen_parameter_names,
                                            holds_frozen_weights,
                                            mismatch_message,
                                            state_dict_mismatches,
@@ -78,7 +83,7 @@ def describe_optimizer(optim_wrapper) -> Optional[dict]:
         ])
 
 
-def _state_dict(checkpoint: dict) -> dict:
+def checkpoint_state_dict(checkpoint: dict) -> dict:
     state = checkpoint.get('state_dict', checkpoint)
     return {
         re.sub(r'^module\.', '', key): value
@@ -134,7 +139,7 @@ def check_integrity(checkpoint: dict, source: str) -> None:
     recorded = checkpoint.get('meta', {}).get(META_KEY)
     if not recorded:
         return
-    state = _state_dict(checkpoint)
+    state = checkpoint_state_dict(checkpoint)
     missing = [name for name in recorded['trainable'] if name not in state]
     if missing:
         raise CheckpointMismatchError(
@@ -218,7 +223,7 @@ def verify_checkpoint(model,
     if resume:
         _check_resumable(checkpoint, source, optim_wrapper)
     check_integrity(checkpoint, source)  # on the names it was saved with
-    state = _state_dict(checkpoint)
+    state = checkpoint_state_dict(checkpoint)
     upgrade_model_state_dict(
         model,
         state,
@@ -229,6 +234,7 @@ def verify_checkpoint(model,
     if problems:
         raise CheckpointMismatchError(mismatch_message(source, problems))
     recorded = checkpoint.get('meta', {}).get(META_KEY) or {}
+    check_frozen_weights_established(model, state, source, bool(recorded))
     saved_classes, classes = recorded.get('classes'), _classes(model)
     if saved_classes is not None and classes is not None and \
             saved_classes != classes:
@@ -249,6 +255,41 @@ def verify_checkpoint(model,
                 f'{built}. Point model.clip.pretrained at the weights it was '
                 f'trained with (--clip PATH on the tools that take an '
                 f'export).')
+
+
+def check_frozen_weights_established(model, state: dict, source: str,
+                                     recorded: bool) -> None:
+    """Where the frozen CLIP weights of ``model`` come from, for a
+    checkpoint whose state dict is ``state``: the checkpoint (a full one),
+    else the CLIP spec's weights (``model.clip_spec['pretrained']``). A
+    checkpoint without its record (``recorded`` false: a plain
+    ``{'state_dict'}``, a bare state dict, ``.safetensors``, other code)
+    gets one logged line saying what is assumed; neither source (no frozen
+    weights, a spec with random ones) is refused: the model would classify
+    at chance."""
+    if not frozen_parameter_names(model):
+        return
+    holds = holds_frozen_weights(model, state)
+    spec = dict(getattr(model, 'clip_spec', None) or {})
+    if not holds and not spec.get('pretrained'):
+        unrecorded = '' if recorded else (
+            ' and no record of the CLIP it was trained with')
+        raise CheckpointMismatchError(
+            f'Checkpoint {source} holds no frozen CLIP weights{unrecorded}'
+            f', and the config\'s CLIP spec {spec} names no pretrained '
+            f'weights: the CLIP would be random and the model would classify '
+            f'at chance. Set model.clip.pretrained to the CLIP weights it was '
+            f'trained with (--cfg-options model.clip.pretrained=PATH_OR_TAG, '
+            f'--clip PATH on the tools that take it), or use the full '
+            f'checkpoint.')
+    if not recorded:
+        clip = ('its own frozen CLIP weights'
+                if holds else f'the CLIP of the config\'s spec {spec}')
+        MMLogger.get_current_instance().warning(
+            f'Checkpoint {source} carries no record of the CLIP and classes '
+            f'it was trained with (no meta["mpafer"]: written by other code '
+            f'or an older version); using {clip} and the config\'s classes '
+            f'{_classes(model)}, unchecked.')
 
 
 _CHECKPOINT_NAME = re.compile(r'^(epoch|iter)_(\d+)\.pth$')

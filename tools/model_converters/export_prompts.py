@@ -36,9 +36,9 @@ def main(argv=None):
     # weights, nothing fetched); a lean one gets CLIP from the config's spec.
     try:
         model = init_model(cfg, args.checkpoint)
+        written = export_prompts(model, cfg, args.out)
     except (CheckpointError, FileNotFoundError) as err:  # file named
         raise SystemExit(f'error: {err}') from err
-    written = export_prompts(model, cfg, args.out)
     numel = sum(t.numel() for t in written['state_dict'].values())
     print(f'Wrote {args.out}: {len(written["state_dict"])} tensors, '
           f'{numel:,} values, {osp.getsize(args.out):,} bytes.')
