@@ -34,6 +34,7 @@ after an older head's names are upgraded
 (:mod:`mpafer_plugin.compat.inline_prompt_learner`: ``head.context`` is
 ``head.prompt_learner.context``).
 """
+import json
 import os
 import os.path as osp
 import re
@@ -53,10 +54,12 @@ from ..models.utils.state_contract import (CheckpointMismatchError,
                                            state_dict_mismatches,
                                            tensor_digest,
                                            trainable_parameter_names)
-
 # yapf: enable
+from ..utils.checkpoint_file import read_checkpoint
 
 META_KEY = 'mpafer'
+# The config sections a resumed run must share with the checkpoint's run.
+RESUME_KEYS = ('model', 'optim_wrapper', 'param_scheduler')
 EXPORT_KIND = 'mpafer_prompts'
 
 
@@ -91,15 +94,59 @@ def checkpoint_state_dict(checkpoint: dict) -> dict:
     }
 
 
+def resume_settings(config) -> dict:
+    """The settings a resumed run must share with the run it continues:
+    ``model`` (less ``model.clip.pretrained`` / ``cache_dir``, which the
+    CLIP fingerprint checks), ``optim_wrapper`` and ``param_scheduler`` of
+    ``config``, as plain data (JSON types; anything else by its repr)."""
+    config = config.to_dict() if hasattr(config, 'to_dict') else config
+    picked = {key: config.get(key) for key in RESUME_KEYS}
+    picked = json.loads(json.dumps(picked, default=repr, sort_keys=True))
+    clip = (picked.get('model') or {}).get('clip')
+    if isinstance(clip, dict):
+        for key in ('pretrained', 'cache_dir'):
+            clip.pop(key, None)
+    return picked
+
+
+def _flat(value, key: str = '') -> dict:
+    if isinstance(value, dict):
+        items = [(f'{key}.{k}' if key else str(k), v)
+                 for k, v in value.items()]
+    elif isinstance(value, list):
+        items = [(f'{key}[{i}]', v) for i, v in enumerate(value)]
+    else:
+        return {key: value}
+    flat = {}
+    for name, item in items:
+        flat.update(_flat(item, name))
+    return flat if flat else {key: value}
+
+
+def settings_differences(saved: dict, current: dict) -> list:
+    """``'key: checkpoint A, config B'`` for every dotted key whose value
+    differs between two :func:`resume_settings`."""
+    saved, current = _flat(saved), _flat(current)
+    missing = object()
+    return [
+        f'{key}: checkpoint {saved.get(key, "(not set)")!r}, config '
+        f'{current.get(key, "(not set)")!r}'
+        for key in sorted(set(saved) | set(current))
+        if saved.get(key, missing) != current.get(key, missing)
+    ]
+
+
 def stamp_checkpoint(model,
                      checkpoint: dict,
                      optim_wrapper=None,
                      fingerprint: Optional[str] = None,
-                     clip_spec: Optional[dict] = None) -> dict:
+                     clip_spec: Optional[dict] = None,
+                     config=None) -> dict:
     """Add ``meta['mpafer']`` to ``checkpoint`` and, where the CLIP spec
     (``clip_spec``, default ``model.clip_spec``) can rebuild them, drop its
     frozen weights (in place; returned). ``fingerprint`` saves recomputing
-    :meth:`MPAFER.frozen_fingerprint`."""
+    :meth:`MPAFER.frozen_fingerprint`; ``config`` (the run's) records its
+    :func:`resume_settings`."""
     model = _unwrap(model)
     state = checkpoint['state_dict']
     trainable = {
@@ -126,6 +173,8 @@ def stamp_checkpoint(model,
         },
         trainable_digest=tensor_digest(trainable),
         optimizer=describe_optimizer(optim_wrapper))
+    if config is not None:
+        checkpoint['meta'][META_KEY]['config'] = resume_settings(config)
     return checkpoint
 
 
@@ -156,7 +205,10 @@ def check_integrity(checkpoint: dict, source: str) -> None:
             f'Use an earlier checkpoint.')
 
 
-def _check_resumable(checkpoint: dict, source: str, optim_wrapper) -> None:
+def _check_resumable(checkpoint: dict,
+                     source: str,
+                     optim_wrapper,
+                     config=None) -> None:
     meta = checkpoint.get('meta', {})
     if is_prompts_export(checkpoint):
         raise CheckpointMismatchError(
@@ -181,6 +233,19 @@ def _check_resumable(checkpoint: dict, source: str, optim_wrapper) -> None:
         raise CheckpointMismatchError(
             f'{source} carries Python code in meta["config"], which resuming '
             f'would execute; refusing it.')
+    recorded = (meta.get(META_KEY) or {}).get('config')
+    if recorded is not None and config is not None:
+        differences = settings_differences(recorded, resume_settings(config))
+        if differences:
+            raise CheckpointMismatchError(
+                f'{source} was written by a run whose config differs from '
+                f'this one in {len(differences)} setting(s) of '
+                f'{"/".join(RESUME_KEYS)}:\n  ' + '\n  '.join(differences) +
+                f'\nResuming would continue that run with this config\'s '
+                f'model, optimizer or schedule. Resume with the config it '
+                f'was trained with, train into a new --work-dir, or start a '
+                f'new training from its weights with --cfg-options '
+                f'load_from={source}.')
     saved = (meta.get(META_KEY) or {}).get('optimizer')
     current = describe_optimizer(optim_wrapper)
     if not current:
@@ -214,14 +279,15 @@ def verify_checkpoint(model,
                       checkpoint: dict,
                       source: str,
                       resume: bool = False,
-                      optim_wrapper=None) -> None:
+                      optim_wrapper=None,
+                      config=None) -> None:
     """Refuse ``checkpoint`` (from file ``source``) if it cannot be used
     with ``model`` (see the module docstring); ``resume`` adds the checks
-    of a resumption against ``optim_wrapper``."""
+    of a resumption against ``optim_wrapper`` and the run's ``config``."""
     model = _unwrap(model)
     source = osp.abspath(source) if source and osp.exists(source) else source
     if resume:
-        _check_resumable(checkpoint, source, optim_wrapper)
+        _check_resumable(checkpoint, source, optim_wrapper, config)
     check_integrity(checkpoint, source)  # on the names it was saved with
     state = checkpoint_state_dict(checkpoint)
     upgrade_model_state_dict(
@@ -295,12 +361,21 @@ def check_frozen_weights_established(model, state: dict, source: str,
 _CHECKPOINT_NAME = re.compile(r'^(epoch|iter)_(\d+)\.pth$')
 
 
+def _valid(path: str) -> Optional[str]:
+    """Why ``path`` cannot be resumed from (unreadable, corrupt), or
+    ``None``."""
+    try:
+        check_integrity(read_checkpoint(path), path)
+    except Exception as err:  # noqa: BLE001  any reason: named, skipped
+        return str(err)
+    return None
+
+
 def newest_valid_checkpoint(work_dir: str, logger=None) -> Optional[str]:
     """The training checkpoint of ``work_dir`` (``epoch_N.pth`` /
     ``iter_N.pth``) with the highest ``N`` that loads and passes
     :func:`check_integrity` (the ones skipped are logged), ``None`` when
     ``work_dir`` has none; raises when it has some but none is valid."""
-    from mmengine.runner.checkpoint import _load_checkpoint
     found = []
     for name in (os.listdir(work_dir) if osp.isdir(work_dir) else []):
         match = _CHECKPOINT_NAME.match(name)
@@ -309,16 +384,50 @@ def newest_valid_checkpoint(work_dir: str, logger=None) -> Optional[str]:
                           osp.join(osp.abspath(work_dir), name)))
     errors = []
     for _, _, path in sorted(found, reverse=True):
-        try:
-            check_integrity(_load_checkpoint(path, map_location='cpu'), path)
-        except Exception as err:  # unreadable for any reason: named, skipped
-            errors.append(f'{path}: {err}')
-            if logger is not None:
-                logger.warning(f'Not resuming from {path}: {err}')
-            continue
-        return path
+        error = _valid(path)
+        if error is None:
+            return path
+        errors.append(f'{path}: {error}')
+        if logger is not None:
+            logger.warning(f'Not resuming from {path}: {error}')
     if errors:
         raise CheckpointMismatchError(
             'No valid checkpoint to resume from in {}:\n  {}'.format(
                 work_dir, '\n  '.join(errors)))
     return None
+
+
+def last_checkpoint_of_run(work_dir: str, logger) -> Optional[str]:
+    """The checkpoint ``--resume`` continues in ``work_dir``: the one its
+    ``last_checkpoint`` file names (the last one the run saved; looked up
+    by its name in ``work_dir``, so a copied work dir resumes its own
+    copy), else, saying which and why, the newest valid ``epoch_N.pth``
+    (:func:`newest_valid_checkpoint`); ``None`` when there is none.
+    A work dir reused by another run resumes that run's last checkpoint,
+    not a higher-numbered one of an earlier run."""
+    work_dir = osp.abspath(work_dir)
+    record = osp.join(work_dir, 'last_checkpoint')
+    why = f'{record} does not exist'
+    if osp.isfile(record):
+        with open(record, encoding='utf-8', errors='replace') as f:
+            named = f.read().strip()
+        path = osp.join(work_dir, osp.basename(named))
+        if not named:
+            why = f'{record} is empty'
+        elif not osp.isfile(path):
+            why = f'{record} names {named}, and {path} does not exist'
+        else:
+            why = _valid(path)
+            if why is None:
+                moved = '' if osp.abspath(named) == path else (
+                    f' (it names {named}; its namesake in this work dir is '
+                    f'used)')
+                logger.info(f'--resume: resuming from {path}, the last '
+                            f'checkpoint of the run ({record}){moved}.')
+                return path
+            why = f'{path}, which {record} names, is unusable: {why}'
+    newest = newest_valid_checkpoint(work_dir, logger)
+    if newest is not None:
+        logger.warning(f'--resume: {why}; resuming from the newest valid '
+                       f'checkpoint of the work dir instead: {newest}.')
+    return newest
