@@ -35,8 +35,8 @@ def reused(tmp_path_factory, synthetic_rafdb):
 
 def test_resume_continues_the_runs_own_last_checkpoint(reused):
     work, data_root = reused
-    assert (work / 'last_checkpoint').read_text().strip().endswith(
-        'epoch_1.pth')
+    assert (work /
+            'last_checkpoint').read_text().strip().endswith('epoch_1.pth')
     assert (work / 'epoch_2.pth').is_file()  # run A's, higher-numbered
     runner = Runner.from_cfg(config(work, data_root, 1e-4, 1, resume=True))
     with captured_log() as log:
@@ -54,8 +54,7 @@ def test_fallback_says_which_file_and_why_and_names_differing_keys(
     work, data_root = reused
     os.rename(work / 'last_checkpoint', tmp_path / 'kept')
     try:
-        runner = Runner.from_cfg(
-            config(work, data_root, 1e-4, 3, resume=True))
+        runner = Runner.from_cfg(config(work, data_root, 1e-4, 3, resume=True))
         with captured_log() as log, pytest.raises(
                 CheckpointMismatchError) as info:
             runner.train()
