@@ -124,15 +124,15 @@ def _flat(value, key: str = '') -> dict:
 
 
 def settings_differences(saved: dict, current: dict) -> list:
-    """``'key: checkpoint A, config B'`` for every dotted key whose value
-    differs between two :func:`resume_settings`."""
+    """``'key: checkpoint A, config B'`` for every dotted key set in both
+    :func:`resume_settings` with another value (a key set on one side
+    only is a default a builder filled in; another type shows in
+    ``type``)."""
     saved, current = _flat(saved), _flat(current)
-    missing = object()
     return [
-        f'{key}: checkpoint {saved.get(key, "(not set)")!r}, config '
-        f'{current.get(key, "(not set)")!r}'
-        for key in sorted(set(saved) | set(current))
-        if saved.get(key, missing) != current.get(key, missing)
+        f'{key}: checkpoint {saved[key]!r}, config {current[key]!r}'
+        for key in sorted(set(saved) & set(current))
+        if saved[key] != current[key]
     ]
 
 
@@ -205,10 +205,28 @@ def check_integrity(checkpoint: dict, source: str) -> None:
             f'Use an earlier checkpoint.')
 
 
-def _check_resumable(checkpoint: dict,
-                     source: str,
-                     optim_wrapper,
-                     config=None) -> None:
+def _check_settings(checkpoint: dict, source: str, config) -> None:
+    """Refuse resuming ``checkpoint`` under a ``config`` whose
+    :func:`resume_settings` differ from those it recorded, naming every
+    differing key (last: the more specific checks name tensors and
+    optimizers first)."""
+    recorded = checkpoint.get('meta', {}).get(META_KEY, {}).get('config')
+    if recorded is None or config is None:
+        return
+    differences = settings_differences(recorded, resume_settings(config))
+    if differences:
+        raise CheckpointMismatchError(
+            f'{source} was written by a run whose config differs from '
+            f'this one in {len(differences)} setting(s) of '
+            f'{"/".join(RESUME_KEYS)}:\n  ' + '\n  '.join(differences) +
+            f'\nResuming would continue that run with this config\'s '
+            f'model, optimizer or schedule. Resume with the config it '
+            f'was trained with, train into a new --work-dir, or start a '
+            f'new training from its weights with --cfg-options '
+            f'load_from={source}.')
+
+
+def _check_resumable(checkpoint: dict, source: str, optim_wrapper) -> None:
     meta = checkpoint.get('meta', {})
     if is_prompts_export(checkpoint):
         raise CheckpointMismatchError(
@@ -233,19 +251,6 @@ def _check_resumable(checkpoint: dict,
         raise CheckpointMismatchError(
             f'{source} carries Python code in meta["config"], which resuming '
             f'would execute; refusing it.')
-    recorded = (meta.get(META_KEY) or {}).get('config')
-    if recorded is not None and config is not None:
-        differences = settings_differences(recorded, resume_settings(config))
-        if differences:
-            raise CheckpointMismatchError(
-                f'{source} was written by a run whose config differs from '
-                f'this one in {len(differences)} setting(s) of '
-                f'{"/".join(RESUME_KEYS)}:\n  ' + '\n  '.join(differences) +
-                f'\nResuming would continue that run with this config\'s '
-                f'model, optimizer or schedule. Resume with the config it '
-                f'was trained with, train into a new --work-dir, or start a '
-                f'new training from its weights with --cfg-options '
-                f'load_from={source}.')
     saved = (meta.get(META_KEY) or {}).get('optimizer')
     current = describe_optimizer(optim_wrapper)
     if not current:
@@ -287,7 +292,7 @@ def verify_checkpoint(model,
     model = _unwrap(model)
     source = osp.abspath(source) if source and osp.exists(source) else source
     if resume:
-        _check_resumable(checkpoint, source, optim_wrapper, config)
+        _check_resumable(checkpoint, source, optim_wrapper)
     check_integrity(checkpoint, source)  # on the names it was saved with
     state = checkpoint_state_dict(checkpoint)
     upgrade_model_state_dict(
@@ -321,6 +326,8 @@ def verify_checkpoint(model,
                 f'{built}. Point model.clip.pretrained at the weights it was '
                 f'trained with (--clip PATH on the tools that take an '
                 f'export).')
+    if resume:
+        _check_settings(checkpoint, source, config)
 
 
 def check_frozen_weights_established(model, state: dict, source: str,
