@@ -44,7 +44,7 @@ __all__ = [
 _TUPLE = '__tuple__'
 
 
-class UnsafeExportError(ValueError):
+class UnsafeExportError(CheckpointError):
     """An export whose config could only be read by executing code."""
 
 
@@ -156,7 +156,7 @@ def config_from_checkpoint(checkpoint: Union[str, dict],
         checkpoint = read_checkpoint(checkpoint)
     source = source or 'the checkpoint'
     if not is_prompts_export(checkpoint):
-        raise ValueError(
+        raise CheckpointError(
             f'{source} is not a prompts-only export (made by '
             f'tools/model_converters/export_prompts.py), so it holds no '
             f'config: give the config too.')
