@@ -140,7 +140,9 @@ def read_torch_file(path: str,
         from safetensors import SafetensorError
         from safetensors.torch import load_file
         try:
-            return load_file(path, device=str(map_location or 'cpu'))
+            device = map_location if isinstance(map_location,
+                                                (str, torch.device)) else 'cpu'
+            return load_file(path, device=str(device))
         except (SafetensorError, OSError, ValueError) as err:
             raise _truncated(path, what, f'safetensors: {err}') from err
     if head.startswith(_ZIP_MAGIC):
