@@ -50,8 +50,8 @@ from mpafer_plugin.export.clip_path import add_clip_argument
 from mpafer_plugin.faces import (AnnotatedOutputs, FaceResultsWriter,
                                  FaceTracker, draw_faces, expand_inputs)
 from mpafer_plugin.faces.media_inputs import count_frames, is_stream, is_video
-from mpafer_plugin.utils import (StagedOutputs, atomic_write, config_file,
-                                 progress_bar)
+from mpafer_plugin.utils import (CheckpointError, StagedOutputs, atomic_write,
+                                 config_file, progress_bar)
 from mpafer_plugin.utils.output_guard import exit_if_output_is_input
 
 # What a run writes into --out; an earlier run's copy of any of them is
@@ -248,18 +248,21 @@ def main(argv=None):
         items = expand_inputs(args.input, exclude=[args.out])
     except (FileNotFoundError, ValueError) as error:
         raise SystemExit(f'error: {error}')
-    inferencer = FERInferencer(
-        args.config,
-        args.checkpoint or args.prompts,
-        device=args.device,
-        detector=build_detector(args),
-        margin=args.margin,
-        cfg_options=args.cfg_options,
-        trust_export_code=args.trust_export_code,
-        clip_pretrained=args.clip,
-        classes=args.classes,
-        compare_zero_shot=args.compare_zero_shot,
-        detector_device=args.detector_device)
+    try:
+        inferencer = FERInferencer(
+            args.config,
+            args.checkpoint or args.prompts,
+            device=args.device,
+            detector=build_detector(args),
+            margin=args.margin,
+            cfg_options=args.cfg_options,
+            trust_export_code=args.trust_export_code,
+            clip_pretrained=args.clip,
+            classes=args.classes,
+            compare_zero_shot=args.compare_zero_shot,
+            detector_device=args.detector_device)
+    except CheckpointError as err:  # the file is named
+        raise SystemExit(f'error: {err}') from err
     root = args.input if osp.isdir(args.input) else None
     progress = None
     if not any(is_stream(item) for item in items if isinstance(item, str)) \

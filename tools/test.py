@@ -15,8 +15,7 @@ from mmengine.runner import Runner
 
 import mpafer_plugin  # noqa: F401  registers components, safe globals
 from mpafer_plugin.engine.cpu_distributed import distributed_session
-from mpafer_plugin.models.utils import CheckpointMismatchError
-from mpafer_plugin.utils import config_file
+from mpafer_plugin.utils import CheckpointError, config_file
 from mpafer_plugin.utils.output_guard import exit_if_output_is_input
 
 
@@ -101,7 +100,7 @@ def main():
             check_needs_no_checkpoint(runner.model, args.config)
         try:
             runner.test()
-        except CheckpointMismatchError as err:  # file named, nothing to add
+        except CheckpointError as err:  # file named, nothing to add
             raise SystemExit(f'error: {err}') from err
 
 

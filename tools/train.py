@@ -12,8 +12,7 @@ from mmengine.runner import Runner
 
 import mpafer_plugin  # noqa: F401  registers components, safe globals
 from mpafer_plugin.engine.cpu_distributed import distributed_session
-from mpafer_plugin.models.utils import CheckpointMismatchError
-from mpafer_plugin.utils import config_file
+from mpafer_plugin.utils import CheckpointError, config_file
 
 
 def parse_args():
@@ -107,7 +106,7 @@ def main():
         runner = Runner.from_cfg(cfg)
         try:
             runner.train()
-        except CheckpointMismatchError as err:  # file named, nothing to add
+        except CheckpointError as err:  # file named, nothing to add
             raise SystemExit(f'error: {err}') from err
 
 

@@ -8,31 +8,30 @@ import torch
 from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.registry import DefaultScope
-from mmengine.runner.checkpoint import (_load_checkpoint,
-                                        _load_checkpoint_to_model)
+from mmengine.runner.checkpoint import _load_checkpoint_to_model
 from mmpretrain.registry import MODELS
 
-from ..engine.checkpoint_contract import META_KEY, verify_checkpoint
+from ..engine.checkpoint_contract import (META_KEY, checkpoint_state_dict,
+                                          verify_checkpoint)
 from ..export.clip_path import resolve_clip_file
 from ..export.prompts_export import config_from_checkpoint, is_prompts_export
+from ..models.utils.state_contract import holds_frozen_weights
+from ..utils.checkpoint_file import read_checkpoint
 
 
-def _load(checkpoint: str) -> dict:
-    if not os.path.isfile(checkpoint):
-        raise FileNotFoundError(f'Checkpoint {checkpoint!r} not found.')
-    # MMEngine's loader (weights_only; unsafe or truncated files named)
-    loaded = _load_checkpoint(checkpoint, map_location='cpu')
-    if not isinstance(loaded, dict):
-        raise ValueError(f'{checkpoint} is not an MMEngine checkpoint (a '
-                         f'dict), but a {type(loaded).__name__}.')
-    return loaded
-
-
-def _holds_clip(checkpoint: dict) -> bool:
-    """Whether a (non-export) checkpoint holds the frozen CLIP weights:
-    every one written before ``meta['mpafer']`` existed does."""
-    recorded = checkpoint.get('meta', {}).get(META_KEY) or {}
+def _holds_clip(checkpoint: dict) -> Optional[bool]:
+    """Whether a (non-export) checkpoint holds the frozen CLIP weights, as
+    its ``meta['mpafer']`` says; ``None`` when it has no such record (seen
+    on the model built)."""
+    recorded = checkpoint.get('meta', {}).get(META_KEY)
+    if not recorded:
+        return None
     return recorded.get('frozen_weights', 'included') == 'included'
+
+
+def _build(model_cfg):
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        return MODELS.build(model_cfg)
 
 
 def init_model(config: Union[str, Config, None] = None,
@@ -46,6 +45,11 @@ def init_model(config: Union[str, Config, None] = None,
     - ``init_model(CONFIG, FULL_CHECKPOINT)``: CLIP is built with random
       weights of the right shapes (the checkpoint holds every weight, so
       nothing is fetched) and the checkpoint is loaded strictly.
+    - ``init_model(CONFIG, CHECKPOINT)`` of a checkpoint without
+      ``meta['mpafer']`` (a plain ``{'state_dict'}``, a bare state dict, a
+      ``.safetensors`` file): as a full one when it holds the frozen
+      weights, else CLIP from the config's spec; refused when that spec
+      names no weights (random CLIP).
     - ``init_model(CONFIG, LEAN_CHECKPOINT)``: a training checkpoint
       without the frozen weights; CLIP is built from the config's spec.
     - ``init_model(EXPORT)`` or ``init_model(None, EXPORT)``: a prompts-only
@@ -71,7 +75,7 @@ def init_model(config: Union[str, Config, None] = None,
     if isinstance(config, (str, os.PathLike)) and checkpoint is None and \
             not os.fspath(config).endswith('.py'):
         config, checkpoint = None, os.fspath(config)
-    loaded = _load(checkpoint) if checkpoint is not None else None
+    loaded = read_checkpoint(checkpoint) if checkpoint is not None else None
     export = loaded is not None and is_prompts_export(loaded)
     if config is None:
         cfg = config_from_checkpoint(loaded, trust_export_code, checkpoint)
@@ -88,11 +92,16 @@ def init_model(config: Union[str, Config, None] = None,
                                   cfg.model.clip.pretrained)
         if found:
             cfg.model.clip.pretrained = found
+    # A checkpoint that holds every weight needs CLIP only for its shapes:
+    # random weights, nothing fetched; any other gets the spec's weights.
+    holds = None if loaded is None or export else _holds_clip(loaded)
     model_cfg = copy.deepcopy(cfg.model)
-    if loaded is not None and not export and _holds_clip(loaded):
+    if holds is not False and loaded is not None and not export:
         model_cfg.clip.pretrained = None
-    with DefaultScope.overwrite_default_scope('mmpretrain'):
-        model = MODELS.build(model_cfg)
+    model = _build(model_cfg)
+    if holds is None and loaded is not None and not export and \
+            not holds_frozen_weights(model, checkpoint_state_dict(loaded)):
+        model = _build(copy.deepcopy(cfg.model))  # the spec's CLIP
     if loaded is None:
         MMLogger.get_current_instance().warning(
             'init_model: no checkpoint given, the prompts are untrained.')

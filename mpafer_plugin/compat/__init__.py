@@ -13,7 +13,8 @@ read.
     truncated files are named. Both run at ``import mpafer_plugin``
     (:func:`install`).
 ``mmengine_runner``
-    the Runner's private ``_load_from`` / ``_resume``.
+    the Runner's private ``_load_from`` / ``_resume``, and ``_train_loop``
+    (the epoch without building the training data).
 ``open_clip_internals``
     open_clip 3.3's private ``VisionTransformer._embeds``, the structure of
     its standard ``ResidualAttentionBlock`` (prompts as keys and values
@@ -46,7 +47,8 @@ from .amp import setup_cpu_bf16_autocast
 from .inline_prompt_learner import (prompt_learner_from_flat_keys,
                                     upgrade_head_state_dict,
                                     upgrade_model_state_dict)
-from .mmengine_runner import runner_checkpoint_request, set_runner_checkpoint
+from .mmengine_runner import (built_train_loop_epoch,
+                              runner_checkpoint_request, set_runner_checkpoint)
 from .open_clip_internals import (bpe_token_count, prompted_block,
                                   vit_token_embeddings)
 from .quiet_logs import (silence_deformable_attention_warning,
@@ -56,13 +58,13 @@ from .torch_checkpoints import (UnsafeCheckpointError, load_from_local,
                                 register_safe_globals)
 
 __all__ = [
-    'UnsafeCheckpointError', 'bpe_token_count', 'install', 'load_from_local',
-    'prompt_learner_from_flat_keys', 'prompted_block',
-    'register_local_checkpoint_loader', 'register_safe_globals',
-    'runner_checkpoint_request', 'set_runner_checkpoint',
-    'setup_cpu_bf16_autocast', 'upgrade_head_state_dict',
-    'upgrade_model_state_dict', 'vit_token_embeddings',
-    'weights_loaded_after_build'
+    'UnsafeCheckpointError', 'bpe_token_count', 'built_train_loop_epoch',
+    'install', 'load_from_local', 'prompt_learner_from_flat_keys',
+    'prompted_block', 'register_local_checkpoint_loader',
+    'register_safe_globals', 'runner_checkpoint_request',
+    'set_runner_checkpoint', 'setup_cpu_bf16_autocast',
+    'upgrade_head_state_dict', 'upgrade_model_state_dict',
+    'vit_token_embeddings', 'weights_loaded_after_build'
 ]
 
 # here, before mpafer_plugin imports MMPretrain's models (mmcv.cnn)

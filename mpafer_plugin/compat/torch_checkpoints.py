@@ -14,17 +14,19 @@ fail. Instead of turning ``weights_only`` off, this allow-lists exactly:
 
 A checkpoint whose pickle calls anything else (``os.system``…) is still
 refused by torch; :func:`register_local_checkpoint_loader` makes MMEngine's
-local loader (``load_from``, ``resume``, ``tools/test.py``) say so with the
-file's name, and name the file of a truncated checkpoint too.
+local loader (``load_from``, ``resume``, ``tools/test.py``) the plugin's
+one reader, :func:`mpafer_plugin.utils.read_checkpoint`, which names the
+file of an unsafe, truncated, empty or foreign file.
 """
-import os.path as osp
 import pickle
-import re
 
 import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import checkpoint as mmengine_checkpoint
+
+from ..utils.checkpoint_file import UnsafeCheckpointError  # noqa: F401
+from ..utils.checkpoint_file import read_checkpoint
 
 _DEFAULT_STATISTICS = frozenset(('min', 'max', 'current', 'mean'))
 
@@ -39,37 +41,14 @@ def _history_buffer_getattr(obj, name: str):
         f'only HistoryBuffer statistics methods may be looked up.')
 
 
-class UnsafeCheckpointError(pickle.UnpicklingError):
-    """A checkpoint whose pickle needs a global ``weights_only`` forbids."""
-
-
 _MMENGINE_LOAD_FROM_LOCAL = mmengine_checkpoint.load_from_local
 
 
-def load_from_local(filename: str, map_location=None):
-    """MMEngine's local checkpoint loader (``torch.load``, which defaults
-    to ``weights_only=True``), with errors that name the file: a pickle that
-    would run code raises :class:`UnsafeCheckpointError`, a truncated or
-    corrupt file a ``RuntimeError``."""
-    try:
-        return _MMENGINE_LOAD_FROM_LOCAL(filename, map_location)
-    except pickle.UnpicklingError as err:
-        found = re.search(r'GLOBAL (\S+)', str(err))
-        what = found.group(1) if found else str(err).strip().splitlines()[0]
-        raise UnsafeCheckpointError(
-            f'Refusing to load checkpoint {osp.abspath(filename)}: its pickle '
-            f'calls {what}, which torch.load(weights_only=True) does not '
-            f'allow (tensors, containers and the MMEngine types listed in '
-            f'mpafer_plugin/compat/torch_checkpoints.py only). A checkpoint '
-            f'that runs code when loaded may be malicious: do not load it '
-            f'unless you trust its source.') from err
-    except RuntimeError as err:
-        if 'PytorchStreamReader' not in str(err):
-            raise
-        raise RuntimeError(
-            f'Checkpoint {osp.abspath(filename)} is truncated or corrupt '
-            f'(was its writer killed?); use an earlier one. Cause: '
-            f'{str(err).splitlines()[0]}') from err
+def load_from_local(filename: str, map_location=None) -> dict:
+    """MMEngine's local checkpoint loader, replaced by the plugin's one
+    reader (:func:`mpafer_plugin.utils.read_checkpoint`: ``weights_only``,
+    and every damaged, unsafe or foreign file refused naming it)."""
+    return read_checkpoint(filename, map_location)
 
 
 def _numpy_globals() -> list:
@@ -91,9 +70,9 @@ def register_local_checkpoint_loader() -> None:
     """Make :func:`load_from_local` MMEngine's loader for local paths.
 
     MMEngine registers its own loader for the empty prefix, so replacing it
-    needs ``force=True``; the replacement calls MMEngine's loader and only
-    rewords its errors (file named), so whatever else imports MMEngine in
-    the process loads exactly as before."""
+    needs ``force=True``; the replacement reads a checkpoint as MMEngine's
+    does (``torch.load``, ``weights_only``) and refuses, naming it, a file
+    that holds no checkpoint (MMEngine's passes it on, to fail later)."""
     mmengine_checkpoint.CheckpointLoader.register_scheme(
         prefixes='', loader=load_from_local, force=True)
 

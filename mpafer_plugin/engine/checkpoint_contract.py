@@ -28,18 +28,23 @@ do not fit the model (names and both shapes), whose classes differ from
 ``model.head.classnames`` (both lists), whose CLIP fingerprint differs from
 the CLIP built from the spec (both fingerprints and specs); and, to resume,
 a prompts-only export or a checkpoint of another optimizer. Checkpoints
-without ``meta['mpafer']`` (written before it existed) are checked for fit
-only. The digest is checked on the names the checkpoint was saved with,
-the fit after an older head's names are upgraded
+without ``meta['mpafer']`` (written before it existed, or by other code)
+are checked for fit, and say so in one logged line. Any checkpoint without
+the frozen CLIP weights, loaded into a model whose CLIP spec names no
+pretrained weights, is refused (:func:`check_frozen_weights_established`).
+The digest is checked on the names the checkpoint was saved with, the fit
+after an older head's names are upgraded
 (:mod:`mpafer_plugin.compat.inline_prompt_learner`: ``head.context`` is
 ``head.prompt_learner.context``).
 """
+import json
 import os
 import os.path as osp
 import re
 from typing import Optional
 
 import torch
+from mmengine.logging import MMLogger
 from mmengine.model import is_model_wrapper
 
 from ..compat.inline_prompt_learner import (saved_version,
@@ -47,15 +52,18 @@ from ..compat.inline_prompt_learner import (saved_version,
 from ..models.utils.attention_layout import layout_record
 # yapf: disable
 from ..models.utils.state_contract import (CheckpointMismatchError,
+                                           frozen_parameter_names,
                                            holds_frozen_weights,
                                            mismatch_message,
                                            state_dict_mismatches,
                                            tensor_digest,
                                            trainable_parameter_names)
-
 # yapf: enable
+from ..utils.checkpoint_file import read_checkpoint
 
 META_KEY = 'mpafer'
+# The config sections a resumed run must share with the checkpoint's run.
+RESUME_KEYS = ('model', 'optim_wrapper', 'param_scheduler')
 EXPORT_KIND = 'mpafer_prompts'
 
 
@@ -82,7 +90,7 @@ def describe_optimizer(optim_wrapper) -> Optional[dict]:
         ])
 
 
-def _state_dict(checkpoint: dict) -> dict:
+def checkpoint_state_dict(checkpoint: dict) -> dict:
     state = checkpoint.get('state_dict', checkpoint)
     return {
         re.sub(r'^module\.', '', key): value
@@ -90,15 +98,59 @@ def _state_dict(checkpoint: dict) -> dict:
     }
 
 
+def resume_settings(config) -> dict:
+    """The settings a resumed run must share with the run it continues:
+    ``model`` (less ``model.clip.pretrained`` / ``cache_dir``, which the
+    CLIP fingerprint checks), ``optim_wrapper`` and ``param_scheduler`` of
+    ``config``, as plain data (JSON types; anything else by its repr)."""
+    config = config.to_dict() if hasattr(config, 'to_dict') else config
+    picked = {key: config.get(key) for key in RESUME_KEYS}
+    picked = json.loads(json.dumps(picked, default=repr, sort_keys=True))
+    clip = (picked.get('model') or {}).get('clip')
+    if isinstance(clip, dict):
+        for key in ('pretrained', 'cache_dir'):
+            clip.pop(key, None)
+    return picked
+
+
+def _flat(value, key: str = '') -> dict:
+    if isinstance(value, dict):
+        items = [(f'{key}.{k}' if key else str(k), v)
+                 for k, v in value.items()]
+    elif isinstance(value, list):
+        items = [(f'{key}[{i}]', v) for i, v in enumerate(value)]
+    else:
+        return {key: value}
+    flat = {}
+    for name, item in items:
+        flat.update(_flat(item, name))
+    return flat if flat else {key: value}
+
+
+def settings_differences(saved: dict, current: dict) -> list:
+    """``'key: checkpoint A, config B'`` for every dotted key set in both
+    :func:`resume_settings` with another value (a key set on one side
+    only is a default a builder filled in; another type shows in
+    ``type``)."""
+    saved, current = _flat(saved), _flat(current)
+    return [
+        f'{key}: checkpoint {saved[key]!r}, config {current[key]!r}'
+        for key in sorted(set(saved) & set(current))
+        if saved[key] != current[key]
+    ]
+
+
 def stamp_checkpoint(model,
                      checkpoint: dict,
                      optim_wrapper=None,
                      fingerprint: Optional[str] = None,
-                     clip_spec: Optional[dict] = None) -> dict:
+                     clip_spec: Optional[dict] = None,
+                     config=None) -> dict:
     """Add ``meta['mpafer']`` to ``checkpoint`` and, where the CLIP spec
     (``clip_spec``, default ``model.clip_spec``) can rebuild them, drop its
     frozen weights (in place; returned). ``fingerprint`` saves recomputing
-    :meth:`MPAFER.frozen_fingerprint`."""
+    :meth:`MPAFER.frozen_fingerprint`; ``config`` (the run's) records its
+    :func:`resume_settings`."""
     model = _unwrap(model)
     state = checkpoint['state_dict']
     trainable = {
@@ -126,6 +178,8 @@ def stamp_checkpoint(model,
         trainable_digest=tensor_digest(trainable),
         optimizer=describe_optimizer(optim_wrapper),
         attention_layout=layout_record(model))
+    if config is not None:
+        checkpoint['meta'][META_KEY]['config'] = resume_settings(config)
     return checkpoint
 
 
@@ -139,7 +193,7 @@ def check_integrity(checkpoint: dict, source: str) -> None:
     recorded = checkpoint.get('meta', {}).get(META_KEY)
     if not recorded:
         return
-    state = _state_dict(checkpoint)
+    state = checkpoint_state_dict(checkpoint)
     missing = [name for name in recorded['trainable'] if name not in state]
     if missing:
         raise CheckpointMismatchError(
@@ -154,6 +208,27 @@ def check_integrity(checkpoint: dict, source: str) -> None:
             f'({", ".join(recorded["trainable"])}) hash to {found}, not to '
             f'the {recorded["trainable_digest"]} written when it was saved. '
             f'Use an earlier checkpoint.')
+
+
+def _check_settings(checkpoint: dict, source: str, config) -> None:
+    """Refuse resuming ``checkpoint`` under a ``config`` whose
+    :func:`resume_settings` differ from those it recorded, naming every
+    differing key (last: the more specific checks name tensors and
+    optimizers first)."""
+    recorded = checkpoint.get('meta', {}).get(META_KEY, {}).get('config')
+    if recorded is None or config is None:
+        return
+    differences = settings_differences(recorded, resume_settings(config))
+    if differences:
+        raise CheckpointMismatchError(
+            f'{source} was written by a run whose config differs from '
+            f'this one in {len(differences)} setting(s) of '
+            f'{"/".join(RESUME_KEYS)}:\n  ' + '\n  '.join(differences) +
+            f'\nResuming would continue that run with this config\'s '
+            f'model, optimizer or schedule. Resume with the config it '
+            f'was trained with, train into a new --work-dir, or start a '
+            f'new training from its weights with --cfg-options '
+            f'load_from={source}.')
 
 
 def _check_resumable(checkpoint: dict, source: str, optim_wrapper) -> None:
@@ -214,16 +289,17 @@ def verify_checkpoint(model,
                       checkpoint: dict,
                       source: str,
                       resume: bool = False,
-                      optim_wrapper=None) -> None:
+                      optim_wrapper=None,
+                      config=None) -> None:
     """Refuse ``checkpoint`` (from file ``source``) if it cannot be used
     with ``model`` (see the module docstring); ``resume`` adds the checks
-    of a resumption against ``optim_wrapper``."""
+    of a resumption against ``optim_wrapper`` and the run's ``config``."""
     model = _unwrap(model)
     source = osp.abspath(source) if source and osp.exists(source) else source
     if resume:
         _check_resumable(checkpoint, source, optim_wrapper)
     check_integrity(checkpoint, source)  # on the names it was saved with
-    state = _state_dict(checkpoint)
+    state = checkpoint_state_dict(checkpoint)
     upgrade_model_state_dict(
         model,
         state,
@@ -234,6 +310,7 @@ def verify_checkpoint(model,
     if problems:
         raise CheckpointMismatchError(mismatch_message(source, problems))
     recorded = checkpoint.get('meta', {}).get(META_KEY) or {}
+    check_frozen_weights_established(model, state, source, bool(recorded))
     saved_classes, classes = recorded.get('classes'), _classes(model)
     if saved_classes is not None and classes is not None and \
             saved_classes != classes:
@@ -254,9 +331,56 @@ def verify_checkpoint(model,
                 f'{built}. Point model.clip.pretrained at the weights it was '
                 f'trained with (--clip PATH on the tools that take an '
                 f'export).')
+    if resume:
+        _check_settings(checkpoint, source, config)
+
+
+def check_frozen_weights_established(model, state: dict, source: str,
+                                     recorded: bool) -> None:
+    """Where the frozen CLIP weights of ``model`` come from, for a
+    checkpoint whose state dict is ``state``: the checkpoint (a full one),
+    else the CLIP spec's weights (``model.clip_spec['pretrained']``). A
+    checkpoint without its record (``recorded`` false: a plain
+    ``{'state_dict'}``, a bare state dict, ``.safetensors``, other code)
+    gets one logged line saying what is assumed; neither source (no frozen
+    weights, a spec with random ones) is refused: the model would classify
+    at chance."""
+    if not frozen_parameter_names(model):
+        return
+    holds = holds_frozen_weights(model, state)
+    spec = dict(getattr(model, 'clip_spec', None) or {})
+    if not holds and not spec.get('pretrained'):
+        unrecorded = '' if recorded else (
+            ' and no record of the CLIP it was trained with')
+        raise CheckpointMismatchError(
+            f'Checkpoint {source} holds no frozen CLIP weights{unrecorded}'
+            f', and the config\'s CLIP spec {spec} names no pretrained '
+            f'weights: the CLIP would be random and the model would classify '
+            f'at chance. Set model.clip.pretrained to the CLIP weights it was '
+            f'trained with (--cfg-options model.clip.pretrained=PATH_OR_TAG, '
+            f'--clip PATH on the tools that take it), or use the full '
+            f'checkpoint.')
+    if not recorded:
+        clip = ('its own frozen CLIP weights'
+                if holds else f'the CLIP of the config\'s spec {spec}')
+        MMLogger.get_current_instance().warning(
+            f'Checkpoint {source} carries no record of the CLIP and classes '
+            f'it was trained with (no meta["mpafer"]: written by other code '
+            f'or an older version); using {clip} and the config\'s classes '
+            f'{_classes(model)}, unchecked.')
 
 
 _CHECKPOINT_NAME = re.compile(r'^(epoch|iter)_(\d+)\.pth$')
+
+
+def _valid(path: str) -> Optional[str]:
+    """Why ``path`` cannot be resumed from (unreadable, corrupt), or
+    ``None``."""
+    try:
+        check_integrity(read_checkpoint(path), path)
+    except Exception as err:  # noqa: BLE001  any reason: named, skipped
+        return str(err)
+    return None
 
 
 def newest_valid_checkpoint(work_dir: str, logger=None) -> Optional[str]:
@@ -264,7 +388,6 @@ def newest_valid_checkpoint(work_dir: str, logger=None) -> Optional[str]:
     ``iter_N.pth``) with the highest ``N`` that loads and passes
     :func:`check_integrity` (the ones skipped are logged), ``None`` when
     ``work_dir`` has none; raises when it has some but none is valid."""
-    from mmengine.runner.checkpoint import _load_checkpoint
     found = []
     for name in (os.listdir(work_dir) if osp.isdir(work_dir) else []):
         match = _CHECKPOINT_NAME.match(name)
@@ -273,16 +396,50 @@ def newest_valid_checkpoint(work_dir: str, logger=None) -> Optional[str]:
                           osp.join(osp.abspath(work_dir), name)))
     errors = []
     for _, _, path in sorted(found, reverse=True):
-        try:
-            check_integrity(_load_checkpoint(path, map_location='cpu'), path)
-        except Exception as err:  # unreadable for any reason: named, skipped
-            errors.append(f'{path}: {err}')
-            if logger is not None:
-                logger.warning(f'Not resuming from {path}: {err}')
-            continue
-        return path
+        error = _valid(path)
+        if error is None:
+            return path
+        errors.append(f'{path}: {error}')
+        if logger is not None:
+            logger.warning(f'Not resuming from {path}: {error}')
     if errors:
         raise CheckpointMismatchError(
             'No valid checkpoint to resume from in {}:\n  {}'.format(
                 work_dir, '\n  '.join(errors)))
     return None
+
+
+def last_checkpoint_of_run(work_dir: str, logger) -> Optional[str]:
+    """The checkpoint ``--resume`` continues in ``work_dir``: the one its
+    ``last_checkpoint`` file names (the last one the run saved; looked up
+    by its name in ``work_dir``, so a copied work dir resumes its own
+    copy), else, saying which and why, the newest valid ``epoch_N.pth``
+    (:func:`newest_valid_checkpoint`); ``None`` when there is none.
+    A work dir reused by another run resumes that run's last checkpoint,
+    not a higher-numbered one of an earlier run."""
+    work_dir = osp.abspath(work_dir)
+    record = osp.join(work_dir, 'last_checkpoint')
+    why = f'{record} does not exist'
+    if osp.isfile(record):
+        with open(record, encoding='utf-8', errors='replace') as f:
+            named = f.read().strip()
+        path = osp.join(work_dir, osp.basename(named))
+        if not named:
+            why = f'{record} is empty'
+        elif not osp.isfile(path):
+            why = f'{record} names {named}, and {path} does not exist'
+        else:
+            why = _valid(path)
+            if why is None:
+                moved = '' if osp.abspath(named) == path else (
+                    f' (it names {named}; its namesake in this work dir is '
+                    f'used)')
+                logger.info(f'--resume: resuming from {path}, the last '
+                            f'checkpoint of the run ({record}){moved}.')
+                return path
+            why = f'{path}, which {record} names, is unusable: {why}'
+    newest = newest_valid_checkpoint(work_dir, logger)
+    if newest is not None:
+        logger.warning(f'--resume: {why}; resuming from the newest valid '
+                       f'checkpoint of the work dir instead: {newest}.')
+    return newest

@@ -27,7 +27,7 @@ from mmengine.fileio import LocalBackend, get_file_backend
 from mmengine.logging import MMLogger
 
 from ..models.utils.state_contract import tensor_digest
-from ..utils import atomic_torch_save
+from ..utils import atomic_torch_save, read_torch_file
 
 
 def _file_id(path: str, backend_args: Optional[dict]) -> str:
@@ -99,7 +99,7 @@ class PrototypeCache:
         if not osp.isfile(path):
             return None
         try:
-            cached = torch.load(path, map_location='cpu', weights_only=True)
+            cached = read_torch_file(path, what='prototype cache file')
             prototypes = cached['prototypes']
             problem = None
             if tuple(prototypes.shape) != (len(classes), dim):

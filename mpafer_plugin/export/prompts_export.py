@@ -29,8 +29,9 @@ from mmengine.config import Config
 
 from ..engine.checkpoint_contract import (EXPORT_KIND, is_prompts_export,
                                           stamp_checkpoint)
+from ..models.utils.clip_loader import load_clip
 from ..models.utils.state_contract import trainable_parameter_names
-from ..utils import atomic_torch_save
+from ..utils import CheckpointError, atomic_torch_save, read_checkpoint
 from ..version import __version__
 from .clip_path import record_clip_file
 
@@ -43,7 +44,7 @@ __all__ = [
 _TUPLE = '__tuple__'
 
 
-class UnsafeExportError(ValueError):
+class UnsafeExportError(CheckpointError):
     """An export whose config could only be read by executing code."""
 
 
@@ -89,9 +90,44 @@ def _from_json(text: str) -> Config:
     return Config(json.loads(text, object_hook=object_hook))
 
 
+def _check_rebuildable(model: nn.Module, spec: dict, out_file: str) -> None:
+    """Refuse an export that could not be loaded as it was made: the
+    export holds no frozen weights, so the CLIP spec must name them
+    (``pretrained``) and build the very weights ``model`` holds (a full
+    checkpoint's CLIP replaced the spec's)."""
+    if not spec.get('pretrained'):
+        raise CheckpointError(
+            f'{out_file}: not written: the config\'s CLIP spec {spec} names '
+            f'no pretrained weights, so the model\'s CLIP is random or came '
+            f'from the checkpoint, and a prompts-only export holds no CLIP '
+            f'weights: loaded again, it would classify at chance. Set '
+            f'model.clip.pretrained (--cfg-options) to the CLIP weights the '
+            f'checkpoint was trained with, or use the full checkpoint itself.')
+    if dict(getattr(model, 'clip_spec', None) or {}) == spec:
+        return  # its CLIP was built from this very spec
+    built = load_clip(**spec).state_dict()
+    held = model.clip_model.state_dict()
+    differ = [
+        name for name, value in held.items() if name not in built
+        or not torch.equal(built[name].to(value.dtype), value)
+    ]
+    if differ:
+        raise CheckpointError(
+            f'{out_file}: not written: the frozen CLIP weights the '
+            f'checkpoint holds differ from those of the config\'s CLIP spec '
+            f'{spec} ({len(differ)} of {len(held)} tensors, e.g. '
+            f'{differ[:3]}), and a prompts-only export takes its CLIP from '
+            f'that spec. Point model.clip.pretrained at the CLIP weights the '
+            f'checkpoint was trained with.')
+
+
 def export_prompts(model: nn.Module, cfg: Config, out_file: str) -> dict:
     """Write the prompts-only export of ``model`` (built from ``cfg``) to
-    ``out_file`` atomically and return what was written."""
+    ``out_file`` atomically and return what was written. Refused
+    (:class:`~mpafer_plugin.utils.CheckpointError`) when the config's CLIP
+    spec cannot rebuild the model's frozen weights (random weights, or
+    other weights than a full checkpoint held)."""
+    _check_rebuildable(model, dict(cfg.model.get('clip') or {}), out_file)
     classes = list(getattr(getattr(model, 'head', None), 'classnames', []))
     checkpoint = dict(
         meta=dict(
@@ -117,11 +153,10 @@ def config_from_checkpoint(checkpoint: Union[str, dict],
     ``trust_export_code``: parsing it runs any code it holds."""
     if isinstance(checkpoint, str):
         source = source or checkpoint
-        checkpoint = torch.load(
-            checkpoint, map_location='cpu', weights_only=True)
+        checkpoint = read_checkpoint(checkpoint)
     source = source or 'the checkpoint'
     if not is_prompts_export(checkpoint):
-        raise ValueError(
+        raise CheckpointError(
             f'{source} is not a prompts-only export (made by '
             f'tools/model_converters/export_prompts.py), so it holds no '
             f'config: give the config too.')

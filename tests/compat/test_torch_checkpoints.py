@@ -8,6 +8,7 @@ from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import _load_checkpoint
 
 import mpafer_plugin  # noqa: F401  registers the safe globals
+from mpafer_plugin.utils import CheckpointFileError
 
 
 def test_mmengine_state_loads_with_weights_only(tmp_path):
@@ -109,11 +110,11 @@ def test_truncated_checkpoint_is_named(tmp_path):
     torch.save(dict(state_dict=dict(w=torch.ones(100))), path)
     path.write_bytes(path.read_bytes()[:300])
     with pytest.raises(
-            RuntimeError, match=rf'Checkpoint {path} is truncated or corrupt'):
+            CheckpointFileError, match=rf'{path} is truncated or corrupt'):
         _load_checkpoint(str(path))
 
 
-def test_installed_loader_wraps_mmengines_own(tmp_path):
+def test_installed_loader_replaces_mmengines_own(tmp_path):
     """``force=True`` replaces MMEngine's local loader by ours, which
     loads exactly what MMEngine's loads."""
     from mmengine.runner.checkpoint import CheckpointLoader

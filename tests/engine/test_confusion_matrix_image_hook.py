@@ -25,7 +25,7 @@ def fake_runner(tmp_path, name):
         dataset=SimpleNamespace(metainfo=dict(classes=CLASSES)))
     return SimpleNamespace(
         visualizer=visualizer,
-        epoch=3,
+        _train_loop=SimpleNamespace(epoch=3),
         val_dataloader=loader,
         test_dataloader=loader)
 

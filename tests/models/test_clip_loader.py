@@ -116,11 +116,11 @@ def test_every_weight_format_loads_the_files_weights(fmt, source, tmp_path):
     assert path in log.getvalue() and 'random' not in log.getvalue()
 
 
-def test_openai_archive_is_read_by_torchscript_not_unpickled(source, tmp_path):
+def test_openai_archive_is_recognised(source, tmp_path):
     path = _write('openai_torchscript', source, tmp_path)
     assert is_torchscript_archive(path)
     with pytest.raises(RuntimeError, match='TorchScript'):
-        torch.load(path, weights_only=True)  # the failure this fixes
+        torch.load(path, weights_only=True)  # not a torch.save file
     torch.save(source, tmp_path / 'plain.pt')
     assert not is_torchscript_archive(str(tmp_path / 'plain.pt'))
 

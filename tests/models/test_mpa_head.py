@@ -370,3 +370,24 @@ def test_duplicate_class_names_are_refused(tiny_clip, names):
             ValueError, match='model.head.classnames=.*listed '
             'more than once'):
         MPAHead(classnames=names, clip_model=tiny_clip)
+
+
+@pytest.mark.parametrize(
+    'content, message',
+    [(b'', r'empty.json:1:1: not valid JSON'),
+     (b'PK\x03\x04\xff\xfe binary', r'binary.json: not UTF-8 text \(byte '
+      r'0xff at offset 4\)'),
+     (b'["surprise", "fear"]', r'list.json: expected a top-level object '
+      r'with a "classes" key'),
+     (b'{"classes": ["surprise"]}', r'classes_list.json: "classes" must be '
+      r'an object of class names, not a list')])
+def test_damaged_descriptions_files_are_named(tmp_path, content, message):
+    """A checkpoint, an empty file or JSON of another shape given as the
+    descriptions file (before: a bare UnicodeDecodeError or
+    AttributeError, naming no file)."""
+    from mpafer_plugin.models import load_descriptions
+    name = message.split('.json')[0].lstrip('r') + '.json'
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=message):
+        load_descriptions(str(path), CLASSNAMES)

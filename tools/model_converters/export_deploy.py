@@ -43,7 +43,7 @@ from mpafer_plugin.export.clip_path import add_clip_argument
 from mpafer_plugin.export.deploy_model import DeployableFER
 from mpafer_plugin.export.preprocessing import (EXTRA_FILE, METADATA_KEY,
                                                 deploy_preprocessing)
-from mpafer_plugin.utils import StagedOutputs, config_file
+from mpafer_plugin.utils import CheckpointError, StagedOutputs, config_file
 from mpafer_plugin.utils.output_guard import exit_if_output_is_input
 
 FORMATS = ('torchscript', 'onnx')
@@ -149,12 +149,15 @@ def main(argv=None):
             CHECKPOINT=args.checkpoint,
             **{'--clip': args.clip}), cfg)
     StagedOutputs.say_leftovers(args.out)
-    model = init_model(
-        args.config,
-        args.checkpoint,
-        device='cpu',
-        cfg_options=args.cfg_options,
-        clip_pretrained=args.clip)
+    try:
+        model = init_model(
+            args.config,
+            args.checkpoint,
+            device='cpu',
+            cfg_options=args.cfg_options,
+            clip_pretrained=args.clip)
+    except (CheckpointError, FileNotFoundError) as err:  # file named
+        raise SystemExit(f'error: {err}') from err
     module = DeployableFER(model).eval()
     size = input_size(model)
     torch.manual_seed(0)

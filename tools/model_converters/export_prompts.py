@@ -16,7 +16,7 @@ from mmengine.config import Config, DictAction
 import mpafer_plugin  # noqa: F401  registers components, safe globals
 from mpafer_plugin.apis import init_model
 from mpafer_plugin.export import export_prompts
-from mpafer_plugin.utils import config_file
+from mpafer_plugin.utils import CheckpointError, config_file
 from mpafer_plugin.utils.output_guard import exit_if_output_is_input
 
 
@@ -36,8 +36,11 @@ def main(argv=None):
                                 CHECKPOINT=args.checkpoint), cfg)
     # A full checkpoint holds every weight (CLIP is built with random
     # weights, nothing fetched); a lean one gets CLIP from the config's spec.
-    model = init_model(cfg, args.checkpoint)
-    written = export_prompts(model, cfg, args.out)
+    try:
+        model = init_model(cfg, args.checkpoint)
+        written = export_prompts(model, cfg, args.out)
+    except (CheckpointError, FileNotFoundError) as err:  # file named
+        raise SystemExit(f'error: {err}') from err
     numel = sum(t.numel() for t in written['state_dict'].values())
     print(f'Wrote {args.out}: {len(written["state_dict"])} tensors, '
           f'{numel:,} values, {osp.getsize(args.out):,} bytes.')

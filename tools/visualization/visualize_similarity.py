@@ -36,7 +36,8 @@ import mpafer_plugin  # noqa: F401,E402  registers components, safe globals
 from mpafer_plugin.apis import FERInferencer  # noqa: E402
 from mpafer_plugin.export.clip_path import add_clip_argument  # noqa: E402
 from mpafer_plugin.faces.media_inputs import read_image  # noqa: E402
-from mpafer_plugin.utils import atomic_write, config_file  # noqa: E402
+from mpafer_plugin.utils import (CheckpointError, atomic_write,  # noqa: E402
+                                 config_file)
 from mpafer_plugin.utils.output_guard import \
     exit_if_output_is_input  # noqa: E402
 from mpafer_plugin.visualization import compute_similarity_map  # noqa: E402
@@ -195,13 +196,16 @@ def main(argv=None):
                                 **{'--clip': args.clip}), cfg)
     # A full checkpoint holds CLIP (nothing is fetched); a prompts-only
     # export takes CLIP from the config's spec.
-    inferencer = FERInferencer(
-        cfg,
-        args.checkpoint,
-        device=args.device,
-        margin=args.margin,
-        detector='none' if args.no_detect else args.detector,
-        clip_pretrained=args.clip)
+    try:
+        inferencer = FERInferencer(
+            cfg,
+            args.checkpoint,
+            device=args.device,
+            margin=args.margin,
+            detector='none' if args.no_detect else args.detector,
+            clip_pretrained=args.clip)
+    except (CheckpointError, FileNotFoundError) as err:  # file named
+        raise SystemExit(f'error: {err}') from err
     model = inferencer.model
     classnames = model.head.classnames
     index = (None if args.classname is None else class_index(

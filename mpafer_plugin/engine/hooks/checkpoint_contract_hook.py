@@ -4,7 +4,7 @@ from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
 
 from ...compat import runner_checkpoint_request, set_runner_checkpoint
-from ..checkpoint_contract import (newest_valid_checkpoint, stamp_checkpoint,
+from ..checkpoint_contract import (last_checkpoint_of_run, stamp_checkpoint,
                                    verify_checkpoint)
 
 
@@ -14,10 +14,14 @@ class CheckpointContractHook(Hook):
     Runner's checkpoints.
 
     * ``before_run``: ``resume=True`` without a file (``tools/train.py
-      --resume``) resumes from the newest *valid* ``epoch_N.pth`` of the
-      Runner's work dir (not from the absolute path MMEngine's
-      ``last_checkpoint`` holds, which points into the original folder of a
-      copied work dir and at deleted files).
+      --resume``) resumes from the run's own last checkpoint, the one the
+      work dir's ``last_checkpoint`` names, looked up in this work dir (a
+      copied work dir resumes its copy); where that is missing or corrupt,
+      from the newest *valid* ``epoch_N.pth``, saying which and why
+      (:func:`last_checkpoint_of_run`).
+    * ``before_save_checkpoint`` also records the run's model, optimizer
+      and schedule settings; a resume whose config differs in them is
+      refused, naming every differing key.
     * ``before_save_checkpoint``: records ``meta['mpafer']`` and leaves the
       frozen CLIP weights out when the CLIP spec can rebuild them.
     * ``after_load_checkpoint`` (``load_from``, ``--resume``,
@@ -34,7 +38,7 @@ class CheckpointContractHook(Hook):
     def before_run(self, runner) -> None:
         load_from, resume = runner_checkpoint_request(runner)
         if resume and load_from is None:
-            newest = newest_valid_checkpoint(runner.work_dir, runner.logger)
+            newest = last_checkpoint_of_run(runner.work_dir, runner.logger)
             if newest is None:
                 runner.logger.warning(
                     f'--resume: no epoch_N.pth / iter_N.pth in '
@@ -47,8 +51,12 @@ class CheckpointContractHook(Hook):
             return
         if self._fingerprint is None and model.clip_spec.get('pretrained'):
             self._fingerprint = model.frozen_fingerprint()
-        stamp_checkpoint(model, checkpoint, runner.optim_wrapper,
-                         self._fingerprint)
+        stamp_checkpoint(
+            model,
+            checkpoint,
+            runner.optim_wrapper,
+            self._fingerprint,
+            config=runner.cfg)
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         if self._model(runner) is None:
@@ -59,7 +67,8 @@ class CheckpointContractHook(Hook):
             checkpoint,
             load_from,
             resume=resume,
-            optim_wrapper=runner.optim_wrapper)
+            optim_wrapper=runner.optim_wrapper,
+            config=runner.cfg)
 
     @staticmethod
     def _model(runner):

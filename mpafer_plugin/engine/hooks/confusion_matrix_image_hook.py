@@ -9,6 +9,8 @@ from mmengine.hooks import Hook
 from mmpretrain.evaluation import ConfusionMatrix
 from mmpretrain.registry import HOOKS
 
+from ...compat import built_train_loop_epoch
+
 
 def confusion_matrix_image(matrix, classes=None) -> np.ndarray:
     """``(H, W, 3)`` uint8 RGB drawing of ``M[true, predicted]`` with counts
@@ -31,7 +33,9 @@ def confusion_matrix_image(matrix, classes=None) -> np.ndarray:
 class ConfusionMatrixImageHook(Hook):
     """After each validation and test, send the confusion matrix computed by
     :class:`~mpafer_plugin.evaluation.PerClassAccuracy` to the runner's
-    visualizer as image ``<val|test>_confusion_matrix`` at step ``epoch``.
+    visualizer as image ``<val|test>_confusion_matrix`` at step ``epoch``
+    (0 in a run that does not train: ``tools/test.py`` never builds the
+    training data, which need not be on disk).
 
     With ``LocalVisBackend`` it lands in
     ``<work_dir>/<time>/vis_data/vis_image/``; with ``TensorboardVisBackend``
@@ -53,7 +57,9 @@ class ConfusionMatrixImageHook(Hook):
         classes = loader.dataset.metainfo.get('classes')
         image = confusion_matrix_image(metrics[self.metric_key], classes)
         runner.visualizer.add_image(
-            f'{mode}_confusion_matrix', image, step=runner.epoch)
+            f'{mode}_confusion_matrix',
+            image,
+            step=built_train_loop_epoch(runner))
 
     def after_val_epoch(self, runner, metrics=None) -> None:
         self._send(runner, 'val', metrics)

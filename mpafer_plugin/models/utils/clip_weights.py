@@ -8,12 +8,12 @@ about the architecture:
 format                       how it is read
 ===========================  ==============================================
 OpenAI's own release         a TorchScript archive (``ViT-B-16.pt`` from
-                             OpenAI's links or the ``clip`` package): read
-                             by TorchScript's loader (``torch.jit.load``,
-                             CPU), which deserialises TorchScript, never
-                             arbitrary pickled Python; then its state dict.
-                             OpenAI's CLIP uses QuickGELU, so the file says
-                             ``quick_gelu=True``.
+                             OpenAI's links or the ``clip`` package): its
+                             tensors are read without running the archive
+                             (:mod:`mpafer_plugin.utils.torchscript_archive`
+                             ; ``torch.jit.load`` would run the TorchScript
+                             stored in it). OpenAI's CLIP uses QuickGELU,
+                             so the file says ``quick_gelu=True``.
 a state-dict pickle          ``torch.save`` files (``.pt``, ``.pth``,
                              ``.bin``, open_clip / Hugging Face
                              ``open_clip_pytorch_model.bin``), read with
@@ -27,15 +27,19 @@ Hugging Face snapshot        a folder holding ``open_clip_config.json`` and
                              preference order); the config's ``model_cfg``
                              says the architecture (``quick_gelu``...).
 ===========================  ==============================================
+
+Every file is read by :func:`mpafer_plugin.utils.read_torch_file`, which
+refuses an empty, truncated, text or unsafe file naming it.
 """
 import json
 import os.path as osp
-import warnings
-import zipfile
 from dataclasses import dataclass
 from typing import Dict, Optional
 
 import torch
+
+from ...utils.checkpoint_file import read_torch_file
+from ...utils.torchscript_archive import is_torchscript_archive
 
 HF_CONFIG = 'open_clip_config.json'
 # Weight files of a Hugging Face snapshot, in open_clip's preference order.
@@ -68,43 +72,19 @@ class CLIPWeights:
         return f'{self.kind} {self.path}'
 
 
-def is_torchscript_archive(path: str) -> bool:
-    """Whether ``path`` is a TorchScript archive (a zip holding compiled
-    ``code/`` and ``constants.pkl``), as OpenAI's CLIP releases are; a
-    ``torch.save`` zip holds neither."""
-    if not zipfile.is_zipfile(path):
-        return False
-    with zipfile.ZipFile(path) as archive:
-        return any(
-            name.endswith('/constants.pkl') for name in archive.namelist())
-
-
 def _read_file(path: str) -> CLIPWeights:
     if path.endswith('.safetensors'):
-        from safetensors.torch import load_file
         return CLIPWeights(
-            load_file(path, device='cpu'), path, 'safetensors file')
+            read_torch_file(path, what='CLIP weight file'), path,
+            'safetensors file')
     if is_torchscript_archive(path):
-        with warnings.catch_warnings():  # "deprecated, use torch.export"
-            warnings.simplefilter('ignore', FutureWarning)
-            state_dict = dict(
-                torch.jit.load(path, map_location='cpu').state_dict())
+        state_dict = read_torch_file(
+            path, what='CLIP weight file', torchscript=True)
         for key in _OPENAI_EXTRA_KEYS:
             state_dict.pop(key, None)
         return CLIPWeights(
             state_dict, path, 'OpenAI TorchScript archive', quick_gelu=True)
-    try:
-        loaded = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as err:
-        lines = str(err).splitlines() or ['']
-        cause = next((line.strip()
-                      for line in lines if 'WeightsUnpickler error' in line),
-                     lines[0])
-        raise ValueError(
-            f'{path}: not a CLIP weight file this loader reads safely (a '
-            f'state-dict pickle loadable with weights_only=True, a '
-            f'.safetensors file, or an OpenAI TorchScript archive): '
-            f'{type(err).__name__}: {cause}') from err
+    loaded = read_torch_file(path, what='CLIP weight file')
     if isinstance(loaded, dict) and isinstance(loaded.get('state_dict'), dict):
         loaded = loaded['state_dict']
     if not isinstance(loaded, dict) or not all(

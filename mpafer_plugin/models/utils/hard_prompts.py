@@ -61,9 +61,17 @@ def load_descriptions(
         except json.JSONDecodeError as err:
             raise ValueError(f'{path}:{err.lineno}:{err.colno}: not valid '
                              f'JSON ({err.msg}).') from err
+        except UnicodeDecodeError as err:
+            raise ValueError(f'{path}: not UTF-8 text (byte '
+                             f'{err.object[err.start]:#04x} at offset '
+                             f'{err.start}); a descriptions file is UTF-8 '
+                             f'JSON.') from err
         except (KeyError, TypeError) as err:
             raise ValueError(f'{path}: expected a top-level object with a '
                              f'"classes" key.') from err
+    if not isinstance(classes, dict):
+        raise ValueError(f'{path}: "classes" must be an object of class '
+                         f'names, not a {type(classes).__name__}.')
     result = []
     for name in classnames:
         levels = classes.get(name.lower())

@@ -19,8 +19,10 @@ from typing import Dict, List, Mapping
 import torch
 import torch.nn as nn
 
+from ...utils.checkpoint_file import CheckpointError
 
-class CheckpointMismatchError(ValueError):
+
+class CheckpointMismatchError(CheckpointError):
     """A checkpoint that cannot be used with the model it is loaded into."""
 
 
