@@ -89,6 +89,8 @@ def test_discarded_outputs_leave_the_earlier_set(tmp_path):
     assert (out / 'results.json').read_text() == 'complete'
     assert (out / 'results.json.partial').read_text() == 'rows'
     assert StagedOutputs.leftovers(str(out)) == []
+
+
 def test_equal_objects_give_byte_identical_files(tmp_path):
     """The zip records are not named after the random temporary file: two
     saves of the same tensors are the same bytes (the quick start's CLIP

@@ -36,8 +36,8 @@ import mpafer_plugin  # noqa: F401,E402  registers components, safe globals
 from mpafer_plugin.apis import FERInferencer  # noqa: E402
 from mpafer_plugin.export.clip_path import add_clip_argument  # noqa: E402
 from mpafer_plugin.faces.media_inputs import read_image  # noqa: E402
-from mpafer_plugin.utils import (CheckpointError, atomic_write,  # noqa: E402
-                                 config_file)
+from mpafer_plugin.utils import CheckpointError  # noqa: E402
+from mpafer_plugin.utils import atomic_write, config_file  # noqa: E402
 from mpafer_plugin.utils.output_guard import \
     exit_if_output_is_input  # noqa: E402
 from mpafer_plugin.visualization import compute_similarity_map  # noqa: E402
