@@ -27,13 +27,20 @@ tokens, batch rounded up to a power of two), and caches the answer for the
 process.
 The other layout displaces the preferred one (``'sequence_first'``) only
 when it is more than :data:`MARGIN` faster, so near-ties never flip.
-Nothing is measured (the preferred layout is used, uncached) under
+Nothing is measured (the preferred layout is used, uncached) in 16-bit
+precision (autocast or half-precision inputs: :func:`low_precision`), under
 ``torch.use_deterministic_algorithms(True)``, while tracing or compiling,
 inside a ``TorchDispatchMode`` (FLOP counters) or if the measurement
 fails: then the choice is deterministic. ``mode='batch_first'`` or
-``'sequence_first'`` forces a layout. A transformer with open_clip's
-``grad_checkpointing`` on runs batch-first: its backward recomputes the
-blocks after the layout context has exited.
+``'sequence_first'`` forces a layout.
+
+:func:`run_blocks` runs the blocks in the layout chosen, also with
+open_clip's ``grad_checkpointing`` on: each checkpointed block sets its
+own layout, so that the recomputation in the backward pass (after the
+caller's layout context has exited) runs in the layout of the forward.
+No path falls back to batch-first where sequence-first is available: in
+bf16 on CPU the batch-first projections (``bmm`` against an expanded
+weight) cost 7 to 16 times the sequence-first ones (docs/performance.md).
 """
 import contextlib
 import math
@@ -43,6 +50,7 @@ from typing import Dict, Iterator, NamedTuple, Optional
 import torch
 import torch.nn as nn
 from torch.utils._python_dispatch import _get_current_dispatch_mode
+from torch.utils.checkpoint import checkpoint
 
 from ...compat import prompted_block
 
@@ -135,6 +143,58 @@ def transformer_layout(transformer: nn.Module, layout: str) -> Iterator:
         yield
 
 
+@contextlib.contextmanager
+def block_layout(block: nn.Module, layout: str) -> Iterator:
+    """Within the context, ``block``'s attention (if an
+    ``nn.MultiheadAttention``) takes ``layout`` inputs; restored on exit."""
+    attn = getattr(block, 'attn', None)
+    attns = [attn] if isinstance(attn, nn.MultiheadAttention) else []
+    with _attributes_set(attns, 'batch_first', layout == BATCH_FIRST):
+        yield
+
+
+def _run_block(block: nn.Module, layout: str, x: torch.Tensor,
+               attn_mask: Optional[torch.Tensor],
+               prompts: Optional[torch.Tensor]) -> torch.Tensor:
+    with block_layout(block, layout):
+        if prompts is None:
+            return block(x, attn_mask=attn_mask)
+        return prompted_block(block, x, prompts, sequence_dim(layout))
+
+
+def run_blocks(transformer: nn.Module,
+               x: torch.Tensor,
+               layout: str,
+               attn_mask: Optional[torch.Tensor] = None,
+               prompts: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """``(B, L, W)`` tokens ``x`` through the blocks of ``transformer`` (an
+    open_clip ``Transformer``) in ``layout``, back to ``(B, L, W)``.
+
+    Block ``k < K`` of ``(K, N_p, W)`` ``prompts`` takes ``prompts[k]`` as
+    :func:`prompted_block` does (no ``attn_mask`` then); the others run
+    as open_clip runs them. With the transformer's ``grad_checkpointing``
+    on (and autograd recording) each block is checkpointed
+    (``use_reentrant=False``, as open_clip) with its layout set inside the
+    checkpointed call, so that its recomputation runs in ``layout`` too.
+    """
+    if attn_mask is not None and prompts is not None:
+        raise ValueError('run_blocks: prompts are taken by blocks without '
+                         'an attention mask only.')
+    checkpointed = (
+        getattr(transformer, 'grad_checkpointing', False)
+        and torch.is_grad_enabled() and not torch.jit.is_scripting())
+    depth = 0 if prompts is None else prompts.shape[0]
+    x = to_layout(x, layout)
+    with transformer_layout(transformer, layout):
+        for k, block in enumerate(transformer.resblocks):
+            args = (block, layout, x, attn_mask,
+                    prompts[k] if k < depth else None)
+            x = (
+                checkpoint(_run_block, *args, use_reentrant=False)
+                if checkpointed else _run_block(*args))
+    return from_layout(x, layout)
+
+
 def to_layout(x: torch.Tensor, layout: str) -> torch.Tensor:
     """``(B, L, W)`` → the tensor the blocks take in ``layout``
     (``(L, B, W)`` contiguous for ``'sequence_first'``)."""
@@ -175,6 +235,18 @@ def shape_class(transformer: nn.Module,
         heads=transformer.resblocks[0].attn.num_heads,
         masked=attn_mask is not None,
         prompts=0 if prompts is None else prompts.shape[0])
+
+
+def low_precision(x: torch.Tensor) -> bool:
+    """Whether blocks fed ``x`` compute in a 16-bit float type (``x``'s,
+    or autocast's on its device). There batch-first is never the faster
+    layout (its projections run as ``bmm``, or PyTorch's fused kernel, at
+    a fraction of the GEMMs' speed: docs/performance.md), so it is not
+    timed: sequence-first runs."""
+    device = x.device.type
+    autocast = torch.is_autocast_enabled(device) and torch.get_autocast_dtype(
+        device) in (torch.float16, torch.bfloat16)
+    return autocast or x.dtype in (torch.float16, torch.bfloat16)
 
 
 def _measurable() -> bool:
@@ -251,25 +323,16 @@ def choose_layout(transformer: nn.Module,
     the ``(N_p, W)`` prompts the first block takes, as the prompted tower
     runs it, so that what is timed is what runs): ``mode`` when
     it names a layout, ``'batch_first'`` for blocks that support nothing
-    else or a transformer with ``grad_checkpointing`` on (whose backward
-    recomputes the blocks outside the layout context), else the cached or
+    else, else the cached or
     newly measured choice of the shape class (see the module docstring).
+    With ``grad_checkpointing`` on, the blocks must be run by
+    :func:`run_blocks`.
     """
-    if getattr(transformer, 'grad_checkpointing', False):
-        # backward recomputes the blocks after the layout context has
-        # exited: only the layout they were built with is safe
-        if mode == SEQUENCE_FIRST:
-            raise ValueError(
-                "attention_layout='sequence_first' cannot run a transformer "
-                'with grad_checkpointing on (its backward recomputes the '
-                "blocks in open_clip's batch-first layout); use 'auto' or "
-                "'batch_first'.")
-        return BATCH_FIRST
     if mode != 'auto':
         return mode
     if not supports_sequence_first(transformer):
         return BATCH_FIRST
-    if not _measurable():
+    if not _measurable() or low_precision(x):
         return PREFERRED
     key = shape_class(transformer, x, attn_mask, backward, prompts)
     if key not in _CACHE:
