@@ -11,7 +11,16 @@ Usage:
   the export's is not found)
 
 Writes DIR/model.torchscript.pt, DIR/model.onnx and DIR/classes.json (the
-class names, in output order). Input of both: (B, 3, H, W) float BGR images
+class names, in output order). --precisions fp32 bf16 int8 also writes
+variants with the image tower in bf16 (TorchScript) or with its linear
+layers dynamically quantised to int8 (TorchScript through
+torch.ao.quantization.quantize_dynamic; ONNX through onnxruntime's
+quantize_dynamic of the fp32 graph): DIR/model.bf16.torchscript.pt,
+DIR/model.int8.torchscript.pt, DIR/model.int8.onnx
+(mpafer_plugin/apis/deploy_model.py, deploy_variant). --test-set compares
+every variant with fp32 PyTorch on the config's test set (largest
+probability difference, agreement of the predicted class, top-1);
+--json-out writes the figures (docs/results/deploy_quickstart.json). Input of both: (B, 3, H, W) float BGR images
 on the 0-255 scale, H = W = the config's input size; output: (B, C)
 probabilities (mpafer_plugin/apis/deploy_model.py). ONNX needs the optional
 extra: pip install .[onnx] (onnx, onnxscript, onnxruntime). --benchmark N
@@ -30,7 +39,8 @@ from mmengine.config import DictAction
 
 import mpafer_plugin  # noqa: F401  registers components, safe globals
 from mpafer_plugin.apis import init_model
-from mpafer_plugin.apis.deploy_model import DeployableFER
+from mpafer_plugin.apis.deploy_model import (PRECISIONS, DeployableFER,
+                                             deploy_variant)
 from mpafer_plugin.apis.export_clip_path import add_clip_argument
 
 FORMATS = ('torchscript', 'onnx')
@@ -50,6 +60,24 @@ def parse_args(argv=None):
         default=0,
         metavar='N',
         help='time N single-image runs of each')
+    parser.add_argument(
+        '--precisions',
+        nargs='+',
+        choices=PRECISIONS,
+        default=['fp32'],
+        help='variants to write (bf16: TorchScript only)')
+    parser.add_argument(
+        '--test-set',
+        action='store_true',
+        help="compare each variant with fp32 PyTorch on the config's test "
+        'set')
+    parser.add_argument(
+        '--clock',
+        choices=['wall', 'cpu'],
+        default='wall',
+        help='--benchmark clock (cpu: process CPU time, for a shared '
+        'machine with one torch thread)')
+    parser.add_argument('--json-out', help='write the figures as JSON')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     add_clip_argument(parser)
     return parser.parse_args(argv)
@@ -66,13 +94,25 @@ def export_torchscript(module, example, path):
     return torch.jit.load(path)
 
 
-def export_onnx(module, example, path):
+def import_onnxruntime():
     try:
         import onnxruntime
     except ImportError:
         raise SystemExit('error: ONNX export needs the optional extra: '
                          'pip install .[onnx] (onnx, onnxscript, '
                          'onnxruntime).')
+    return onnxruntime
+
+
+def onnx_session(path):
+    session = import_onnxruntime().InferenceSession(
+        path, providers=['CPUExecutionProvider'])
+    return lambda images: torch.from_numpy(
+        session.run(None, {'images': images.numpy()})[0])
+
+
+def export_onnx(module, example, path):
+    import_onnxruntime()
     torch.onnx.export(
         module, (example, ),
         path,
@@ -84,19 +124,68 @@ def export_onnx(module, example, path):
             }
         },
         external_data=False)
-    session = onnxruntime.InferenceSession(
-        path, providers=['CPUExecutionProvider'])
-    return lambda images: torch.from_numpy(
-        session.run(None, {'images': images.numpy()})[0])
+    return onnx_session(path)
 
 
-def per_image_ms(run, image, runs):
+def quantize_onnx(fp32_path, path):
+    """The fp32 graph with the weights of its MatMuls in int8 (dynamic
+    quantisation, onnxruntime.quantization)."""
+    import_onnxruntime()
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    quantize_dynamic(fp32_path, path, weight_type=QuantType.QInt8)
+    return onnx_session(path)
+
+
+def per_image_ms(run, image, runs, clock='wall'):
+    now = time.process_time if clock == 'cpu' else time.perf_counter
     with torch.no_grad():
         run(image)  # warm-up
-        start = time.perf_counter()
+        start = now()
         for _ in range(runs):
             run(image)
-    return 1000 * (time.perf_counter() - start) / runs
+    return 1000 * (now() - start) / runs
+
+
+def test_set(cfg, batch_size=16):
+    """The config's test set as test-pipeline inputs: ``(N, 3, H, W)``
+    float BGR images on the 0-255 scale, ``(N,)`` labels, in batches."""
+    from mmpretrain.registry import DATASETS
+    dataset = DATASETS.build(cfg.test_dataloader.dataset)
+    for start in range(0, len(dataset), batch_size):
+        items = [
+            dataset[i]
+            for i in range(start, min(start + batch_size, len(dataset)))
+        ]
+        yield (torch.stack([item['inputs'] for item in items]).float(),
+               torch.cat([item['data_samples'].gt_label for item in items]))
+
+
+def compare_on_test_set(runners, cfg):
+    """Per runner: the largest |p - p_fp32 PyTorch| over the test set, the
+    fraction of images whose predicted class is fp32 PyTorch's, top-1."""
+    probs, labels = {name: [] for name in runners}, []
+    with torch.no_grad():
+        for images, target in test_set(cfg):
+            labels.append(target)
+            for name, run in runners.items():
+                probs[name].append(run(images).float())
+    labels = torch.cat(labels)
+    reference = torch.cat(probs['pytorch'])
+    result = {}
+    for name in runners:
+        p = torch.cat(probs[name])
+        result[name] = dict(
+            images=len(labels),
+            max_abs_prob_diff=float((p - reference).abs().max()),
+            agreement=float(
+                (p.argmax(1) == reference.argmax(1)).float().mean()),
+            top1=float((p.argmax(1) == labels).float().mean()))
+    return result
+
+
+def file_name(fmt, precision):
+    stem = 'model' if precision == 'fp32' else f'model.{precision}'
+    return stem + ('.torchscript.pt' if fmt == 'torchscript' else '.onnx')
 
 
 def main(argv=None):
@@ -116,26 +205,64 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
     with open(osp.join(args.out, 'classes.json'), 'w') as f:
         json.dump(module.classes, f)
-    runners = dict(pytorch=module)
-    for fmt in args.formats:
-        path = osp.join(
-            args.out,
-            'model.torchscript.pt' if fmt == 'torchscript' else 'model.onnx')
-        run = (export_torchscript if fmt == 'torchscript' else export_onnx)(
-            module, images[:2], path)  # 1 would specialise
-        with torch.no_grad():
-            error = float((run(images) - expected).abs().max())
-        if not error <= TOLERANCE:
-            raise SystemExit(f'error: {path}: probabilities differ from '
-                             f'PyTorch by up to {error:.2e} (> '
-                             f'{TOLERANCE:.0e}).')
-        print(f'{path}: {os.path.getsize(path) / 2**20:.1f} MiB, max '
-              f'|p - p_pytorch| = {error:.1e} on 4 images')
-        runners[fmt] = run
+    runners, files = dict(pytorch=module), {}
+    for precision in args.precisions:
+        variant = module if precision == 'fp32' else deploy_variant(
+            module, precision)
+        if precision != 'fp32':
+            runners[f'pytorch.{precision}'] = variant
+        for fmt in args.formats:
+            if fmt == 'onnx' and precision == 'bf16':
+                print('bf16: written as TorchScript only (ONNX: fp32, int8)')
+                continue
+            name = fmt if precision == 'fp32' else f'{fmt}.{precision}'
+            path = osp.join(args.out, file_name(fmt, precision))
+            if fmt == 'torchscript':
+                run = export_torchscript(variant, images[:2], path)
+            elif precision == 'int8':
+                fp32_path = osp.join(args.out, file_name('onnx', 'fp32'))
+                if not osp.isfile(fp32_path):
+                    export_onnx(module, images[:2], fp32_path)
+                run = quantize_onnx(fp32_path, path)
+            else:  # an example of 2: 1 would specialise the batch size
+                run = export_onnx(variant, images[:2], path)
+            with torch.no_grad():
+                error = float((run(images) - expected).abs().max())
+            if precision == 'fp32' and not error <= TOLERANCE:
+                raise SystemExit(f'error: {path}: probabilities differ from '
+                                 f'PyTorch by up to {error:.2e} (> '
+                                 f'{TOLERANCE:.0e}).')
+            print(f'{path}: {os.path.getsize(path) / 2**20:.1f} MiB, max '
+                  f'|p - p_pytorch| = {error:.1e} on 4 images')
+            runners[name] = run
+            files[name] = dict(
+                path=path, mib=os.path.getsize(path) / 2**20, error=error)
+    result = dict(
+        files=files,
+        ms_per_image={},
+        clock=args.clock,
+        threads=torch.get_num_threads(),
+        image_size=size,
+        loadavg=[round(x, 2) for x in os.getloadavg()])
     for name, run in runners.items() if args.benchmark else ():
-        print(f'{name}: {per_image_ms(run, images[:1], args.benchmark):.2f} '
-              f'ms per image (batch 1, {size} px, mean of '
-              f'{args.benchmark})')
+        ms = per_image_ms(run, images[:1], args.benchmark, args.clock)
+        result['ms_per_image'][name] = ms
+        print(f'{name}: {ms:.2f} ms per image (batch 1, {size} px, mean of '
+              f'{args.benchmark}, {args.clock} clock)')
+    if args.test_set:
+        result['test_set'] = compare_on_test_set(runners, model._config)
+        for name, r in result['test_set'].items():
+            print(f"{name}: on {r['images']} test images max |p - p_fp32| "
+                  f"= {r['max_abs_prob_diff']:.1e}, predicted class as fp32 "
+                  f"on {100 * r['agreement']:.1f} %, top-1 "
+                  f"{100 * r['top1']:.1f} %")
+    if args.json_out:
+        from mpafer_plugin.utils import provenance
+        result.update(
+            provenance(None if argv is None else ['python', __file__] +
+                       list(argv)))
+        with open(args.json_out, 'w') as f:
+            json.dump(result, f, indent=2)
     return 0
 
 
