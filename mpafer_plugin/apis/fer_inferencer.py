@@ -81,6 +81,11 @@ class FERInferencer(BaseInferencer):
             :func:`init_model`). Only for exports from a trusted source.
         clip_pretrained (str, optional): the CLIP weights file (or tag)
             to use instead of the one the config or export names.
+        amp (bool): classify under bf16 autocast (the face detector runs
+            outside it); with ``cfg_options=dict(model=dict(clip=dict(
+            precision='bf16')))`` the frozen CLIP is also stored in bf16.
+            Probabilities move by bf16 rounding (docs/performance.md).
+            Defaults to False.
 
     Example::
 
@@ -99,7 +104,8 @@ class FERInferencer(BaseInferencer):
                  margin: float = 0.2,
                  cfg_options: Optional[dict] = None,
                  trust_export_code: bool = False,
-                 clip_pretrained: Optional[str] = None):
+                 clip_pretrained: Optional[str] = None,
+                 amp: bool = False):
         if not 0 <= margin <= MAX_MARGIN:  # also refuses nan
             raise ValueError(f'margin must be in [0, {MAX_MARGIN}] (a '
                              f'fraction of the box size added on each '
@@ -118,9 +124,17 @@ class FERInferencer(BaseInferencer):
         super().__init__(
             model=model, pretrained=pretrained or False, device=device)
         self.classes = list(self.model.head.classnames)
+        self.amp = amp
         self.detector = build_face_detector(detector)
         self.whole_image = isinstance(self.detector, WholeImageFaceDetector)
         self.face_crop = build_face_crop(self.config.get('face_crop'), margin)
+
+    def forward(self, inputs: Union[dict, tuple], **kwargs):
+        """``model.test_step`` on a batch, under bf16 autocast with
+        ``amp``."""
+        device = next(self.model.parameters()).device.type
+        with torch.autocast(device, dtype=torch.bfloat16, enabled=self.amp):
+            return super().forward(inputs, **kwargs)
 
     def _init_pipeline(self, cfg: Config) -> Callable:
         pipeline = cfg.test_dataloader.dataset.pipeline
