@@ -156,8 +156,7 @@ def test_auto_is_a_rule_that_never_measures(tiny_clip, images, monkeypatch):
     assert layouts.rule_layout(
         tiny_clip.visual.transformer) == layouts.SEQUENCE_FIRST
     tiny_clip.transformer.grad_checkpointing = True  # run_blocks: safe
-    assert layouts.rule_layout(
-        tiny_clip.transformer) == layouts.SEQUENCE_FIRST
+    assert layouts.rule_layout(tiny_clip.transformer) == layouts.SEQUENCE_FIRST
     tiny_clip.transformer.grad_checkpointing = False
 
 
@@ -273,9 +272,9 @@ def attention_layouts_run(clip_model):
         for block in transformer.resblocks:
             handles.append(
                 block.attn.register_forward_pre_hook(
-                    lambda attn, args: seen.append(
-                        layouts.BATCH_FIRST
-                        if attn.batch_first else layouts.SEQUENCE_FIRST)))
+                    lambda attn, args: seen.append(layouts.BATCH_FIRST
+                                                   if attn.batch_first else
+                                                   layouts.SEQUENCE_FIRST)))
     return seen, handles
 
 
@@ -335,8 +334,8 @@ def test_bf16_never_runs_batch_first(tiny_clip, images, grad, checkpointing,
     for transformer in (tiny_clip.visual.transformer, tiny_clip.transformer):
         transformer.grad_checkpointing = checkpointing
     seen, handles = attention_layouts_run(tiny_clip)
-    with torch.autocast('cpu', torch.bfloat16,
-                        enabled=precision == 'autocast'):
+    with torch.autocast(
+            'cpu', torch.bfloat16, enabled=precision == 'autocast'):
         run_towers(tiny_clip, images, grad, mode)
     assert seen and set(seen) == {layouts.SEQUENCE_FIRST}
     assert layouts.cached_choices() == {}

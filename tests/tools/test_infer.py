@@ -378,8 +378,9 @@ def test_amp_classifies_under_bf16_autocast(model_files, tmp_path,
     seen, forward = [], MPAFER.forward
 
     def spy(self, *args, **kwargs):
-        seen.append(torch.is_autocast_enabled('cpu')
-                    and torch.get_autocast_dtype('cpu') == torch.bfloat16)
+        seen.append(
+            torch.is_autocast_enabled('cpu')
+            and torch.get_autocast_dtype('cpu') == torch.bfloat16)
         return forward(self, *args, **kwargs)
 
     monkeypatch.setattr(MPAFER, 'forward', spy)

@@ -37,8 +37,9 @@ On CUDA the model and the floors run under bf16 autocast (``--no-amp`` to
 turn it off); ``--amp`` on CPU. ``--cfg-options model.clip.precision=bf16``
 stores the frozen CLIP in bf16 (model and floors share it). In bf16 the
 targets are tighter (``TARGETS_AMP``) and ``--skip-batch-first`` leaves out
-the batch-first timings, 7-16x slower there. On a shared CPU use ``--threads 1 --clock cpu``: process CPU
-time of a single-threaded run is not inflated by other processes.
+the batch-first timings, 7-16x slower there. On a shared CPU use
+``--threads 1 --clock cpu``: process CPU time of a single-threaded run is
+not inflated by other processes.
 
 The last line printed is one JSON object (also written by ``--json-out``).
 
@@ -228,7 +229,12 @@ def inference_fns(model, visual, inputs, autocast, layouts_timed):
                             encode_image, layouts_timed))
 
 
-def before_and_floors(model, visual, step_name, step, floor_name, floor,
+def before_and_floors(model,
+                      visual,
+                      step_name,
+                      step,
+                      floor_name,
+                      floor,
                       layouts_timed=layouts.LAYOUTS) -> dict:
     """``step`` with the model forced to open_clip's batch-first layout
     (``<step_name>_batch_first``: before the layout choice existed), and
@@ -547,15 +553,15 @@ def print_report(r: dict) -> None:
                        train.get('floor_batch_first'), tf,
                        1), ('  floor: image tower fwd+bwd, sequence-first',
                             train['floor_sequence_first'], tf, 1),
-            ('  prompted image tower fwd + bwd', train['visual_side'], tf,
-             1), ('  soft prompts, text tower fwd + bwd', train['text_side'],
-                  tf, 1), ('inference per image (predict)', infer['predict'],
-                           inf, size),
-            ('  same, batch-first (before)', infer.get('predict_batch_first'), inf,
-             size), ('  floor: encode_image, batch-first',
-                     infer.get('encode_image_batch_first'), inf,
-                     size), ('  floor: encode_image, sequence-first',
-                             infer['encode_image_sequence_first'], inf, size))
+            ('  prompted image tower fwd + bwd', train['visual_side'], tf, 1),
+            ('  soft prompts, text tower fwd + bwd', train['text_side'], tf,
+             1), ('inference per image (predict)', infer['predict'], inf,
+                  size), ('  same, batch-first (before)',
+                          infer.get('predict_batch_first'), inf, size),
+            ('  floor: encode_image, batch-first',
+             infer.get('encode_image_batch_first'), inf,
+             size), ('  floor: encode_image, sequence-first',
+                     infer['encode_image_sequence_first'], inf, size))
     for name, stats, base, per in rows:
         if stats is None:  # --skip-batch-first
             continue

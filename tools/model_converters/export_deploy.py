@@ -20,12 +20,13 @@ DIR/model.int8.torchscript.pt, DIR/model.int8.onnx
 (mpafer_plugin/apis/deploy_model.py, deploy_variant). --test-set compares
 every variant with fp32 PyTorch on the config's test set (largest
 probability difference, agreement of the predicted class, top-1);
---json-out writes the figures (docs/results/deploy_quickstart.json). Input of both: (B, 3, H, W) float BGR images
-on the 0-255 scale, H = W = the config's input size; output: (B, C)
-probabilities (mpafer_plugin/apis/deploy_model.py). ONNX needs the optional
-extra: pip install .[onnx] (onnx, onnxscript, onnxruntime). --benchmark N
-prints the mean time per image (batch 1, N runs) of PyTorch, TorchScript
-and ONNX Runtime.
+--json-out writes the figures (docs/results/deploy_quickstart.json).
+Input of each: (B, 3, H, W) float BGR images on the 0-255 scale, H = W =
+the config's input size; output: (B, C) probabilities
+(mpafer_plugin/apis/deploy_model.py). ONNX needs the optional extra: pip
+install .[onnx] (onnx, onnxscript, onnxruntime). --benchmark N prints the
+mean time per image (batch 1, N runs) of every runtime and variant
+(--clock cpu: process CPU time).
 """
 import argparse
 import json

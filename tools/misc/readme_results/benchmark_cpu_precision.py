@@ -27,7 +27,8 @@ def _stats(r, part, name):
 
 def _setting(r):
     return ('bf16 autocast, CLIP stored in '
-            f"{r['precision']}" if r['amp'] else f"fp32, CLIP {r['precision']}")
+            f"{r['precision']}"
+            if r['amp'] else f"fp32, CLIP {r['precision']}")
 
 
 def render(results):
