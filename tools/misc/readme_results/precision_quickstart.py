@@ -15,8 +15,9 @@ def render(results):
     ]
     top1 = {}
     for seed in SEEDS:
-        fp32, amp = (results[f'precision_quickstart_{p}_seed{seed}']
-                     for p in ('fp32', 'amp'))
+        fp32, amp = (
+            results[f'precision_quickstart_{p}_seed{seed}']
+            for p in ('fp32', 'amp'))
         top1[seed] = (fp32['test']['top1'], amp['test']['top1'])
         lines.append(f'| {seed} | {top1[seed][0]:.1f} % | '
                      f'{top1[seed][1]:.1f} % | '
