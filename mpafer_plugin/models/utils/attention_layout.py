@@ -394,16 +394,23 @@ def choose_layout(transformer: nn.Module,
     it is made there. With ``grad_checkpointing`` on, the blocks must be
     run by :func:`run_blocks`.
     """
-    key = shape_class(transformer, x, attn_mask, backward, prompts)
+    # traced (torch.export, ONNX, TorchScript): no shape class, whose batch
+    # bucket would specialise a dynamic batch size, and nothing recorded
+    tracing = torch.jit.is_tracing() or torch.compiler.is_compiling()
     if mode in LAYOUTS:
         choice = LayoutChoice(mode, by='forced')
     elif mode == AUTO or rule_layout(transformer) == BATCH_FIRST:
         choice = LayoutChoice(rule_layout(transformer), by='rule')
+    elif tracing:
+        choice = LayoutChoice(PREFERRED, by='fallback')
     else:
-        choice = _timed_choice(transformer, key, x, attn_mask, backward,
-                               prompts)
-    if owner is not None:
-        _record(owner, key, choice)
+        choice = _timed_choice(
+            transformer,
+            shape_class(transformer, x, attn_mask, backward, prompts), x,
+            attn_mask, backward, prompts)
+    if owner is not None and not tracing:
+        _record(owner, shape_class(transformer, x, attn_mask, backward,
+                                   prompts), choice)
     return choice.layout
 
 
