@@ -9,7 +9,7 @@ Usage:
       [--detector auto|MTCNNFaceDetector|HaarCascadeFaceDetector]
       [--detector-options k=v ...] [--detector-device DEVICE]
       [--no-detect] [--margin 0.2] [--video-stride 5] [--no-vis]
-      [--smooth 0.6] [--show] [--cfg-options k=v ...] [--clip CLIP.pt]
+      [--smooth 0.6] [--show] [--amp] [--cfg-options k=v ...] [--clip CLIP.pt]
       [--classes "happiness,boredom"] [--compare-zero-shot]
   python tools/infer.py 0 ... --show            # camera 0, live window
   python tools/infer.py rtsp://host/stream ...  # a stream URL
@@ -138,6 +138,12 @@ def parse_args(argv=None):
         action='store_true',
         help='also write frozen CLIP\'s zero-shot prediction on the same '
         'classes for each face (JSON "zero_shot")')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='classify under bf16 autocast (faster on a CPU with bf16 '
+        'arithmetic or a GPU; add --cfg-options model.clip.precision=bf16 '
+        'to store the frozen CLIP in bf16 too)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     add_clip_argument(parser)
     parser.add_argument(
@@ -260,7 +266,8 @@ def main(argv=None):
             clip_pretrained=args.clip,
             classes=args.classes,
             compare_zero_shot=args.compare_zero_shot,
-            detector_device=args.detector_device)
+            detector_device=args.detector_device,
+            amp=args.amp)
     except CheckpointError as err:  # the file is named
         raise SystemExit(f'error: {err}') from err
     root = args.input if osp.isdir(args.input) else None

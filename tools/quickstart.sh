@@ -23,6 +23,7 @@ WORK_DIR=${WORK_DIR:-work_dirs/quickstart}
 CLIP=work_dirs/quickstart/tiny_clip_synthetic.pt  # as in $CONFIG
 DATA=data/synthetic_rafdb                         # as in $CONFIG
 SEED=${SEED:-0}  # MPA-FER's seed (data and CLIP have their own, fixed)
+AMP=${AMP:-}     # AMP=1: train and test under bf16 autocast (--amp)
 # One torch thread per process: these models are too small to gain from
 # intra-op threads, which cost several times the CPU once cores are busy
 # (the training's data-loader worker uses the second core).
@@ -40,9 +41,9 @@ timed() {  # timed NAME CMD...: run CMD, print and record its wall and CPU time
     "$PY" tools/misc/pretrain_synthetic_clip.py --out "$CLIP" \
     | tee "${CLIP%.pt}.log"
 timed mpafer-train "$PY" tools/train.py "$CONFIG" --work-dir "$WORK_DIR" \
-    --cfg-options randomness.seed="$SEED"
+    ${AMP:+--amp} --cfg-options randomness.seed="$SEED"
 timed mpafer-test "$PY" tools/test.py "$CONFIG" \
     "$(cat "$WORK_DIR/last_checkpoint")" --work-dir "$WORK_DIR/test" \
-    2>&1 | tee "$WORK_DIR/test.log"
+    ${AMP:+--amp} 2>&1 | tee "$WORK_DIR/test.log"
 "$PY" tools/misc/quickstart_results.py "$WORK_DIR" --data "$DATA" \
     --clip-log "${CLIP%.pt}.log" --seed "$SEED"

@@ -95,6 +95,11 @@ class FERInferencer(BaseInferencer):
             CLIP's zero-shot prediction on the same classes.
         detector_device (str, optional): where a detector that runs a
             network (MTCNN) runs; default ``device``, the model's.
+        amp (bool): classify under bf16 autocast (the face detector runs
+            outside it); with ``cfg_options=dict(model=dict(clip=dict(
+            precision='bf16')))`` the frozen CLIP is also stored in bf16.
+            Probabilities move by bf16 rounding (docs/performance.md).
+            Defaults to False.
 
     Example::
 
@@ -116,7 +121,8 @@ class FERInferencer(BaseInferencer):
                  clip_pretrained: Optional[str] = None,
                  classes: Optional[Sequence[str]] = None,
                  compare_zero_shot: bool = False,
-                 detector_device: Union[str, torch.device, None] = None):
+                 detector_device: Union[str, torch.device, None] = None,
+                 amp: bool = False):
         if not 0 <= margin <= MAX_MARGIN:  # also refuses nan
             raise ValueError(f'margin must be in [0, {MAX_MARGIN}] (a '
                              f'fraction of the box size added on each '
@@ -138,12 +144,20 @@ class FERInferencer(BaseInferencer):
         self.runtime_classes = None if classes is None else \
             use_runtime_classes(self.model, classes)
         self.classes = list(self.model.head.classnames)
+        self.amp = amp
         self.zero_shot_head = build_zero_shot_head(
             self.model, self.classes) if compare_zero_shot else None
         self.detector = build_face_detector(
             detector, device=detector_device or device)
         self.whole_image = isinstance(self.detector, WholeImageFaceDetector)
         self.face_crop = build_face_crop(self.config.get('face_crop'), margin)
+
+    def forward(self, inputs: Union[dict, tuple], **kwargs):
+        """``model.test_step`` on a batch, under bf16 autocast with
+        ``amp``."""
+        device = next(self.model.parameters()).device.type
+        with torch.autocast(device, dtype=torch.bfloat16, enabled=self.amp):
+            return super().forward(inputs, **kwargs)
 
     def _init_pipeline(self, cfg: Config) -> Callable:
         pipeline = cfg.test_dataloader.dataset.pipeline

@@ -16,10 +16,16 @@ pipeline packs: e.g. ``FERInferencer.crop_faces`` crops resized to the
 config's input size); output: ``(B, C)`` class probabilities in the order
 of ``model.head.classnames``.
 """
+import copy
+import warnings
+
 import torch
+from open_clip.model import convert_weights_to_lp
 from torch import nn
 
 from ..models.heads import MPAHead
+
+PRECISIONS = ('fp32', 'bf16', 'int8')
 
 
 class DeployableFER(nn.Module):
@@ -71,4 +77,37 @@ class DeployableFER(nn.Module):
         return (self.logit_scale * scores).softmax(dim=-1)
 
 
-__all__ = ['DeployableFER']
+def deploy_variant(module: DeployableFER, precision: str) -> DeployableFER:
+    """A copy of ``module`` whose frozen image tower computes in
+    ``precision`` (``module`` is not modified):
+
+    * ``'fp32'``: the copy as it is;
+    * ``'bf16'``: the tower's linear, convolution, attention and projection
+      weights stored in bf16 (open_clip's ``convert_weights_to_lp``, as
+      ``model.clip.precision='bf16'``; layer norms, prompts, text features
+      and the matching stay fp32). Fast where the CPU has bf16 arithmetic
+      (AVX512-BF16, AMX) or on a GPU;
+    * ``'int8'``: dynamic quantisation of every ``nn.Linear`` (the MLPs:
+      two thirds of a ViT's weights; int8 weights, activations quantised
+      per batch; ``torch.ao.quantization.quantize_dynamic``, CPU only). The
+      attention's packed input projection is a parameter, not a
+      ``nn.Linear``, and ``nn.MultiheadAttention``'s output projection is
+      excluded by PyTorch: both stay fp32.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f'precision={precision!r} is not one of '
+                         f'{PRECISIONS}.')
+    variant = copy.deepcopy(module).eval()
+    if precision == 'bf16':
+        convert_weights_to_lp(variant.backbone.visual, torch.bfloat16)
+    elif precision == 'int8':
+        from torch.ao.quantization import quantize_dynamic
+        with warnings.catch_warnings():
+            # torch 2.x announces the move of eager quantisation to torchao
+            warnings.simplefilter('ignore', DeprecationWarning)
+            variant = quantize_dynamic(
+                variant, {nn.Linear}, dtype=torch.qint8, inplace=True)
+    return variant
+
+
+__all__ = ['DeployableFER', 'deploy_variant', 'PRECISIONS']

@@ -155,8 +155,8 @@ def test_auto_is_a_rule_that_never_measures(tiny_clip, images, monkeypatch):
     assert not any('first_block_s' in u for u in used)
     assert layouts.rule_layout(
         tiny_clip.visual.transformer) == layouts.SEQUENCE_FIRST
-    tiny_clip.transformer.grad_checkpointing = True
-    assert layouts.rule_layout(tiny_clip.transformer) == layouts.BATCH_FIRST
+    tiny_clip.transformer.grad_checkpointing = True  # run_blocks: safe
+    assert layouts.rule_layout(tiny_clip.transformer) == layouts.SEQUENCE_FIRST
     tiny_clip.transformer.grad_checkpointing = False
 
 
@@ -263,23 +263,79 @@ def test_sequence_first_projections_are_plain_gemms(tiny_clip, images, layout,
     assert ops['aten::addmm'] > 0
 
 
-def test_grad_checkpointing_keeps_the_built_layout(tiny_clip):
-    """open_clip's checkpointing recomputes the blocks during backward,
-    outside the layout context: only batch-first is safe there."""
-    tiny_clip.transformer.grad_checkpointing = True
-    encoder = CLIPTextEncoder(tiny_clip)
+def attention_layouts_run(clip_model):
+    """A list that each ``nn.MultiheadAttention`` call of ``clip_model``'s
+    blocks appends its layout to (recomputations included), and the hook
+    handles."""
+    seen, handles = [], []
+    for transformer in (clip_model.visual.transformer, clip_model.transformer):
+        for block in transformer.resblocks:
+            handles.append(
+                block.attn.register_forward_pre_hook(
+                    lambda attn, args: seen.append(layouts.BATCH_FIRST
+                                                   if attn.batch_first else
+                                                   layouts.SEQUENCE_FIRST)))
+    return seen, handles
+
+
+def run_towers(clip_model, images, grad, layout='auto'):
+    """Prompted image tower and soft-prompt-like text pass, backward to
+    the prompts and embeddings when ``grad``: their gradients."""
+    backbone = PromptedCLIPViT(
+        clip_model=clip_model, num_prompts=4, attention_layout=layout)
+    encoder = CLIPTextEncoder(clip_model, attention_layout=layout)
     ids = tokenize(['a photo of a happy face.', 'fear', 'a sad face'])
-    embeddings = encoder.embed(ids).requires_grad_(True)
-    encoder(embeddings, ids).square().sum().backward()  # no shape error
-    reference = embeddings.grad.clone()
-    assert [u['layout']
-            for u in layouts.used_layouts(encoder)] == ['batch_first']
-    tiny_clip.transformer.grad_checkpointing = False
-    embeddings.grad = None
-    encoder.attention_layout = 'batch_first'  # the same arithmetic
-    encoder(embeddings, ids).square().sum().backward()
-    torch.testing.assert_close(embeddings.grad, reference)
-    tiny_clip.transformer.grad_checkpointing = True
-    encoder.attention_layout = 'sequence_first'
-    with pytest.raises(ValueError, match='grad_checkpointing'):
-        encoder(embeddings, ids)
+    embeddings = encoder.embed(ids).detach().requires_grad_(grad)
+    with torch.set_grad_enabled(grad):
+        patches, glob = backbone(images)
+        text = encoder(embeddings, ids)
+    if not grad:
+        return None
+    (patches.float().square().sum() + glob.float().sin().sum() +
+     text.float().square().sum()).backward()
+    return backbone.prompts.grad, embeddings.grad
+
+
+@pytest.mark.parametrize('layout', ['auto', 'sequence_first'])
+def test_grad_checkpointing_runs_sequence_first(tiny_clip, images, layout):
+    """open_clip's checkpointing recomputes the blocks during backward,
+    after the layout context has exited: each checkpointed block sets its
+    own layout, so forward and recomputation run sequence-first and the
+    gradients are those without checkpointing."""
+    torch.manual_seed(0)
+    reference = run_towers(tiny_clip, images, True, layout)
+    seen, handles = attention_layouts_run(tiny_clip)
+    for transformer in (tiny_clip.visual.transformer, tiny_clip.transformer):
+        transformer.grad_checkpointing = True
+    torch.manual_seed(0)
+    grads = run_towers(tiny_clip, images, True, layout)
+    for handle in handles:
+        handle.remove()
+    blocks = len(tiny_clip.visual.transformer.resblocks) + len(
+        tiny_clip.transformer.resblocks)
+    assert seen == [layouts.SEQUENCE_FIRST] * 2 * blocks  # + recomputation
+    torch.testing.assert_close(grads, reference)
+    assert tiny_clip.transformer.batch_first
+
+
+@pytest.mark.parametrize('mode', ['auto', 'timed'])
+@pytest.mark.parametrize('grad', [False, True])
+@pytest.mark.parametrize('checkpointing', [False, True])
+@pytest.mark.parametrize('precision', ['autocast', 'bf16_storage'])
+def test_bf16_never_runs_batch_first(tiny_clip, images, grad, checkpointing,
+                                     precision, mode, monkeypatch):
+    """In bf16 (autocast, or weights stored in bf16) no forward of either
+    tower runs its blocks batch-first, where that costs 7-16x on CPU:
+    not with grad checkpointing, not at inference (PyTorch's fused
+    kernel), and whatever a timing would say (it is not consulted)."""
+    monkeypatch.setattr(layouts, 'pick', lambda seconds: layouts.BATCH_FIRST)
+    if precision == 'bf16_storage':
+        tiny_clip = tiny_clip.to(torch.bfloat16)
+    for transformer in (tiny_clip.visual.transformer, tiny_clip.transformer):
+        transformer.grad_checkpointing = checkpointing
+    seen, handles = attention_layouts_run(tiny_clip)
+    with torch.autocast(
+            'cpu', torch.bfloat16, enabled=precision == 'autocast'):
+        run_towers(tiny_clip, images, grad, mode)
+    assert seen and set(seen) == {layouts.SEQUENCE_FIRST}
+    assert layouts.cached_choices() == {}

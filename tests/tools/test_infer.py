@@ -363,3 +363,37 @@ def test_q_in_the_window_ends_cleanly(model_files, tmp_path, camera,
     assert summary['ended_with_q'] and summary['frames'] == 2
     assert len(shown) == 2
     assert not camera.opened[0].capture.isOpened()
+
+
+def test_amp_classifies_under_bf16_autocast(model_files, tmp_path,
+                                            monkeypatch):
+    """--amp: the model runs under bf16 autocast (seen from inside its
+    forward), the face detector does not; probabilities stay close to
+    fp32's."""
+    import torch
+
+    from mpafer_plugin.models import MPAFER
+    _, config, full, _ = model_files
+    crop = tmp_path / 'crop.png'
+    cv2.imwrite(str(crop), cv2.resize(face_photo(), (64, 64)))
+    seen, forward = [], MPAFER.forward
+
+    def spy(self, *args, **kwargs):
+        seen.append(
+            torch.is_autocast_enabled('cpu')
+            and torch.get_autocast_dtype('cpu') == torch.bfloat16)
+        return forward(self, *args, **kwargs)
+
+    monkeypatch.setattr(MPAFER, 'forward', spy)
+    rows = {}
+    for amp in ([], ['--amp']):
+        out = tmp_path / f'out{len(amp)}'
+        assert main([
+            str(crop), '--config', config, '--checkpoint', full, '--no-detect',
+            '--out',
+            str(out), '--device', 'cpu', '--no-vis'
+        ] + amp) == 0
+        [rows[bool(amp)]] = json.loads((out / 'results.json').read_text())
+    assert seen == [False, True]
+    for name, p in rows[False]['scores'].items():
+        assert rows[True]['scores'][name] == pytest.approx(p, abs=0.05)

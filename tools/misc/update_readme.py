@@ -9,8 +9,10 @@ A block of a Markdown file (default: README.md and docs/**/*.md)
     <!-- /results:NAME -->
 
 is replaced by ``render(results)`` of tools/misc/readme_results/NAME.py,
-given the parsed docs/results/NAME.json. A new table is a results file
-(written by the script that measures it) plus a renderer of a few lines;
+given the parsed docs/results/NAME.json (a renderer with ``SOURCES``, a
+tuple of results names, is given ``{source: parsed file}`` instead). A new
+table is a results file (written by the script that measures it) plus a
+renderer of a few lines;
 the figures are then never typed by hand.
 
 --check changes nothing and exits with 1, naming each FILE:LINE whose block
@@ -37,20 +39,29 @@ def render_block(name: str,
                  where: str,
                  results_dir: str = RESULTS_DIR,
                  renderers_dir: str = RENDERERS_DIR) -> str:
-    """The Markdown of block ``name`` from its results file."""
-    results = osp.join(results_dir, f'{name}.json')
+    """The Markdown of block ``name`` from its results file (or, for a
+    renderer that names several in ``SOURCES``, from those: ``render`` then
+    takes ``{source: results}``)."""
     renderer = osp.join(renderers_dir, f'{name}.py')
+    results = osp.join(results_dir, f'{name}.json')
     for path, what in ((results, 'results file'), (renderer, 'renderer')):
-        if not osp.isfile(path):
+        if not osp.isfile(renderer) and not osp.isfile(path):
             raise FileNotFoundError(
                 f'{where}: block "results:{name}" has no {what} {path}')
-    with open(results) as f:
-        data = json.load(f)
     spec = importlib.util.spec_from_file_location(f'readme_results_{name}',
                                                   renderer)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    text = module.render(data)
+    sources = getattr(module, 'SOURCES', None)
+    data = {}
+    for source in sources or [name]:
+        results = osp.join(results_dir, f'{source}.json')
+        if not osp.isfile(results):
+            raise FileNotFoundError(f'{where}: block "results:{name}" has no '
+                                    f'results file {results}')
+        with open(results) as f:
+            data[source] = json.load(f)
+    text = module.render(data if sources else data[name])
     return text if text.endswith('\n') else text + '\n'
 
 

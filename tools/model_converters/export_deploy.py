@@ -16,16 +16,25 @@ geometry, the resize (size, backend, interpolation), colour order and
 mean / std (mpafer_plugin/export/preprocessing.py), also inside each model
 (ONNX metadata_props 'mpafer_preprocessing' with 'classes'; TorchScript
 extra files preprocessing.json and classes.json), so that
-tools/deploy/onnx_pipeline.py deploys without this package. The set is
-written under a staging folder moved into place when every format has
-passed its check: a run that fails or is killed leaves an earlier export as
-it was, and one that ends removes (and names) the files of an earlier
-export it did not write (another --formats). Input of both: (B, 3, H, W)
-float BGR images on the 0-255 scale, H = W = the config's input size;
-output: (B, C) probabilities (mpafer_plugin/export/deploy_model.py). ONNX
-needs the optional extra: pip install .[onnx] (onnx, onnxscript,
-onnxruntime). --benchmark N prints the mean time per image (batch 1, N
-runs) of PyTorch, TorchScript and ONNX Runtime.
+tools/deploy/onnx_pipeline.py deploys without this package.
+--precisions fp32 bf16 int8 also writes variants with the image tower in
+bf16 (TorchScript) or with its linear layers dynamically quantised to int8
+(TorchScript through torch.ao.quantization.quantize_dynamic; ONNX through
+onnxruntime's quantize_dynamic of the fp32 graph):
+DIR/model.bf16.torchscript.pt, DIR/model.int8.torchscript.pt,
+DIR/model.int8.onnx (mpafer_plugin/export/deploy_model.py, deploy_variant).
+--test-set compares every variant with fp32 PyTorch on the config's test
+set (largest probability difference, agreement of the predicted class,
+top-1); --json-out writes the figures (docs/results/deploy_quickstart.json).
+The set is written under a staging folder moved into place when every
+format has passed its check: a run that fails or is killed leaves an
+earlier export as it was, and one that ends removes (and names) the files
+of an earlier export it did not write (other --formats or --precisions).
+Input of each: (B, 3, H, W) float BGR images on the 0-255 scale, H = W =
+the config's input size; output: (B, C) probabilities. ONNX needs the
+optional extra: pip install .[onnx] (onnx, onnxscript, onnxruntime).
+--benchmark N prints the mean time per image (batch 1, N runs) of every
+runtime and variant (--clock cpu: process CPU time).
 """
 import argparse
 import json
@@ -40,20 +49,27 @@ from mmengine.config import Config, DictAction
 import mpafer_plugin  # noqa: F401  registers components, safe globals
 from mpafer_plugin.apis import init_model
 from mpafer_plugin.export.clip_path import add_clip_argument
-from mpafer_plugin.export.deploy_model import DeployableFER
+from mpafer_plugin.export.deploy_model import (PRECISIONS, DeployableFER,
+                                               deploy_variant)
 from mpafer_plugin.export.preprocessing import (EXTRA_FILE, METADATA_KEY,
                                                 deploy_preprocessing)
-from mpafer_plugin.utils import CheckpointError, StagedOutputs, config_file
+from mpafer_plugin.utils import (CheckpointError, StagedOutputs, atomic_write,
+                                 config_file)
 from mpafer_plugin.utils.output_guard import exit_if_output_is_input
 
 FORMATS = ('torchscript', 'onnx')
 TOLERANCE = 1e-4  # largest probability difference accepted
 
-OUTPUT_NAMES = dict(
-    classes='classes.json',
-    preprocessing=EXTRA_FILE,
-    torchscript='model.torchscript.pt',
-    onnx='model.onnx')
+def file_name(fmt, precision):
+    stem = 'model' if precision == 'fp32' else f'model.{precision}'
+    return stem + ('.torchscript.pt' if fmt == 'torchscript' else '.onnx')
+
+
+# every file an export may write into --out (what an earlier run left of
+# them and this one did not write is removed)
+OUTPUT_NAMES = ('classes.json', EXTRA_FILE) + tuple(
+    file_name(fmt, precision) for precision in PRECISIONS
+    for fmt in FORMATS)
 
 
 def parse_args(argv=None):
@@ -70,6 +86,24 @@ def parse_args(argv=None):
         default=0,
         metavar='N',
         help='time N single-image runs of each')
+    parser.add_argument(
+        '--precisions',
+        nargs='+',
+        choices=PRECISIONS,
+        default=['fp32'],
+        help='variants to write (bf16: TorchScript only)')
+    parser.add_argument(
+        '--test-set',
+        action='store_true',
+        help="compare each variant with fp32 PyTorch on the config's test "
+        'set')
+    parser.add_argument(
+        '--clock',
+        choices=['wall', 'cpu'],
+        default='wall',
+        help='--benchmark clock (cpu: process CPU time, for a shared '
+        'machine with one torch thread)')
+    parser.add_argument('--json-out', help='write the figures as JSON')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     add_clip_argument(parser)
     return parser.parse_args(argv)
@@ -91,13 +125,25 @@ def export_torchscript(module, example, path, metadata):
     return torch.jit.load(path)
 
 
-def export_onnx(module, example, path, metadata):
+def import_onnxruntime():
     try:
         import onnxruntime
     except ImportError:
         raise SystemExit('error: ONNX export needs the optional extra: '
                          'pip install .[onnx] (onnx, onnxscript, '
                          'onnxruntime).')
+    return onnxruntime
+
+
+def onnx_session(path):
+    session = import_onnxruntime().InferenceSession(
+        path, providers=['CPUExecutionProvider'])
+    return lambda images: torch.from_numpy(
+        session.run(None, {'images': images.numpy()})[0])
+
+
+def export_onnx(module, example, path, metadata):
+    import_onnxruntime()
     torch.onnx.export(
         module, (example, ),
         path,
@@ -116,19 +162,63 @@ def export_onnx(module, example, path, metadata):
         entry = proto.metadata_props.add()
         entry.key, entry.value = key, json.dumps(value)
     onnx.save(proto, path)
-    session = onnxruntime.InferenceSession(
-        path, providers=['CPUExecutionProvider'])
-    return lambda images: torch.from_numpy(
-        session.run(None, {'images': images.numpy()})[0])
+    return onnx_session(path)
 
 
-def per_image_ms(run, image, runs):
+def quantize_onnx(fp32_path, path):
+    """The fp32 graph with the weights of its MatMuls in int8 (dynamic
+    quantisation, onnxruntime.quantization)."""
+    import_onnxruntime()
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    quantize_dynamic(fp32_path, path, weight_type=QuantType.QInt8)
+    return onnx_session(path)
+
+
+def per_image_ms(run, image, runs, clock='wall'):
+    now = time.process_time if clock == 'cpu' else time.perf_counter
     with torch.no_grad():
         run(image)  # warm-up
-        start = time.perf_counter()
+        start = now()
         for _ in range(runs):
             run(image)
-    return 1000 * (time.perf_counter() - start) / runs
+    return 1000 * (now() - start) / runs
+
+
+def test_set(cfg, batch_size=16):
+    """The config's test set as test-pipeline inputs: ``(N, 3, H, W)``
+    float BGR images on the 0-255 scale, ``(N,)`` labels, in batches."""
+    from mmpretrain.registry import DATASETS
+    dataset = DATASETS.build(cfg.test_dataloader.dataset)
+    for start in range(0, len(dataset), batch_size):
+        items = [
+            dataset[i]
+            for i in range(start, min(start + batch_size, len(dataset)))
+        ]
+        yield (torch.stack([item['inputs'] for item in items]).float(),
+               torch.cat([item['data_samples'].gt_label for item in items]))
+
+
+def compare_on_test_set(runners, cfg):
+    """Per runner: the largest |p - p_fp32 PyTorch| over the test set, the
+    fraction of images whose predicted class is fp32 PyTorch's, top-1."""
+    probs, labels = {name: [] for name in runners}, []
+    with torch.no_grad():
+        for images, target in test_set(cfg):
+            labels.append(target)
+            for name, run in runners.items():
+                probs[name].append(run(images).float())
+    labels = torch.cat(labels)
+    reference = torch.cat(probs['pytorch'])
+    result = {}
+    for name in runners:
+        p = torch.cat(probs[name])
+        result[name] = dict(
+            images=len(labels),
+            max_abs_prob_diff=float((p - reference).abs().max()),
+            agreement=float(
+                (p.argmax(1) == reference.argmax(1)).float().mean()),
+            top1=float((p.argmax(1) == labels).float().mean()))
+    return result
 
 
 def main(argv=None):
@@ -140,10 +230,13 @@ def main(argv=None):
             cfg.merge_from_dict(args.cfg_options)
     outputs = {
         f"--out's {name}": osp.join(args.out, name)
-        for name in OUTPUT_NAMES.values()
+        for name in OUTPUT_NAMES
     }
+    outputs['--out'] = args.out
+    if args.json_out:
+        outputs['--json-out'] = args.json_out
     exit_if_output_is_input(
-        dict(outputs, **{'--out': args.out}),
+        outputs,
         dict(
             CONFIG=args.config,
             CHECKPOINT=args.checkpoint,
@@ -169,28 +262,49 @@ def main(argv=None):
         preprocessing=deploy_preprocessing(model._config, size))
     # the set is written under a staging folder and moved into place when
     # every format passed: no new file beside an old one of another run
-    staged = StagedOutputs(args.out, OUTPUT_NAMES.values())
-    runners = dict(pytorch=module)
+    staged = StagedOutputs(args.out, OUTPUT_NAMES)
+    runners, files = dict(pytorch=module), {}
     try:
         with open(staged.path('classes.json'), 'w') as f:
             json.dump(module.classes, f)
         with open(staged.path(EXTRA_FILE), 'w') as f:
             json.dump(metadata['preprocessing'], f, indent=1)
-        for fmt in args.formats:
-            path = staged.path(OUTPUT_NAMES[fmt])
-            shown = osp.join(args.out, OUTPUT_NAMES[fmt])
-            run = (export_torchscript if fmt == 'torchscript' else
-                   export_onnx)(module, images[:2], path,
-                                metadata)  # a batch of 1 would specialise
-            with torch.no_grad():
-                error = float((run(images) - expected).abs().max())
-            if not error <= TOLERANCE:
-                raise SystemExit(f'error: {shown}: probabilities differ from '
-                                 f'PyTorch by up to {error:.2e} (> '
-                                 f'{TOLERANCE:.0e}).')
-            print(f'{shown}: {os.path.getsize(path) / 2**20:.1f} MiB, max '
-                  f'|p - p_pytorch| = {error:.1e} on 4 images')
-            runners[fmt] = run
+        for precision in args.precisions:
+            variant = module if precision == 'fp32' else deploy_variant(
+                module, precision)
+            if precision != 'fp32':
+                runners[f'pytorch.{precision}'] = variant
+            for fmt in args.formats:
+                if fmt == 'onnx' and precision == 'bf16':
+                    print('bf16: written as TorchScript only (ONNX: fp32, '
+                          'int8)')
+                    continue
+                name = fmt if precision == 'fp32' else f'{fmt}.{precision}'
+                path = staged.path(file_name(fmt, precision))
+                shown = osp.join(args.out, file_name(fmt, precision))
+                # an example of 2: 1 would specialise the batch size
+                if fmt == 'torchscript':
+                    run = export_torchscript(variant, images[:2], path,
+                                             metadata)
+                elif precision == 'int8':
+                    fp32_path = staged.path(file_name('onnx', 'fp32'))
+                    if not osp.isfile(fp32_path):
+                        export_onnx(module, images[:2], fp32_path, metadata)
+                    run = quantize_onnx(fp32_path, path)
+                else:
+                    run = export_onnx(variant, images[:2], path, metadata)
+                with torch.no_grad():
+                    error = float((run(images) - expected).abs().max())
+                if precision == 'fp32' and not error <= TOLERANCE:
+                    raise SystemExit(f'error: {shown}: probabilities differ '
+                                     f'from PyTorch by up to {error:.2e} (> '
+                                     f'{TOLERANCE:.0e}).')
+                print(f'{shown}: {os.path.getsize(path) / 2**20:.1f} MiB, '
+                      f'max |p - p_pytorch| = {error:.1e} on 4 images')
+                runners[name] = run
+                files[name] = dict(
+                    path=shown, mib=os.path.getsize(path) / 2**20,
+                    error=error)
     except BaseException:
         staged.discard()
         raise
@@ -198,10 +312,32 @@ def main(argv=None):
     if stale:
         print(f'removed from {args.out} what an earlier export left and '
               f'this one did not write: {", ".join(sorted(stale))}')
+    result = dict(
+        files=files,
+        ms_per_image={},
+        clock=args.clock,
+        threads=torch.get_num_threads(),
+        image_size=size,
+        loadavg=[round(x, 2) for x in os.getloadavg()])
     for name, run in runners.items() if args.benchmark else ():
-        print(f'{name}: {per_image_ms(run, images[:1], args.benchmark):.2f} '
-              f'ms per image (batch 1, {size} px, mean of '
-              f'{args.benchmark})')
+        ms = per_image_ms(run, images[:1], args.benchmark, args.clock)
+        result['ms_per_image'][name] = ms
+        print(f'{name}: {ms:.2f} ms per image (batch 1, {size} px, mean of '
+              f'{args.benchmark}, {args.clock} clock)')
+    if args.test_set:
+        result['test_set'] = compare_on_test_set(runners, model._config)
+        for name, r in result['test_set'].items():
+            print(f"{name}: on {r['images']} test images max |p - p_fp32| "
+                  f"= {r['max_abs_prob_diff']:.1e}, predicted class as fp32 "
+                  f"on {100 * r['agreement']:.1f} %, top-1 "
+                  f"{100 * r['top1']:.1f} %")
+    if args.json_out:
+        from mpafer_plugin.utils import provenance
+        result.update(
+            provenance(None if argv is None else ['python', __file__] +
+                       list(argv)))
+        atomic_write(args.json_out,
+                     lambda tmp: json.dump(result, open(tmp, 'w'), indent=2))
     return 0
 
 

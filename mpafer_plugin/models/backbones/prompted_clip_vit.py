@@ -6,7 +6,7 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
-from ...compat import prompted_block, vit_token_embeddings
+from ...compat import vit_token_embeddings
 from ...utils.value_checks import check_number
 from ..utils import attention_layout as layouts
 from ..utils.clip_loader import load_clip
@@ -155,14 +155,12 @@ class PromptedCLIPViT(BaseModule):
             backward=backward,
             prompts=self.prompts[0] if depth else None,
             owner=self)
-        dim = layouts.sequence_dim(layout)
-        x = layouts.to_layout(x, layout)
-        with layouts.transformer_layout(visual.transformer, layout):
-            for layer, block in enumerate(visual.transformer.resblocks):
-                x = (
-                    prompted_block(block, x, self.prompts[layer], dim)
-                    if layer < depth else block(x))
-        x = visual.ln_post(layouts.from_layout(x, layout))
+        x = layouts.run_blocks(
+            visual.transformer,
+            x,
+            layout,
+            prompts=self.prompts[:depth] if depth else None)
+        x = visual.ln_post(x)
         if visual.proj is not None:
             x = x @ visual.proj
         return x[:, 1:], x[:, 0]

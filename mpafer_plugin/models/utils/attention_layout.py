@@ -24,9 +24,8 @@ Two layouts, so:
 * ``mode='auto'`` (the default): a fixed rule, so that a result is a
   function of config, seed, data and machine type only: ``'sequence_first'``
   wherever the blocks support it (every block's attention an
-  ``nn.MultiheadAttention``), ``'batch_first'`` otherwise or for a
-  transformer with open_clip's ``grad_checkpointing`` on (its backward
-  recomputes the blocks after the layout context has exited). The rule is
+  ``nn.MultiheadAttention``; open_clip's ``grad_checkpointing`` included,
+  see :func:`run_blocks`), ``'batch_first'`` otherwise. The rule is
   what the timing (``'timed'``, below) picked on the CPU machine the
   figures come from, for every shape class it met: the ViT-B/16 training
   step (prompted image tower with backward, 0.48 s against 0.79 s for the
@@ -35,7 +34,10 @@ Two layouts, so:
   (docs/results/benchmark_cpu.json), and the quick start's tiny CLIP, where
   the margins are a few percent and the timing flipped between identical
   runs (one in three picked batch-first for the soft prompts' text pass),
-  changing the rounding and, after ten epochs, the accuracy.
+  changing the rounding and, after ten epochs, the accuracy. In bf16 on
+  CPU batch-first is a cliff (its projections run as ``bmm`` or PyTorch's
+  fused kernel, 7 to 16 times the sequence-first GEMMs:
+  docs/performance.md), so no path falls back to it there.
 * ``mode='timed'`` (opt-in): times both layouts on the first block as the
   caller runs it (with its prompts, for the prompted image tower), once per
   *shape class* (device, dtypes, autocast, threads, whether a backward
@@ -43,7 +45,9 @@ Two layouts, so:
   power of two), and caches the answer for the process. The other layout
   displaces the preferred one (``'sequence_first'``) only when it is more
   than :data:`MARGIN` faster. Nothing is measured (the preferred layout is
-  used) under ``torch.use_deterministic_algorithms(True)``, while tracing
+  used) in 16-bit precision (autocast or half-precision inputs:
+  :func:`low_precision`), under
+  ``torch.use_deterministic_algorithms(True)``, while tracing
   or compiling, inside a ``TorchDispatchMode`` (FLOP counters) or if the
   measurement fails. Its choices depend on the machine's load: a run that
   uses it is reproducible only given the layouts it recorded.
@@ -54,6 +58,11 @@ once per shape class (:func:`used_layouts`), logged when first used
 there, and written into training checkpoints'
 ``meta['mpafer']['attention_layout']`` (:func:`layout_record`), so a run
 says which layout its numbers came from.
+
+:func:`run_blocks` runs the blocks in the layout chosen, also with
+open_clip's ``grad_checkpointing`` on: each checkpointed block sets its
+own layout, so that its recomputation in the backward pass (after the
+caller's layout context has exited) runs in the layout of the forward.
 """
 import contextlib
 import math
@@ -64,6 +73,7 @@ import torch
 import torch.nn as nn
 from mmengine.logging import print_log
 from torch.utils._python_dispatch import _get_current_dispatch_mode
+from torch.utils.checkpoint import checkpoint
 
 from ...compat import prompted_block
 
@@ -162,6 +172,58 @@ def transformer_layout(transformer: nn.Module, layout: str) -> Iterator:
         yield
 
 
+@contextlib.contextmanager
+def block_layout(block: nn.Module, layout: str) -> Iterator:
+    """Within the context, ``block``'s attention (if an
+    ``nn.MultiheadAttention``) takes ``layout`` inputs; restored on exit."""
+    attn = getattr(block, 'attn', None)
+    attns = [attn] if isinstance(attn, nn.MultiheadAttention) else []
+    with _attributes_set(attns, 'batch_first', layout == BATCH_FIRST):
+        yield
+
+
+def _run_block(block: nn.Module, layout: str, x: torch.Tensor,
+               attn_mask: Optional[torch.Tensor],
+               prompts: Optional[torch.Tensor]) -> torch.Tensor:
+    with block_layout(block, layout):
+        if prompts is None:
+            return block(x, attn_mask=attn_mask)
+        return prompted_block(block, x, prompts, sequence_dim(layout))
+
+
+def run_blocks(transformer: nn.Module,
+               x: torch.Tensor,
+               layout: str,
+               attn_mask: Optional[torch.Tensor] = None,
+               prompts: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """``(B, L, W)`` tokens ``x`` through the blocks of ``transformer`` (an
+    open_clip ``Transformer``) in ``layout``, back to ``(B, L, W)``.
+
+    Block ``k < K`` of ``(K, N_p, W)`` ``prompts`` takes ``prompts[k]`` as
+    :func:`prompted_block` does (no ``attn_mask`` then); the others run
+    as open_clip runs them. With the transformer's ``grad_checkpointing``
+    on (and autograd recording) each block is checkpointed
+    (``use_reentrant=False``, as open_clip) with its layout set inside the
+    checkpointed call, so that its recomputation runs in ``layout`` too.
+    """
+    if attn_mask is not None and prompts is not None:
+        raise ValueError('run_blocks: prompts are taken by blocks without '
+                         'an attention mask only.')
+    checkpointed = (
+        getattr(transformer, 'grad_checkpointing', False)
+        and torch.is_grad_enabled() and not torch.jit.is_scripting())
+    depth = 0 if prompts is None else prompts.shape[0]
+    x = to_layout(x, layout)
+    with transformer_layout(transformer, layout):
+        for k, block in enumerate(transformer.resblocks):
+            args = (block, layout, x, attn_mask,
+                    prompts[k] if k < depth else None)
+            x = (
+                checkpoint(_run_block, *args, use_reentrant=False)
+                if checkpointed else _run_block(*args))
+    return from_layout(x, layout)
+
+
 def to_layout(x: torch.Tensor, layout: str) -> torch.Tensor:
     """``(B, L, W)`` → the tensor the blocks take in ``layout``
     (``(L, B, W)`` contiguous for ``'sequence_first'``)."""
@@ -203,6 +265,18 @@ def shape_class(transformer: nn.Module,
             getattr(transformer.resblocks[0], 'attn', None), 'num_heads', 0),
         masked=attn_mask is not None,
         prompts=0 if prompts is None else prompts.shape[0])
+
+
+def low_precision(x: torch.Tensor) -> bool:
+    """Whether blocks fed ``x`` compute in a 16-bit float type (``x``'s,
+    or autocast's on its device). There batch-first is never the faster
+    layout (its projections run as ``bmm``, or PyTorch's fused kernel, at
+    a fraction of the GEMMs' speed: docs/performance.md), so it is not
+    timed: sequence-first runs."""
+    device = x.device.type
+    autocast = torch.is_autocast_enabled(device) and torch.get_autocast_dtype(
+        device) in (torch.float16, torch.bfloat16)
+    return autocast or x.dtype in (torch.float16, torch.bfloat16)
 
 
 def _measurable() -> bool:
@@ -270,19 +344,21 @@ def pick(seconds: Dict[str, float], margin: float = MARGIN) -> str:
 
 def rule_layout(transformer: nn.Module) -> str:
     """The layout ``mode='auto'`` runs ``transformer`` in (see the module
-    docstring): ``'sequence_first'`` where every block supports it and
-    ``grad_checkpointing`` is off, else ``'batch_first'``. A function of
-    the model alone: no timing, no process state."""
-    if (getattr(transformer, 'grad_checkpointing', False)
-            or not supports_sequence_first(transformer)):
-        return BATCH_FIRST
-    return SEQUENCE_FIRST
+    docstring): ``'sequence_first'`` where every block supports it (with
+    ``grad_checkpointing`` too: :func:`run_blocks`), else
+    ``'batch_first'``. A function of the model alone: no timing, no process
+    state."""
+    return (SEQUENCE_FIRST
+            if supports_sequence_first(transformer) else BATCH_FIRST)
 
 
 def _timed_choice(transformer: nn.Module, key: ShapeClass, x: torch.Tensor,
                   attn_mask: Optional[torch.Tensor], backward: bool,
                   prompts: Optional[torch.Tensor]) -> LayoutChoice:
-    """Mode ``'timed'``: the cached or newly measured choice of ``key``."""
+    """Mode ``'timed'``: the cached or newly measured choice of ``key``;
+    in 16-bit precision the rule's, untimed."""
+    if low_precision(x):
+        return LayoutChoice(PREFERRED, by='rule')
     if not _measurable():
         return LayoutChoice(PREFERRED, by='fallback')
     if key not in _CACHE:
@@ -310,33 +386,31 @@ def choose_layout(transformer: nn.Module,
     input ``x`` (``backward``: a backward pass will follow; ``prompts``:
     the ``(N_p, W)`` prompts the first block takes, as the prompted tower
     runs it, so that what is timed is what runs): ``mode`` when it names a
-    layout; ``'batch_first'`` for a transformer with ``grad_checkpointing``
-    on (whose backward recomputes the blocks outside the layout context)
-    or blocks that support nothing else; else :func:`rule_layout`
+    layout; ``'batch_first'`` for blocks that support nothing else; else
+    :func:`rule_layout`
     (``'auto'``) or the measured choice of the shape class (``'timed'``;
     see the module docstring). The choice is recorded on ``owner`` (the
     calling module, if given) per shape class, and logged the first time
-    it is made there.
+    it is made there. With ``grad_checkpointing`` on, the blocks must be
+    run by :func:`run_blocks`.
     """
-    if getattr(transformer, 'grad_checkpointing', False):
-        # backward recomputes the blocks after the layout context has
-        # exited: only the layout they were built with is safe
-        if mode == SEQUENCE_FIRST:
-            raise ValueError(
-                "attention_layout='sequence_first' cannot run a transformer "
-                'with grad_checkpointing on (its backward recomputes the '
-                "blocks in open_clip's batch-first layout); use 'auto' or "
-                "'batch_first'.")
-    key = shape_class(transformer, x, attn_mask, backward, prompts)
+    # traced (torch.export, ONNX, TorchScript): no shape class, whose batch
+    # bucket would specialise a dynamic batch size, and nothing recorded
+    tracing = torch.jit.is_tracing() or torch.compiler.is_compiling()
     if mode in LAYOUTS:
         choice = LayoutChoice(mode, by='forced')
     elif mode == AUTO or rule_layout(transformer) == BATCH_FIRST:
         choice = LayoutChoice(rule_layout(transformer), by='rule')
+    elif tracing:
+        choice = LayoutChoice(PREFERRED, by='fallback')
     else:
-        choice = _timed_choice(transformer, key, x, attn_mask, backward,
-                               prompts)
-    if owner is not None:
-        _record(owner, key, choice)
+        choice = _timed_choice(
+            transformer,
+            shape_class(transformer, x, attn_mask, backward, prompts), x,
+            attn_mask, backward, prompts)
+    if owner is not None and not tracing:
+        _record(owner, shape_class(transformer, x, attn_mask, backward,
+                                   prompts), choice)
     return choice.layout
 
 

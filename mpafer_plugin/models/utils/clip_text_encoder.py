@@ -122,11 +122,10 @@ class CLIPTextEncoder(nn.Module):
             attn_mask=mask,
             backward=torch.is_grad_enabled() and x.requires_grad,
             owner=self)
-        with layouts.transformer_layout(self.transformer, layout):
-            x = self.transformer(x, attn_mask=mask)
-        x = self.ln_final(x)
-        x = x[torch.arange(x.shape[0], device=x.device),
-              self.eot_index(token_ids)]
+        x = layouts.run_blocks(self.transformer, x, layout, attn_mask=mask)
+        # the end-of-text rows only: ln_final acts per token
+        x = self.ln_final(x[torch.arange(x.shape[0], device=x.device),
+                            self.eot_index(token_ids)])
         if isinstance(self.text_projection, nn.Linear):
             return self.text_projection(x)
         return x @ self.text_projection

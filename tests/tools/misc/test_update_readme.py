@@ -68,3 +68,23 @@ def test_indented_markers_are_examples_not_blocks(tmp_path, dirs):
     readme.write_text(example)
     assert main(['--check', str(readme)], **dirs) == 0
     assert readme.read_text() == example
+
+
+def test_renderer_of_several_results_files(tmp_path, dirs):
+    """A renderer naming ``SOURCES`` is given each file, by name (e.g. the
+    fp32 and bf16 benchmarks side by side)."""
+    (tmp_path / 'results' / 'speed_bf16.json').write_text(
+        json.dumps({'fps': 30.0}))
+    (tmp_path / 'renderers' / 'both.py').write_text(
+        "SOURCES = ('speed', 'speed_bf16')\n"
+        'def render(r):\n'
+        "    return f\"{r['speed']['fps']} / {r['speed_bf16']['fps']}\"\n")
+    readme = tmp_path / 'README.md'
+    readme.write_text(README.replace('speed', 'both'))
+    assert main([str(readme)], **dirs) == 0
+    assert '12.34 / 30.0\n' in readme.read_text()
+    (tmp_path / 'results' / 'speed_bf16.json').unlink()
+    with pytest.raises(
+            FileNotFoundError,
+            match=r'block "results:both" has no results file .*speed_bf16'):
+        main(['--check', str(readme)], **dirs)

@@ -129,3 +129,34 @@ def test_an_output_that_is_an_input_is_refused(model_files, tmp_path):
         main([config, full, '--out', str(out)])
     with pytest.raises(SystemExit, match=r'--out .* is CHECKPOINT'):
         main([config, full, '--out', full])
+def test_bf16_and_int8_variants_compared_on_the_test_set(
+        model_files, tmp_path):
+    """bf16 and int8 variants are written (smaller files), run, and are
+    compared with fp32 PyTorch on every image of the config's test set."""
+    pytest.importorskip('onnxruntime')
+    _, config, full, _ = model_files
+    out, figures = tmp_path / 'deploy', tmp_path / 'deploy.json'
+    assert main([
+        config, full, '--out',
+        str(out), '--precisions', 'fp32', 'bf16', 'int8', '--test-set',
+        '--benchmark', '1', '--clock', 'cpu', '--json-out',
+        str(figures)
+    ]) == 0
+    result = json.loads(figures.read_text())
+    runners = {
+        'pytorch', 'torchscript', 'onnx', 'pytorch.bf16', 'torchscript.bf16',
+        'pytorch.int8', 'torchscript.int8', 'onnx.int8'
+    }
+    assert set(result['test_set']) == set(result['ms_per_image']) == runners
+    sizes = {name: f['mib'] for name, f in result['files'].items()}
+    assert sizes['torchscript.bf16'] < sizes['torchscript']
+    assert sizes['torchscript.int8'] < sizes['torchscript']
+    assert sizes['onnx.int8'] < sizes['onnx']
+    fp32 = result['test_set']['pytorch']
+    assert fp32['max_abs_prob_diff'] == 0 and fp32['agreement'] == 1
+    assert fp32["images"] == 7 * 4  # the synthetic fixture's test split
+    for name in runners - {'pytorch', 'torchscript', 'onnx'}:
+        r = result['test_set'][name]
+        assert 0 < r['max_abs_prob_diff'] < 1, name  # another precision
+        assert 0 <= r['agreement'] <= 1
+    assert result['commit'] and result['command'].startswith('python')
