@@ -60,6 +60,7 @@ from mpafer_plugin.utils.output_guard import exit_if_output_is_input
 FORMATS = ('torchscript', 'onnx')
 TOLERANCE = 1e-4  # largest probability difference accepted
 
+
 def file_name(fmt, precision):
     stem = 'model' if precision == 'fp32' else f'model.{precision}'
     return stem + ('.torchscript.pt' if fmt == 'torchscript' else '.onnx')
@@ -68,8 +69,7 @@ def file_name(fmt, precision):
 # every file an export may write into --out (what an earlier run left of
 # them and this one did not write is removed)
 OUTPUT_NAMES = ('classes.json', EXTRA_FILE) + tuple(
-    file_name(fmt, precision) for precision in PRECISIONS
-    for fmt in FORMATS)
+    file_name(fmt, precision) for precision in PRECISIONS for fmt in FORMATS)
 
 
 def parse_args(argv=None):
@@ -303,8 +303,7 @@ def main(argv=None):
                       f'max |p - p_pytorch| = {error:.1e} on 4 images')
                 runners[name] = run
                 files[name] = dict(
-                    path=shown, mib=os.path.getsize(path) / 2**20,
-                    error=error)
+                    path=shown, mib=os.path.getsize(path) / 2**20, error=error)
     except BaseException:
         staged.discard()
         raise

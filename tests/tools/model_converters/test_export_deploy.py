@@ -129,6 +129,8 @@ def test_an_output_that_is_an_input_is_refused(model_files, tmp_path):
         main([config, full, '--out', str(out)])
     with pytest.raises(SystemExit, match=r'--out .* is CHECKPOINT'):
         main([config, full, '--out', full])
+
+
 def test_bf16_and_int8_variants_compared_on_the_test_set(
         model_files, tmp_path):
     """bf16 and int8 variants are written (smaller files), run, and are
