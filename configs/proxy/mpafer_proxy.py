@@ -21,7 +21,10 @@ model = dict(
     clip=dict(
         model_name='mpafer-proxy-vit-64',
         pretrained='work_dirs/proxy/proxy_clip_synthetic.pt'),
-    backbone=dict(num_prompts=3))
+    backbone=dict(num_prompts=3),
+    # L_pa as the element mean (F.l1_loss), stated here so that the proxy's
+    # records do not depend on the default
+    head=dict(prompt_align_loss=dict(reduction='mean')))
 
 data_root = 'data/proxy_rafdb'
 train_pipeline = [
