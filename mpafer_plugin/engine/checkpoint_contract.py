@@ -12,6 +12,9 @@ every training checkpoint and by ``export_prompts`` for exports) writes
     trainable          {name: shape} of the trainable tensors
     trainable_digest   tensor_digest of those tensors
     optimizer          optimizer wrapper, optimizer and param-group sizes
+    attention_layout   the frozen blocks' layout modes and every layout the
+                       process ran them in, per call site and shape class
+                       (mpafer_plugin.models.utils.attention_layout)
 
 and, when the CLIP spec names its weights (``pretrained`` set), removes the
 frozen CLIP weights from ``state_dict``: a lean checkpoint holds the
@@ -41,6 +44,7 @@ from mmengine.model import is_model_wrapper
 
 from ..compat.inline_prompt_learner import (saved_version,
                                             upgrade_model_state_dict)
+from ..models.utils.attention_layout import layout_record
 # yapf: disable
 from ..models.utils.state_contract import (CheckpointMismatchError,
                                            holds_frozen_weights,
@@ -120,7 +124,8 @@ def stamp_checkpoint(model,
             for name, t in trainable.items()
         },
         trainable_digest=tensor_digest(trainable),
-        optimizer=describe_optimizer(optim_wrapper))
+        optimizer=describe_optimizer(optim_wrapper),
+        attention_layout=layout_record(model))
     return checkpoint
 
 

@@ -64,6 +64,13 @@ def test_training_checkpoint_is_lean_and_describes_itself(run):
     assert recorded['clip']['pretrained'] == cfg.model.clip.pretrained
     assert recorded['clip_fingerprint'].startswith('sha256:')
     assert recorded['optimizer']['optimizer'] == 'AdamW'
+    # the layouts the frozen blocks ran in: by the rule, per call site
+    layout = recorded['attention_layout']
+    assert layout['modes'] == {'backbone': 'auto', 'head.text_encoder': 'auto'}
+    sites = {(u['site'], u['backward']) for u in layout['used']}
+    assert {('backbone', True), ('head.text_encoder', True)} <= sites
+    assert {(u['layout'], u['by'])
+            for u in layout['used']} == {('sequence_first', 'rule')}
 
 
 def test_lean_checkpoint_tests_and_infers(run, tmp_path):

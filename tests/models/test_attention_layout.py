@@ -1,5 +1,6 @@
-"""The frozen blocks' memory layout: exact in both layouts, chosen by
-measurement once per shape class, never touching the weights."""
+"""The frozen blocks' memory layout: exact in both layouts, chosen by a
+fixed rule (or, opt-in, by measurement once per shape class), recorded,
+never touching the weights."""
 import pytest
 import torch
 
@@ -40,7 +41,7 @@ def todays_forward(backbone, images):
     return x[:, 1:], x[:, 0]
 
 
-@pytest.mark.parametrize('layout', ('auto', ) + LAYOUTS)
+@pytest.mark.parametrize('layout', layouts.MODES)
 @pytest.mark.parametrize('grad', [False, True])
 def test_unprompted_tower_equals_encode_image(tiny_clip, images, layout, grad):
     backbone = PromptedCLIPViT(
@@ -56,7 +57,7 @@ def test_unprompted_tower_equals_encode_image(tiny_clip, images, layout, grad):
 
 
 @pytest.mark.parametrize('depth', [1, None])
-@pytest.mark.parametrize('layout', ('auto', ) + LAYOUTS)
+@pytest.mark.parametrize('layout', layouts.MODES)
 def test_prompt_gradients_equal_todays_path_in_float64(tiny_clip, images,
                                                        layout, depth):
     backbone = PromptedCLIPViT(
@@ -114,7 +115,8 @@ def test_choice_is_measured_once_per_shape_class(tiny_clip, images,
         return measure(*args, **kwargs)
 
     monkeypatch.setattr(layouts, 'measure', counting)
-    backbone = PromptedCLIPViT(clip_model=tiny_clip, num_prompts=2)
+    backbone = PromptedCLIPViT(
+        clip_model=tiny_clip, num_prompts=2, attention_layout='timed')
     backbone(images)  # training: backward follows
     backbone(torch.cat([images, images[:1]]))  # 4: same batch bucket
     with torch.no_grad():
@@ -134,6 +136,61 @@ def test_choice_is_measured_once_per_shape_class(tiny_clip, images,
         assert choice.layout == layouts.pick(choice.seconds)
 
 
+def test_auto_is_a_rule_that_never_measures(tiny_clip, images, monkeypatch):
+    """The default: the same layout in every process, whatever the load
+    (timing flipped between identical quick-start runs)."""
+    monkeypatch.setattr(layouts, 'measure',
+                        lambda *a, **k: pytest.fail("mode 'auto' measured"))
+    backbone = PromptedCLIPViT(clip_model=tiny_clip, num_prompts=2)
+    text = CLIPTextEncoder(tiny_clip)
+    ids = tokenize(['a photo of a happy face.', 'fear'])
+    backbone(images)
+    text(text.embed(ids).requires_grad_(), ids)
+    with torch.no_grad():
+        backbone(images)
+    used = layouts.used_layouts(torch.nn.ModuleList([backbone, text]))
+    assert len(used) == 3
+    assert {u['layout'] for u in used} == {layouts.SEQUENCE_FIRST}
+    assert {u['by'] for u in used} == {'rule'}
+    assert not any('first_block_s' in u for u in used)
+    assert layouts.rule_layout(
+        tiny_clip.visual.transformer) == layouts.SEQUENCE_FIRST
+    tiny_clip.transformer.grad_checkpointing = True
+    assert layouts.rule_layout(tiny_clip.transformer) == layouts.BATCH_FIRST
+    tiny_clip.transformer.grad_checkpointing = False
+
+
+def test_layout_used_is_logged_once_per_site_and_shape_class(
+        tiny_clip, images, monkeypatch):
+    logged = []
+    monkeypatch.setattr(layouts, 'print_log',
+                        lambda msg, **kwargs: logged.append(msg))
+    backbone = PromptedCLIPViT(clip_model=tiny_clip, num_prompts=2)
+    for _ in range(3):
+        backbone(images)  # one shape class, three steps
+    assert len(logged) == 1
+    assert logged[0].startswith('attention layout of PromptedCLIPViT '
+                                '(forward + backward, batch <= 4, '
+                                '197 tokens + 2 prompts')
+    assert logged[0].endswith('sequence_first (rule)')
+    with torch.no_grad():
+        backbone(images)
+    with layouts.forced_layout(backbone, 'batch_first'), torch.no_grad():
+        backbone(images)  # same class, another choice: logged
+    assert len(logged) == 3 and logged[-1].endswith('batch_first (forced)')
+    record = layouts.layout_record(torch.nn.ModuleDict(dict(b=backbone)))
+    assert record['modes'] == {'b': 'auto'}
+    assert [(u['site'], u['backward'], u['layout'], u['by'])
+            for u in record['used']] == [
+                ('b', True, 'sequence_first', 'rule'),
+                ('b', False, 'sequence_first', 'rule'),
+                ('b', False, 'batch_first', 'forced'),
+            ]
+    with torch.no_grad():
+        backbone(images)  # back to the rule: known, not logged again
+    assert len(logged) == 3
+
+
 @pytest.mark.parametrize(
     'seconds, expected',
     [
@@ -150,13 +207,15 @@ def test_no_measurement_under_deterministic_algorithms(tiny_clip, images,
     monkeypatch.setattr(
         layouts, 'measure',
         lambda *a, **k: pytest.fail('measured under deterministic algorithms'))
-    backbone = PromptedCLIPViT(clip_model=tiny_clip, num_prompts=2)
+    backbone = PromptedCLIPViT(
+        clip_model=tiny_clip, num_prompts=2, attention_layout='timed')
     was = torch.are_deterministic_algorithms_enabled()
     torch.use_deterministic_algorithms(True)
     try:
         transformer = tiny_clip.visual.transformer
         x = torch.randn(2, 197, 64)
-        assert layouts.choose_layout(transformer, x) == layouts.PREFERRED
+        assert layouts.choose_layout(transformer, x,
+                                     'timed') == layouts.PREFERRED
         backbone(images)
     finally:
         torch.use_deterministic_algorithms(was)
@@ -213,8 +272,11 @@ def test_grad_checkpointing_keeps_the_built_layout(tiny_clip):
     embeddings = encoder.embed(ids).requires_grad_(True)
     encoder(embeddings, ids).square().sum().backward()  # no shape error
     reference = embeddings.grad.clone()
+    assert [u['layout']
+            for u in layouts.used_layouts(encoder)] == ['batch_first']
     tiny_clip.transformer.grad_checkpointing = False
     embeddings.grad = None
+    encoder.attention_layout = 'batch_first'  # the same arithmetic
     encoder(embeddings, ids).square().sum().backward()
     torch.testing.assert_close(embeddings.grad, reference)
     tiny_clip.transformer.grad_checkpointing = True

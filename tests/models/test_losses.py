@@ -57,12 +57,32 @@ def test_prompt_alignment_l1_is_the_l1_norm_per_class_by_hand(
     assert loss(soft, hard, labels).item() == pytest.approx(expected)
 
 
+def test_l1_defaults_are_the_element_mean_of_f_l1_loss():
+    """METHOD.md §2 (revised): ``L_pa``'s and ``L_v``'s L1 forms default to
+    the mean over all elements, ``F.l1_loss`` on normalised features."""
+    torch.manual_seed(0)
+    soft, hard, feats = torch.randn(3, 3, 8).unbind()
+    labels = torch.arange(3)
+    expected = F.l1_loss(F.normalize(soft, dim=-1), F.normalize(hard, dim=-1))
+    l_pa = MODELS.build(dict(type='PromptAlignmentLoss'))
+    assert l_pa.reduction == 'mean'
+    assert l_pa(soft, hard, labels).item() == pytest.approx(expected.item())
+    l_v = MODELS.build(dict(type='PrototypeAlignmentLoss', mode='l1'))
+    assert l_v.reduction == 'mean'
+    expected = F.l1_loss(F.normalize(feats, dim=-1), F.normalize(hard, dim=-1))
+    assert l_v(feats, hard, labels).item() == pytest.approx(expected.item())
+
+
 def test_prompt_alignment_each_target_weighs_classes_equally_by_hand():
     """target='each': class 0 has one hard prompt at distance 0, class 1
     three at distances 0, 2, 2: ``(0 + 4/3) / 2 = 2/3`` (the mean over
     the four prompts would be 1)."""
     loss = MODELS.build(
-        dict(type='PromptAlignmentLoss', mode='l1', target='each'))
+        dict(
+            type='PromptAlignmentLoss',
+            mode='l1',
+            target='each',
+            reduction='norm'))
     e1, e2, e3 = torch.eye(3)
     soft = torch.stack([e1, e2])
     hard = torch.stack([e1, e2, e1, e3])
@@ -127,9 +147,9 @@ def test_prompt_alignment_contrastive_mode():
 def test_prototype_alignment_modes():
     cosine = MODELS.build(
         dict(type='PrototypeAlignmentLoss', mode='cosine', loss_weight=0.5))
-    l1 = MODELS.build(dict(type='PrototypeAlignmentLoss', mode='l1'))
-    l1_mean = MODELS.build(
-        dict(type='PrototypeAlignmentLoss', mode='l1', reduction='mean'))
+    l1 = MODELS.build(
+        dict(type='PrototypeAlignmentLoss', mode='l1', reduction='norm'))
+    l1_mean = MODELS.build(dict(type='PrototypeAlignmentLoss', mode='l1'))
     protos = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
     feats = torch.tensor([[2.0, 0.0], [1.0, 0.0]])
     labels = torch.tensor([0, 1])

@@ -21,7 +21,10 @@ In one process, with warm-up and interleaved repeats (median, IQR):
 * inference per image: ``model(inputs, mode='predict')`` (chosen layout,
   and forced batch-first) against bare ``encode_image``
   (``clip.visual(inputs)``) in both layouts, the true floor the faster;
-* the layout the model chose per shape class, with the timings it chose on;
+* the layout the model ran in per call site and shape class, and how it
+  was chosen (the rule of ``attention_layout='auto'``; with
+  ``--cfg-options model.backbone.attention_layout=timed
+  model.head.attention_layout=timed``, the timings it chose on);
 * peak memory growth of one call of each (CUDA allocator, or the CPU
   resident-set high-water mark) and FLOPs (a load-independent check);
 * trainable parameters, bytes and the size of the prompts-only export;
@@ -236,12 +239,14 @@ def true_floor(fns, prefix):
     return name, fns[name]
 
 
-def layout_choices() -> list:
-    """The model's cached layout choices, one dict per shape class."""
+def layout_choices(model) -> list:
+    """The layouts ``model`` ran its blocks in as configured, one dict per
+    call site and shape class (with the timings when ``'timed'`` chose
+    them); the tool's own forcing to batch-first ("before") left out."""
+    record = layouts.layout_record(model)
     return [
-        dict(
-            key._asdict(), layout=choice.layout, first_block_s=choice.seconds)
-        for key, choice in layouts.cached_choices().items()
+        used for used in record['used'] if used['by'] != 'forced'
+        or record['modes'][used['site']] in layouts.LAYOUTS
     ]
 
 
@@ -398,7 +403,7 @@ def run(args) -> dict:
                 name: profile_top_ops(fns[name], args.profile, device)
                 for name in ('train_step_batch_first', 'train_step')
             },
-            attention_layout=layout_choices())
+            attention_layout=layout_choices(model))
     train = measure(fns, memory=memory, flops=True)
     optim_wrapper.zero_grad()
     model.eval()
@@ -461,7 +466,7 @@ def run(args) -> dict:
             backbone=model.backbone.attention_layout,
             text_encoder=model.head.text_encoder.attention_layout,
             true_floor=floors,
-            choices=layout_choices()),
+            choices=layout_choices(model)),
         train=train,
         infer={
             name:
@@ -541,11 +546,12 @@ def print_report(r: dict) -> None:
     layout = r['attention_layout']
     print(f"\n== layouts the model ran in (backbone "
           f"{layout['backbone']!r}, text encoder "
-          f"{layout['text_encoder']!r}; first block timed once per shape "
+          f"{layout['text_encoder']!r}; once per call site and shape "
           'class)')
     for c in layout['choices']:
         times = ', '.join(f'{k} {v * 1e3:.1f} ms'
-                          for k, v in c['first_block_s'].items())
+                          for k, v in c.get('first_block_s', {}).items())
+        times = c.get('by', 'timed') + (f': {times}' if times else '')
         print(f"  width {c['width']:4d} tokens {c['tokens']:3d} batch <= "
               f"{c['batch_bucket']:3d} {'fwd+bwd' if c['backward'] else 'fwd'}"
               f"{' masked' if c['masked'] else ''}: {c['layout']} ({times})")

@@ -14,9 +14,11 @@ model = dict(
         num_prompts=8,  # N_p
         prompt_depth=None,  # K: None = every layer
         prompt_init_std=0.02,
-        # frozen blocks: the faster exact memory layout, measured once per
-        # device and shape class ('batch_first' / 'sequence_first' force
-        # one); see docs/performance.md
+        # frozen blocks' exact memory layout: 'auto' is a fixed rule
+        # (sequence-first where supported: the faster one on the machines
+        # measured), 'timed' measures once per shape class (opt-in: its
+        # choice can differ between runs), 'batch_first' / 'sequence_first'
+        # force one; see docs/performance.md
         attention_layout='auto',
     ),
     head=dict(
@@ -33,6 +35,7 @@ model = dict(
         local_topk=16,  # k
         local_weight=1.0,  # lambda
         logit_scale=100.0,
+        attention_layout='auto',  # the text tower's, as the backbone's
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
         # beta = 1: L_t = L_ta + L_pa
         token_align_loss=dict(
@@ -40,12 +43,13 @@ model = dict(
             pooling='mean',
             temperature=0.07,
             loss_weight=1.0),
-        # L1 distance per class (sum over D), mean over classes
+        # L1 on normalised features, the mean over all C x D elements
+        # (F.l1_loss, as the anchors); 'norm' sums over D (D times larger)
         prompt_align_loss=dict(
             type='PromptAlignmentLoss',
             mode='l1',
             target='mean',
-            reduction='norm',
+            reduction='mean',
             loss_weight=1.0),
         # gamma = 1
         prototype_align_loss=dict(

@@ -36,10 +36,13 @@ class PromptedCLIPViT(BaseModule):
             receive prompts; ``None`` means all. Defaults to None.
         prompt_init_std (float): std of the normal init. Defaults to 0.02.
         attention_layout (str): memory layout of the frozen blocks:
-            ``'auto'`` (the faster exact one, measured once per device and
-            shape class, see :mod:`..utils.attention_layout`),
-            ``'batch_first'`` (open_clip's) or ``'sequence_first'``.
-            Outputs agree to float rounding. Defaults to ``'auto'``.
+            ``'auto'`` (a fixed rule: sequence-first where the blocks
+            support it, the faster exact layout on the machines measured),
+            ``'timed'`` (measured once per shape class in the process;
+            opt-in, its choice may differ between runs), ``'batch_first'``
+            (open_clip's) or ``'sequence_first'``; see
+            :mod:`..utils.attention_layout`. Outputs agree to float
+            rounding. Defaults to ``'auto'``.
 
     Forward:
         ``inputs`` ``(B, 3, H, W)`` normalised images → a tuple
@@ -144,7 +147,8 @@ class PromptedCLIPViT(BaseModule):
             x,
             self.attention_layout,
             backward=backward,
-            prompts=self.prompts[0] if depth else None)
+            prompts=self.prompts[0] if depth else None,
+            owner=self)
         dim = layouts.sequence_dim(layout)
         x = layouts.to_layout(x, layout)
         with layouts.transformer_layout(visual.transformer, layout):

@@ -27,6 +27,10 @@ class CLIPTextHead(ClsHead):
         local_weight (float): ``λ``. Defaults to 1.0.
         logit_scale (float, optional): ``s``; ``None`` takes CLIP's learned
             scale. Defaults to 100.
+        attention_layout (str): memory layout of the text tower's frozen
+            blocks (:class:`CLIPTextEncoder`): ``'auto'`` (a fixed rule),
+            ``'timed'`` (opt-in), ``'batch_first'`` or ``'sequence_first'``.
+            Defaults to ``'auto'``.
         **kwargs: as ``ClsHead`` (``loss``, ``topk``, ``init_cfg``).
     """
 
@@ -37,6 +41,7 @@ class CLIPTextHead(ClsHead):
                  local_topk: int = 16,
                  local_weight: float = 1.0,
                  logit_scale: Optional[float] = 100.0,
+                 attention_layout: str = 'auto',
                  **kwargs):
         super().__init__(**kwargs)
         if (clip is None) == (clip_model is None):
@@ -44,7 +49,7 @@ class CLIPTextHead(ClsHead):
                              'and `clip_model` (a built open_clip model).')
         if clip_model is None:
             clip_model = load_clip(**clip)
-        self.text_encoder = CLIPTextEncoder(clip_model)
+        self.text_encoder = CLIPTextEncoder(clip_model, attention_layout)
         self.classnames = list(classnames)
         self.num_classes = len(self.classnames)
         self.classifier = GlobalLocalClassifier(

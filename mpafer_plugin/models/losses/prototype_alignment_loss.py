@@ -15,15 +15,15 @@ class PrototypeAlignmentLoss(nn.Module):
     Args:
         mode (str): ``M``: ``'cosine'`` (``1 − cos``) or ``'l1'`` (the L1
             distance of L2-normalised features). Defaults to ``'cosine'``.
-        reduction (str): ``'l1'`` mode's ``'norm'`` (``‖ẑ − p̂‖₁``, summed
-            over the ``D`` dimensions) or ``'mean'`` (divided by ``D``).
-            Defaults to ``'norm'``.
+        reduction (str): ``'l1'`` mode's ``'mean'`` (``‖ẑ − p̂‖₁ / D``, the
+            mean over the ``D`` dimensions, as ``L_pa``'s) or ``'norm'``
+            (``‖ẑ − p̂‖₁``, summed over them). Defaults to ``'mean'``.
         loss_weight (float): ``γ``. Defaults to 1.0.
     """
 
     def __init__(self,
                  mode: str = 'cosine',
-                 reduction: str = 'norm',
+                 reduction: str = 'mean',
                  loss_weight: float = 1.0):
         super().__init__()
         if mode not in ('cosine', 'l1'):

@@ -19,29 +19,50 @@ Two layouts, so:
   (:func:`transformer_layout`); the weights are the very same tensors,
   untouched.
 
-:func:`choose_layout` picks one per call site (``mode='auto'``) by timing
-both on the first block as the caller runs it (with its prompts, for the
-prompted image tower), once per *shape class* (device, dtypes, autocast,
-threads, whether a backward follows, tokens, width, heads, mask, prompt
-tokens, batch rounded up to a power of two), and caches the answer for the
-process.
-The other layout displaces the preferred one (``'sequence_first'``) only
-when it is more than :data:`MARGIN` faster, so near-ties never flip.
-Nothing is measured (the preferred layout is used, uncached) under
-``torch.use_deterministic_algorithms(True)``, while tracing or compiling,
-inside a ``TorchDispatchMode`` (FLOP counters) or if the measurement
-fails: then the choice is deterministic. ``mode='batch_first'`` or
-``'sequence_first'`` forces a layout. A transformer with open_clip's
-``grad_checkpointing`` on runs batch-first: its backward recomputes the
-blocks after the layout context has exited.
+:func:`choose_layout` picks one per call site:
+
+* ``mode='auto'`` (the default): a fixed rule, so that a result is a
+  function of config, seed, data and machine type only: ``'sequence_first'``
+  wherever the blocks support it (every block's attention an
+  ``nn.MultiheadAttention``), ``'batch_first'`` otherwise or for a
+  transformer with open_clip's ``grad_checkpointing`` on (its backward
+  recomputes the blocks after the layout context has exited). The rule is
+  what the timing (``'timed'``, below) picked on the CPU machine the
+  figures come from, for every shape class it met: the ViT-B/16 training
+  step (prompted image tower with backward, 0.48 s against 0.79 s for the
+  first block), its inference (a tie within 3 %: the batch-first fused
+  kernel buys nothing there), the text tower with and without backward
+  (docs/results/benchmark_cpu.json), and the quick start's tiny CLIP, where
+  the margins are a few percent and the timing flipped between identical
+  runs (one in three picked batch-first for the soft prompts' text pass),
+  changing the rounding and, after ten epochs, the accuracy.
+* ``mode='timed'`` (opt-in): times both layouts on the first block as the
+  caller runs it (with its prompts, for the prompted image tower), once per
+  *shape class* (device, dtypes, autocast, threads, whether a backward
+  follows, tokens, width, heads, mask, prompt tokens, batch rounded up to a
+  power of two), and caches the answer for the process. The other layout
+  displaces the preferred one (``'sequence_first'``) only when it is more
+  than :data:`MARGIN` faster. Nothing is measured (the preferred layout is
+  used) under ``torch.use_deterministic_algorithms(True)``, while tracing
+  or compiling, inside a ``TorchDispatchMode`` (FLOP counters) or if the
+  measurement fails. Its choices depend on the machine's load: a run that
+  uses it is reproducible only given the layouts it recorded.
+* ``mode='batch_first'`` or ``'sequence_first'`` forces a layout.
+
+Whatever the mode, every layout used is recorded on the calling module
+once per shape class (:func:`used_layouts`), logged when first used
+there, and written into training checkpoints'
+``meta['mpafer']['attention_layout']`` (:func:`layout_record`), so a run
+says which layout its numbers came from.
 """
 import contextlib
 import math
 import time
-from typing import Dict, Iterator, NamedTuple, Optional
+from typing import Dict, Iterator, List, NamedTuple, Optional
 
 import torch
 import torch.nn as nn
+from mmengine.logging import print_log
 from torch.utils._python_dispatch import _get_current_dispatch_mode
 
 from ...compat import prompted_block
@@ -49,7 +70,9 @@ from ...compat import prompted_block
 BATCH_FIRST = 'batch_first'
 SEQUENCE_FIRST = 'sequence_first'
 LAYOUTS = (BATCH_FIRST, SEQUENCE_FIRST)
-MODES = ('auto', ) + LAYOUTS
+AUTO = 'auto'  # the rule
+TIMED = 'timed'  # measured in the process (opt-in)
+MODES = (AUTO, TIMED) + LAYOUTS
 PREFERRED = SEQUENCE_FIRST
 MARGIN = 0.05  # the other layout must be > 5 % faster to be chosen
 ROUNDS = 3  # interleaved timing rounds per layout; the first warms up
@@ -71,13 +94,17 @@ class ShapeClass(NamedTuple):
 
 
 class LayoutChoice(NamedTuple):
-    """A cached choice, with the per-layout seconds it was made on (the
-    best timed round of the first block)."""
+    """A choice: the layout, how it was made (``'rule'``, ``'timed'``,
+    ``'forced'``, or ``'fallback'`` where ``'timed'`` could not measure)
+    and, when timed, the per-layout seconds it was made on (the best timed
+    round of the first block)."""
     layout: str
-    seconds: Dict[str, float]
+    seconds: Optional[Dict[str, float]] = None
+    by: str = 'timed'
 
 
-_CACHE: Dict[ShapeClass, LayoutChoice] = {}
+_CACHE: Dict[ShapeClass, LayoutChoice] = {}  # mode 'timed' measurements
+RECORD_ATTR = '_attention_layouts_used'  # on each owner module
 
 
 def check_mode(mode: str, owner: str) -> str:
@@ -172,7 +199,8 @@ def shape_class(transformer: nn.Module,
         batch_bucket=2**math.ceil(math.log2(max(batch, 1))),
         tokens=tokens,
         width=width,
-        heads=transformer.resblocks[0].attn.num_heads,
+        heads=getattr(
+            getattr(transformer.resblocks[0], 'attn', None), 'num_heads', 0),
         masked=attn_mask is not None,
         prompts=0 if prompts is None else prompts.shape[0])
 
@@ -240,20 +268,55 @@ def pick(seconds: Dict[str, float], margin: float = MARGIN) -> str:
             seconds[PREFERRED] else PREFERRED)
 
 
+def rule_layout(transformer: nn.Module) -> str:
+    """The layout ``mode='auto'`` runs ``transformer`` in (see the module
+    docstring): ``'sequence_first'`` where every block supports it and
+    ``grad_checkpointing`` is off, else ``'batch_first'``. A function of
+    the model alone: no timing, no process state."""
+    if (getattr(transformer, 'grad_checkpointing', False)
+            or not supports_sequence_first(transformer)):
+        return BATCH_FIRST
+    return SEQUENCE_FIRST
+
+
+def _timed_choice(transformer: nn.Module, key: ShapeClass, x: torch.Tensor,
+                  attn_mask: Optional[torch.Tensor], backward: bool,
+                  prompts: Optional[torch.Tensor]) -> LayoutChoice:
+    """Mode ``'timed'``: the cached or newly measured choice of ``key``."""
+    if not _measurable():
+        return LayoutChoice(PREFERRED, by='fallback')
+    if key not in _CACHE:
+        try:
+            seconds = measure(
+                transformer,
+                x,
+                attn_mask=attn_mask,
+                backward=backward,
+                prompts=prompts)
+        except RuntimeError:
+            return LayoutChoice(PREFERRED, by='fallback')
+        _CACHE[key] = LayoutChoice(pick(seconds), seconds, 'timed')
+    return _CACHE[key]
+
+
 def choose_layout(transformer: nn.Module,
                   x: torch.Tensor,
-                  mode: str = 'auto',
+                  mode: str = AUTO,
                   attn_mask: Optional[torch.Tensor] = None,
                   backward: bool = False,
-                  prompts: Optional[torch.Tensor] = None) -> str:
+                  prompts: Optional[torch.Tensor] = None,
+                  owner: Optional[nn.Module] = None) -> str:
     """The layout to run ``transformer``'s blocks in for ``(B, L, W)``
     input ``x`` (``backward``: a backward pass will follow; ``prompts``:
     the ``(N_p, W)`` prompts the first block takes, as the prompted tower
-    runs it, so that what is timed is what runs): ``mode`` when
-    it names a layout, ``'batch_first'`` for blocks that support nothing
-    else or a transformer with ``grad_checkpointing`` on (whose backward
-    recomputes the blocks outside the layout context), else the cached or
-    newly measured choice of the shape class (see the module docstring).
+    runs it, so that what is timed is what runs): ``mode`` when it names a
+    layout; ``'batch_first'`` for a transformer with ``grad_checkpointing``
+    on (whose backward recomputes the blocks outside the layout context)
+    or blocks that support nothing else; else :func:`rule_layout`
+    (``'auto'``) or the measured choice of the shape class (``'timed'``;
+    see the module docstring). The choice is recorded on ``owner`` (the
+    calling module, if given) per shape class, and logged the first time
+    it is made there.
     """
     if getattr(transformer, 'grad_checkpointing', False):
         # backward recomputes the blocks after the layout context has
@@ -264,36 +327,79 @@ def choose_layout(transformer: nn.Module,
                 'with grad_checkpointing on (its backward recomputes the '
                 "blocks in open_clip's batch-first layout); use 'auto' or "
                 "'batch_first'.")
-        return BATCH_FIRST
-    if mode != 'auto':
-        return mode
-    if not supports_sequence_first(transformer):
-        return BATCH_FIRST
-    if not _measurable():
-        return PREFERRED
     key = shape_class(transformer, x, attn_mask, backward, prompts)
-    if key not in _CACHE:
-        try:
-            seconds = measure(
-                transformer,
-                x,
-                attn_mask=attn_mask,
-                backward=backward,
-                prompts=prompts)
-        except RuntimeError:
-            return PREFERRED
-        _CACHE[key] = LayoutChoice(pick(seconds), seconds)
-    return _CACHE[key].layout
+    if mode in LAYOUTS:
+        choice = LayoutChoice(mode, by='forced')
+    elif mode == AUTO or rule_layout(transformer) == BATCH_FIRST:
+        choice = LayoutChoice(rule_layout(transformer), by='rule')
+    else:
+        choice = _timed_choice(transformer, key, x, attn_mask, backward,
+                               prompts)
+    if owner is not None:
+        _record(owner, key, choice)
+    return choice.layout
+
+
+def _record(owner: nn.Module, key: ShapeClass, choice: LayoutChoice) -> None:
+    """Keep ``choice`` for ``key`` on ``owner``; log it when it is new
+    there (a choice that alternates with another, e.g. forced in turn, is
+    logged once each)."""
+    used = owner.__dict__.setdefault(RECORD_ATTR, {})
+    if (key, choice.layout, choice.by) in used:
+        return
+    used[(key, choice.layout, choice.by)] = choice
+    how = choice.by
+    if choice.seconds:
+        how += ': ' + ', '.join(f'{name} {seconds * 1e3:.2f} ms'
+                                for name, seconds in choice.seconds.items())
+    pass_ = 'forward + backward' if key.backward else 'forward'
+    prompts = f' + {key.prompts} prompts' if key.prompts else ''
+    print_log(
+        f'attention layout of {type(owner).__name__} ({pass_}, batch <= '
+        f'{key.batch_bucket}, {key.tokens} tokens{prompts}, width '
+        f'{key.width}, {key.device} {key.dtype}): {choice.layout} ({how})',
+        logger='current')
 
 
 def cached_choices() -> Dict[ShapeClass, LayoutChoice]:
-    """A copy of the process-wide cache: what was chosen, and on which
-    timings."""
+    """A copy of the process-wide cache of mode ``'timed'``: what was
+    chosen, and on which timings."""
     return dict(_CACHE)
 
 
+def used_layouts(model: nn.Module) -> List[dict]:
+    """Every layout the blocks of ``model``'s submodules ran in, one dict
+    per module and shape class: ``site`` (the module's name in ``model``),
+    the shape class's fields, ``layout``, ``by`` and, when timed,
+    ``first_block_s``."""
+    return [
+        dict(
+            site=name,
+            **key._asdict(),
+            layout=choice.layout,
+            by=choice.by,
+            **({} if choice.seconds is None else dict(
+                first_block_s=choice.seconds)))
+        for name, module in model.named_modules()
+        for (key, _,
+             _), choice in module.__dict__.get(RECORD_ATTR, {}).items()
+    ]
+
+
+def layout_record(model: nn.Module) -> dict:
+    """What a checkpoint records: each submodule's ``attention_layout``
+    mode (``modes``, by module name) and :func:`used_layouts`."""
+    return dict(
+        modes={
+            name: module.attention_layout
+            for name, module in model.named_modules()
+            if hasattr(module, 'attention_layout')
+        },
+        used=used_layouts(model))
+
+
 def clear_cache() -> None:
-    """Forget every cached choice (the next calls measure again)."""
+    """Forget every timed choice (the next calls measure again)."""
     _CACHE.clear()
 
 

@@ -24,16 +24,18 @@ class CLIPTextEncoder(nn.Module):
     fraction of the cost. :meth:`tokenize` returns ids cut that way.
 
     The blocks run in ``attention_layout`` (see
-    :mod:`.attention_layout`): ``'auto'`` measures once per shape class
-    whether open_clip's batch-first layout or a contiguous sequence-first
-    one is faster (the soft prompts, with a backward, and the hard prompts,
-    without, are separate classes); both agree to float rounding.
+    :mod:`.attention_layout`): ``'auto'`` by a fixed rule (a contiguous
+    sequence-first layout where the blocks support it), ``'timed'``
+    (opt-in) measures once per shape class whether open_clip's batch-first
+    layout or the sequence-first one is faster (the soft prompts, with a
+    backward, and the hard prompts, without, are separate classes); both
+    agree to float rounding.
 
     Args:
         clip_model (nn.Module): an open_clip ``CLIP`` with the standard
             causal text transformer (OpenAI / LAION style).
-        attention_layout (str): ``'auto'``, ``'batch_first'`` or
-            ``'sequence_first'``. Defaults to ``'auto'``.
+        attention_layout (str): ``'auto'``, ``'timed'``, ``'batch_first'``
+            or ``'sequence_first'``. Defaults to ``'auto'``.
     """
 
     def __init__(self, clip_model: nn.Module, attention_layout: str = 'auto'):
@@ -118,7 +120,8 @@ class CLIPTextEncoder(nn.Module):
             x,
             self.attention_layout,
             attn_mask=mask,
-            backward=torch.is_grad_enabled() and x.requires_grad)
+            backward=torch.is_grad_enabled() and x.requires_grad,
+            owner=self)
         with layouts.transformer_layout(self.transformer, layout):
             x = self.transformer(x, attn_mask=mask)
         x = self.ln_final(x)

@@ -59,15 +59,21 @@ def _target(key, label, r):
             f"| {'met' if t['met'] else '**not met**'} |")
 
 
+def _how(r):
+    timed = any('first_block_s' in c for c in r['attention_layout']['choices'])
+    return ('first block timed once per shape class'
+            if timed else "attention_layout='auto': a fixed rule")
+
+
 def _layouts(r):
     parts = []
     for c in r['attention_layout']['choices']:
         if c['masked']:  # the text tower's (causal) classes: in the JSON
             continue
         times = ' vs '.join(f'{k} {v * 1e3:.1f} ms'
-                            for k, v in c['first_block_s'].items())
+                            for k, v in c.get('first_block_s', {}).items())
         parts.append(f"{'training' if c['backward'] else 'inference'}: "
-                     f"{c['layout']} ({times})")
+                     f"{c['layout']} ({times or c['by']})")
     return '; '.join(parts)
 
 
@@ -99,8 +105,8 @@ def render(r):
         '',
         f"Peak: {MEMORY[r['memory']['kind']]}, one call of the "
         f"batch (inference {r['memory']['infer']:.3f} × its floor). "
-        f"Image-tower layouts chosen (first block timed once per shape "
-        f'class): {_layouts(r)}. Trainable: {t["params"]:,d} parameters, '
+        f'Image-tower layouts chosen ({_how(r)}): {_layouts(r)}. '
+        f'Trainable: {t["params"]:,d} parameters, '
         f"{t['bytes']:,d} bytes; prompts-only export "
         f"{t['prompts_export_bytes']:,d} bytes.",
     ]
