@@ -19,14 +19,14 @@ DATA=data/proxy_rafdb                              # as in $CONFIG
 CLIP=work_dirs/proxy/proxy_clip_synthetic.pt       # as in $CONFIG
 SEEDS=${SEEDS:-0 1 2 3 4}
 
-# The FER set: shaded rendering, expressions at 0.35-0.9 of their typical
-# strength, shape noise 0.15, roll +-20 deg, yaw up to 0.5, an occluder on
-# 30 % of faces, 300 identities; 200 train and 300 test images per class.
+# The FER set: expressions at 0.5-1.0 of their typical strength, roll
+# +-15 deg, yaw up to 0.3, an occluder on 20 % of faces, 300 identities the
+# pretraining faces do not have; 200 train and 300 test images per class.
 [ -f "$DATA/EmoLabel/list_patition_label.txt" ] || \
     "$PY" tools/dataset_converters/make_synthetic_rafdb.py --out "$DATA" \
         --train-per-class 200 --test-per-class 300 --image-size 64 --seed 1 \
-        --intensity 0.35 0.9 --shape-noise 0.15 --rotation 20 --yaw 0.5 \
-        --occlusion 0.3 --identities 300 --rendering shaded
+        --intensity 0.5 1.0 --rotation 15 --yaw 0.3 --occlusion 0.2 \
+        --identities 300
 # The stand-in CLIP: pretrained on the quick start's style (line drawings,
 # full-strength expressions, one face geometry) with attribute captions.
 [ -f "$CLIP" ] || "$PY" tools/misc/pretrain_synthetic_clip.py \

@@ -7,8 +7,9 @@
 #   64 px, patch 8 (65 tokens), pretrained by tools/misc/pretrain_synthetic_clip.py
 #   on the quick start's drawn faces (line rendering, full-strength
 #   expressions, one face geometry);
-# - FER data `data/proxy_rafdb`: shaded rendering, subtler expressions,
-#   occlusion, yaw, 300 identities unseen in pretraining; 1,400 train,
+# - FER data `data/proxy_rafdb`: subtler expressions, roll, yaw, occlusion,
+#   300 identities unseen in pretraining (same line rendering: another
+#   rendering cost the frozen encoder too much, docs/proxy.md); 1,400 train,
 #   2,100 test images (balanced);
 # - 3 deep prompts per layer: 3 / 68 keys = 4.4 % (ViT-B/16: 8 / 205 = 3.9 %);
 # - the paper's optimiser and schedule shape (SGD lr 0.032, momentum 0.9,

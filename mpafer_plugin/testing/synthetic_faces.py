@@ -61,8 +61,9 @@ class FaceStyle:
             feature sizes, drawn from ``identity_seed``.
         identity_seed: seed of the identities' geometry.
         rendering: ``'line'`` (dark ink outlines on flat colours, the
-            default) or ``'shaded'`` (low-contrast features in darkened
-            skin tone, side lighting, no outlines: another rendering).
+            default), ``'soft'`` (hair-thin strokes, side lighting) or
+            ``'shaded'`` (low-contrast features in darkened skin tone, side
+            lighting, no outlines).
     """
     intensity: Tuple[float, float] = (0.7, 1.2)
     shape_noise: float = 0.12
@@ -74,9 +75,9 @@ class FaceStyle:
     rendering: str = 'line'
 
     def __post_init__(self):
-        if self.rendering not in ('line', 'shaded'):
+        if self.rendering not in ('line', 'soft', 'shaded'):
             raise ValueError(f"FaceStyle.rendering={self.rendering!r}: "
-                             "expected 'line' or 'shaded'.")
+                             "expected 'line', 'soft' or 'shaded'.")
         if not 0 <= self.occlusion <= 1 or not 0 <= self.yaw <= 1:
             raise ValueError(f'FaceStyle: occlusion={self.occlusion} and '
                              f'yaw={self.yaw} must lie in [0, 1].')
@@ -176,6 +177,7 @@ def _draw_face(
         int(v) for v in np.clip(rng.normal([205, 160, 130], 35), 60, 255))
     if style.rendering == 'shaded':  # features in darkened skin, no ink
         ink = tuple(int(c * 0.45) for c in skin)
+    if style.rendering != 'line':
         line = max(1, line // 2)
     face_w = geo['face_w'] * (1 - 0.15 * abs(yaw))
     draw.ellipse([*xy(-face_w + 0.05 * yaw, -geo['face_h']),
@@ -193,7 +195,7 @@ def _draw_face(
         # eyes: an ellipse whose height follows the openness, and a pupil
         ex, ey = side * geo['eye_x'], geo['eye_y']
         half_h = max(0.008, 0.05 * eye * f)
-        white = ((245, 245, 245) if style.rendering == 'line' else tuple(
+        white = ((245, 245, 245) if style.rendering != 'shaded' else tuple(
             min(255, int(c * 1.15)) for c in skin))
         draw.ellipse(
             [*fxy(ex - 0.08 * f, ey - half_h), *fxy(ex + 0.08 * f,
@@ -236,7 +238,7 @@ def _draw_face(
     if rng.random() < 0.3:
         image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.0)))
     pixels = np.asarray(image, dtype=np.float32)
-    if style.rendering == 'shaded':  # light from one side
+    if style.rendering != 'line':  # light from one side
         light = style_rng.uniform(0.25, 0.5) * style_rng.choice([-1, 1])
         ramp = 1 + light * np.linspace(-1, 1, size, dtype=np.float32)
         pixels *= ramp[None, :, None]

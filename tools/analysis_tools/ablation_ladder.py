@@ -34,6 +34,7 @@ Usage:
     python tools/analysis_tools/ablation_ladder.py CONFIG [--seeds 0 1 2 3 4]
         [--rows NAME=ROW_CONFIG ...] [--reference REF_CONFIG]
         [--work-dir DIR] [--results DIR] [--cfg-options k=v ...]
+        [--report-only]
 """
 import argparse
 import glob
@@ -466,9 +467,12 @@ def run_ladder(config,
                options=None,
                reference=REFERENCE,
                train=train_run,
-               results_dir=None):
+               results_dir=None,
+               report_only=False):
     """Run (or pick up) every (row, seed) and write the outputs; returns
-    the summary and the list of failed runs."""
+    the summary and the list of failed runs. ``report_only`` trains
+    nothing: it summarises the records that match (several ladder
+    processes on disjoint seeds or rows, gathered at the end)."""
     check_rows(rows)
     rows = [(name, f, config_delta(f, reference)) for name, f in rows]
     results_dir = results_dir or osp.join(work_dir, 'records')
@@ -489,6 +493,8 @@ def run_ladder(config,
             record_file = osp.join(results_dir, slug(name), f'seed{seed}.json')
             record = load_record(record_file, key, config_tree, inputs)
             status = 'done before'
+            if record is None and report_only:
+                continue
             if record is None:
                 run_dir = osp.join(work_dir, slug(name), f'seed_{seed}',
                                    key[:12])
@@ -570,6 +576,10 @@ def main(argv=None):
         nargs='+',
         action=DictAction,
         help='settings applied to every run')
+    parser.add_argument(
+        '--report-only',
+        action='store_true',
+        help='train nothing: summarise the matching records')
     args = parser.parse_args(argv)
     work_dir = args.work_dir or osp.join(
         'work_dirs', 'ladder_' + osp.splitext(osp.basename(args.config))[0])
@@ -580,7 +590,8 @@ def main(argv=None):
         work_dir,
         args.cfg_options,
         args.reference,
-        results_dir=args.results)
+        results_dir=args.results,
+        report_only=args.report_only)
     print(markdown(summary, '[ladder] summary:'))
     if failed:
         sys.exit(f'[ladder] {len(failed)} run(s) failed: ' +
