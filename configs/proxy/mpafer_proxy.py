@@ -4,9 +4,9 @@
 # `bash tools/proxy.sh` to build the data and the stand-in CLIP).
 #
 # - stand-in CLIP `mpafer-proxy-vit-64`: 4-layer, 64-wide vision tower,
-#   64 px, patch 8 (65 tokens), pretrained by tools/misc/pretrain_synthetic_clip.py
-#   on the quick start's drawn faces (line rendering, full-strength
-#   expressions, one face geometry);
+#   64 px, patch 8 (65 tokens), pretrained by
+#   tools/misc/pretrain_synthetic_clip.py on the quick start's drawn faces
+#   (line rendering, full-strength expressions, one face geometry);
 # - FER data `data/proxy_rafdb`: subtler expressions, roll, yaw, occlusion,
 #   300 identities unseen in pretraining (same line rendering: another
 #   rendering cost the frozen encoder too much, docs/proxy.md); 1,400 train,

@@ -93,12 +93,22 @@ class FaceStyle:
 # Geometry of the default face: face half-width and half-height, eye
 # spacing, eye height, brow height, mouth height, feature size.
 _GEOMETRY = dict(
-    face_w=0.36, face_h=0.45, eye_x=0.15, eye_y=-0.06, brow_y=-0.22,
-    mouth_y=0.25, feature=1.0)
+    face_w=0.36,
+    face_h=0.45,
+    eye_x=0.15,
+    eye_y=-0.06,
+    brow_y=-0.22,
+    mouth_y=0.25,
+    feature=1.0)
 # Relative spread of each geometry value across identities.
 _GEOMETRY_SPREAD = dict(
-    face_w=0.12, face_h=0.08, eye_x=0.15, eye_y=0.6, brow_y=0.15,
-    mouth_y=0.12, feature=0.15)
+    face_w=0.12,
+    face_h=0.08,
+    eye_x=0.15,
+    eye_y=0.6,
+    brow_y=0.15,
+    mouth_y=0.12,
+    feature=0.15)
 
 
 def _identity_geometry(style: FaceStyle, identity: int) -> Dict[str, float]:
@@ -106,8 +116,9 @@ def _identity_geometry(style: FaceStyle, identity: int) -> Dict[str, float]:
     own factor ``1 + spread * N(0, 1)`` (clipped to ``±2 spread``)."""
     rng = np.random.default_rng([style.identity_seed, 1 << 21, identity])
     return {
-        key: value * (1 + _GEOMETRY_SPREAD[key] *
-                      float(np.clip(rng.normal(), -2, 2)))
+        key:
+        value *
+        (1 + _GEOMETRY_SPREAD[key] * float(np.clip(rng.normal(), -2, 2)))
         for key, value in _GEOMETRY.items()
     }
 
@@ -132,11 +143,11 @@ def _occlude(draw: ImageDraw.ImageDraw, rng: np.random.Generator, xy,
 
 
 def _draw_face(
-        rng: np.random.Generator,
-        label: int,
-        size: int,
-        style: Optional[FaceStyle] = None,
-        style_rng: Optional[np.random.Generator] = None
+    rng: np.random.Generator,
+    label: int,
+    size: int,
+    style: Optional[FaceStyle] = None,
+    style_rng: Optional[np.random.Generator] = None
 ) -> Tuple[Image.Image, np.ndarray]:
     """One ``size × size`` RGB face of class ``label`` and its 8 shape
     parameters (the columns of ``_SHAPES``, after intensity and jitter).
@@ -180,8 +191,10 @@ def _draw_face(
     if style.rendering != 'line':
         line = max(1, line // 2)
     face_w = geo['face_w'] * (1 - 0.15 * abs(yaw))
-    draw.ellipse([*xy(-face_w + 0.05 * yaw, -geo['face_h']),
-                  *xy(face_w + 0.05 * yaw, geo['face_h'])],
+    draw.ellipse([
+        *xy(-face_w + 0.05 * yaw, -geo['face_h']),
+        *xy(face_w + 0.05 * yaw, geo['face_h'])
+    ],
                  fill=skin)
     for side in (-1, 1):
         # brows: inner end at |x| = 0.06, outer end at |x| = 0.26
@@ -197,12 +210,12 @@ def _draw_face(
         half_h = max(0.008, 0.05 * eye * f)
         white = ((245, 245, 245) if style.rendering != 'shaded' else tuple(
             min(255, int(c * 1.15)) for c in skin))
-        draw.ellipse(
-            [*fxy(ex - 0.08 * f, ey - half_h), *fxy(ex + 0.08 * f,
-                                                    ey + half_h)],
-            fill=white,
-            outline=ink,
-            width=line)
+        draw.ellipse([
+            *fxy(ex - 0.08 * f, ey - half_h), *fxy(ex + 0.08 * f, ey + half_h)
+        ],
+                     fill=white,
+                     outline=ink,
+                     width=line)
         r = min(0.03 * f, half_h)
         draw.ellipse([*fxy(ex - r, ey - r), *fxy(ex + r, ey + r)], fill=ink)
     draw.line([fxy(0, -0.05), fxy(-0.03, 0.08),
@@ -364,8 +377,7 @@ def make_synthetic_rafdb(root: str,
                          seed: int = 0,
                          with_original: bool = False,
                          workers: int = 1,
-                         style: Optional[FaceStyle] = None
-                         ) -> Dict[str, list]:
+                         style: Optional[FaceStyle] = None) -> Dict[str, list]:
     """Write a synthetic dataset in RAF-DB's layout under ``root``.
 
     Writes ``EmoLabel/list_patition_label.txt`` (train lines, then test
@@ -400,8 +412,8 @@ def make_synthetic_rafdb(root: str,
         start = len(jobs)
         jobs.extend((pattern % index, int(label), start + index - 1)
                     for index, label in enumerate(labels, start=1))
-    write = partial(_write_face, root, image_size, seed, with_original,
-                    style or FaceStyle())
+    write = partial(_write_face, root, image_size, seed, with_original, style
+                    or FaceStyle())
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:
             for _ in pool.map(write, jobs, chunksize=64):

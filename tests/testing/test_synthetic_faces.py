@@ -108,8 +108,8 @@ def test_face_style_shifts_the_drawing_not_the_expression():
                   FaceStyle(rendering='shaded')):
         face, shape = draw(style)
         assert np.array_equal(shape, default_shape), style
-        assert not np.array_equal(
-            np.asarray(face), np.asarray(default_face)), style
+        assert not np.array_equal(np.asarray(face),
+                                  np.asarray(default_face)), style
     # subtler expressions move the shape toward neutral
     _, subtle = draw(FaceStyle(intensity=(0.0, 0.0), shape_noise=0.0))
     assert np.allclose(subtle, [0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0])
@@ -121,12 +121,12 @@ def test_face_style_shifts_the_drawing_not_the_expression():
 
 def test_styled_dataset_is_deterministic(tmp_path):
     from mpafer_plugin.testing import FaceStyle
-    style = FaceStyle(intensity=(0.5, 1.0), yaw=0.3, occlusion=0.5,
-                      identities=5)
+    style = FaceStyle(
+        intensity=(0.5, 1.0), yaw=0.3, occlusion=0.5, identities=5)
     for name in ('a', 'b'):
         make_synthetic_rafdb(
             str(tmp_path / name), 2, 1, image_size=32, seed=3, style=style)
     files = sorted((tmp_path / 'a' / 'Image' / 'aligned').iterdir())
-    assert files and all(
-        f.read_bytes() == (tmp_path / 'b' / 'Image' / 'aligned' /
-                           f.name).read_bytes() for f in files)
+    assert files and all(f.read_bytes() == (tmp_path / 'b' / 'Image' /
+                                            'aligned' / f.name).read_bytes()
+                         for f in files)

@@ -159,8 +159,9 @@ def differing_keys(old, new):
     """The dotted keys whose values differ between two resolved configs
     (or input fingerprints)."""
     old, new = flatten(old), flatten(new)
-    return sorted(k for k in set(old) | set(new)
-                  if old.get(k, '<unset>') != new.get(k, '<unset>'))
+    return sorted(
+        k for k in set(old) | set(new)
+        if old.get(k, '<unset>') != new.get(k, '<unset>'))
 
 
 def epoch_metrics(run_dir):
@@ -189,8 +190,7 @@ def epoch_metrics(run_dir):
                 per_class={
                     k[len(PER_CLASS):]: v
                     for k, v in record.items() if k.startswith(PER_CLASS)
-                    and isinstance(v, (int, float)) and k != PER_CLASS +
-                    'mean'
+                    and isinstance(v, (int, float)) and k != PER_CLASS + 'mean'
                 }))
     return epochs
 
@@ -208,8 +208,10 @@ def final_metrics(run_dir):
         epoch=last['epoch'],
         best_top1=best['top1'],
         best_epoch=best['epoch'],
-        epochs=[{k: e[k]
-                 for k in ('epoch', 'top1', 'mean_class')} for e in epochs])
+        epochs=[{
+            k: e[k]
+            for k in ('epoch', 'top1', 'mean_class')
+        } for e in epochs])
 
 
 def train_run(cfg, run_dir):
@@ -232,10 +234,9 @@ def train_run(cfg, run_dir):
 
 
 # Two-sided 95 % quantiles of Student's t for 1-30 degrees of freedom.
-_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262,
-         2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093,
-         2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045,
-         2.042)
+_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+         2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+         2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
 
 
 def mean_std(values):
@@ -396,8 +397,7 @@ def ladder_title(header):
     wall = header.get('wall_s')
     timing = (f"; {header['runs']} runs, {wall / 60:.0f} min of wall time "
               f"in all ({wall / max(header['runs'], 1) / 60:.1f} min per "
-              f"run, {header['machine']['cpus']} CPUs shared)"
-              if wall else '')
+              f"run, {header['machine']['cpus']} CPUs shared)" if wall else '')
     return (f"Component ladder on `{header['config']}`, seeds "
             f"{header['seeds']}{made}{timing}; 95 % intervals are t-based "
             f"over seeds (`python tools/analysis_tools/ablation_ladder.py`).")
@@ -409,8 +409,9 @@ def write_outputs(results_dir, header, summary):
         json=json.dumps(dict(header, rows=summary), indent=1, default=str),
         md=markdown(summary, ladder_title(header)))
     for ext, text in texts.items():
-        atomic_write(f'{results_dir}.{ext}',
-                     lambda tmp, text=text: open(tmp, 'w').write(text))
+        atomic_write(
+            f'{results_dir}.{ext}',
+            lambda tmp, text=text: open(tmp, 'w').write(text))
 
 
 def slug(name):
@@ -443,14 +444,14 @@ def load_record(path, key, config, inputs):
         with open(path) as f:
             record = json.load(f)
     except (OSError, ValueError) as err:
-        print(f'[ladder] {path} is unreadable ({err}); training again.',
-              flush=True)
+        print(
+            f'[ladder] {path} is unreadable ({err}); training again.',
+            flush=True)
         return None
     if record.get('key') == key:
         return record
     differ = differing_keys(
-        dict(config=record.get('config', {}), inputs=record.get('inputs',
-                                                                {})),
+        dict(config=record.get('config', {}), inputs=record.get('inputs', {})),
         dict(config=config, inputs=inputs))
     print(
         f'[ladder] {path} was made with another config or other inputs '
@@ -519,8 +520,9 @@ def run_ladder(config,
                         flush=True)
                     continue
                 atomic_write(
-                    record_file, lambda tmp, record=record: open(tmp, 'w').
-                    write(json.dumps(record, indent=1, default=str)))
+                    record_file,
+                    lambda tmp, record=record: open(tmp, 'w').write(
+                        json.dumps(record, indent=1, default=str)))
                 status = f'{record["wall_s"]:.0f} s'
             results.setdefault(name, {})[seed] = record
             mean_class = record['mean_class']

@@ -87,7 +87,9 @@ def main():
     style.add_argument(
         '--identity-seed', type=int, default=default.identity_seed)
     style.add_argument(
-        '--rendering', choices=('line', 'soft', 'shaded'), default=default.rendering)
+        '--rendering',
+        choices=('line', 'soft', 'shaded'),
+        default=default.rendering)
     args = parser.parse_args()
     face_style = FaceStyle(
         intensity=tuple(args.intensity),

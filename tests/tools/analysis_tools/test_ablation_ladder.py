@@ -61,7 +61,8 @@ def test_statistics_and_table():
     assert mean_std([70.0, 80.0]) == pytest.approx((75.0, 7.0710678))
     assert mean_std([70.0]) == (70.0, 0.0)
     # t(0.975, 2) = 4.303: half-width 4.303 * 1 / sqrt(3)
-    assert t_interval([1.0, 2.0, 3.0]) == pytest.approx((2.0, 2.4843), abs=1e-4)
+    assert t_interval([1.0, 2.0, 3.0]) == pytest.approx((2.0, 2.4843),
+                                                        abs=1e-4)
     assert t_interval([5.0]) == (5.0, None)
     rows = [(COOP, REFERENCE, {}), ('other', REFERENCE, {}),
             (FULL, REFERENCE, {})]
@@ -90,8 +91,8 @@ def test_statistics_and_table():
     headline = summary[3]['headline']['top1_diff']
     assert headline['seeds'] == [0, 1]
     assert headline['mean'] == pytest.approx(3.5)
-    assert headline['ci95'] == pytest.approx(12.706 * 0.70711 / 2**0.5,
-                                             rel=1e-4)
+    assert headline['ci95'] == pytest.approx(
+        12.706 * 0.70711 / 2**0.5, rel=1e-4)
     table = markdown(summary, 'T')
     assert '| CoOp | 2 | 75.0 [11.5, 138.5] | - | 76.0 [' in table
     assert '| other | 0 |' in table
@@ -163,8 +164,7 @@ def test_rows_sharing_a_folder_are_refused(tmp_path):
     with pytest.raises(
             ValueError,
             match="'CoOp' and 'coop' both map to the folder 'coop'"):
-        run_ladder(
-            CONFIG, rows, [0], str(tmp_path), train=fake_train(trained))
+        run_ladder(CONFIG, rows, [0], str(tmp_path), train=fake_train(trained))
     assert not trained
 
 
@@ -203,8 +203,7 @@ def test_ladder_trains_each_row_once(tmp_path, synthetic_rafdb, monkeypatch):
         assert entry['name'] == name and entry['seeds'] == [0]
         assert 0 <= entry['top1_mean'] <= 100
         assert len(entry['per_class_mean']) == 7
-    result = json.loads(
-        (work / 'records' / 'coop' / 'seed0.json').read_text())
+    result = json.loads((work / 'records' / 'coop' / 'seed0.json').read_text())
     assert result['epoch'] == 1 and result['seed'] == 0
     run = work / 'coop' / 'seed_0' / result['key'][:12]
     dumped = (run / 'config.py').read_text()

@@ -9,8 +9,7 @@ file readable as it was published."""
 def render(r):
     rows = r['rows']
     classes = next(
-        (list(e['per_class_mean']) for e in rows if 'per_class_mean' in e),
-        [])
+        (list(e['per_class_mean']) for e in rows if 'per_class_mean' in e), [])
     head = [
         'row', 'seeds', 'top-1 (mean ± std)', 'top-1 per seed',
         'mean class acc.'
@@ -26,8 +25,9 @@ def render(r):
     for e in rows:
         cells = [
             e['name'],
-            str(len(e['seeds'])), f"{e['top1_mean']:.1f} ± {e['top1_std']:.1f}",
-            ' / '.join(f'{v:.1f}' for v in e['top1_per_seed']),
+            str(len(e['seeds'])),
+            f"{e['top1_mean']:.1f} ± {e['top1_std']:.1f}", ' / '.join(
+                f'{v:.1f}' for v in e['top1_per_seed']),
             f"{e['mean_class_mean']:.1f} ± {e['mean_class_std']:.1f}"
         ] + [f"{e['per_class_mean'][c]:.1f}" for c in classes]
         lines.append('| ' + ' | '.join(cells) + ' |')
