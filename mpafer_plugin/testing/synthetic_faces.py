@@ -12,8 +12,9 @@ real faces.
 import os
 import os.path as osp
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
 from functools import partial
-from typing import Dict, Iterator, List, Sequence, Tuple, Union
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -36,78 +37,224 @@ _SHAPES = np.array([
 _NEUTRAL = _SHAPES[6]
 
 
-def _draw_face(rng: np.random.Generator, label: int,
-               size: int) -> Tuple[Image.Image, np.ndarray]:
+@dataclass(frozen=True)
+class FaceStyle:
+    """How faces are drawn, beyond their class: the knobs that move a
+    dataset away from the one the stand-in CLIP was pretrained on (as real
+    FER crops differ from CLIP's web images). The defaults are the quick
+    start's generator, drawn bit for bit as before this class existed (the
+    extra draws of a non-default style come from their own random stream).
+
+    Args:
+        intensity: range of the expression's strength (0: neutral face,
+            1: the class's typical action units); below 1 is subtler.
+        shape_noise: std of the per-attribute jitter of the 8 shape
+            parameters (idiosyncratic, mixed expressions).
+        rotation: in-plane head roll, uniform in ``±rotation`` degrees.
+        yaw: head turn, uniform in ``±yaw`` (0–1): the features slide
+            sideways and the far half of the face narrows.
+        occlusion: probability of one occluder (a hand or object patch,
+            dark glasses over the eyes, or a mask over the mouth).
+        identities: 0 draws every face with the one default geometry (the
+            pretraining faces); ``n > 0`` gives each face one of ``n``
+            identities, each its own face shape, feature placement and
+            feature sizes, drawn from ``identity_seed``.
+        identity_seed: seed of the identities' geometry.
+        rendering: ``'line'`` (dark ink outlines on flat colours, the
+            default), ``'soft'`` (hair-thin strokes, side lighting) or
+            ``'shaded'`` (low-contrast features in darkened skin tone, side
+            lighting, no outlines).
+    """
+    intensity: Tuple[float, float] = (0.7, 1.2)
+    shape_noise: float = 0.12
+    rotation: float = 12.0
+    yaw: float = 0.0
+    occlusion: float = 0.0
+    identities: int = 0
+    identity_seed: int = 1
+    rendering: str = 'line'
+
+    def __post_init__(self):
+        if self.rendering not in ('line', 'soft', 'shaded'):
+            raise ValueError(f"FaceStyle.rendering={self.rendering!r}: "
+                             "expected 'line', 'soft' or 'shaded'.")
+        if not 0 <= self.occlusion <= 1 or not 0 <= self.yaw <= 1:
+            raise ValueError(f'FaceStyle: occlusion={self.occlusion} and '
+                             f'yaw={self.yaw} must lie in [0, 1].')
+
+    @property
+    def is_default(self) -> bool:
+        return self == FaceStyle()
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+# Geometry of the default face: face half-width and half-height, eye
+# spacing, eye height, brow height, mouth height, feature size.
+_GEOMETRY = dict(
+    face_w=0.36,
+    face_h=0.45,
+    eye_x=0.15,
+    eye_y=-0.06,
+    brow_y=-0.22,
+    mouth_y=0.25,
+    feature=1.0)
+# Relative spread of each geometry value across identities.
+_GEOMETRY_SPREAD = dict(
+    face_w=0.12,
+    face_h=0.08,
+    eye_x=0.15,
+    eye_y=0.6,
+    brow_y=0.15,
+    mouth_y=0.12,
+    feature=0.15)
+
+
+def _identity_geometry(style: FaceStyle, identity: int) -> Dict[str, float]:
+    """Identity ``identity``'s geometry: the defaults, each scaled by its
+    own factor ``1 + spread * N(0, 1)`` (clipped to ``±2 spread``)."""
+    rng = np.random.default_rng([style.identity_seed, 1 << 21, identity])
+    return {
+        key:
+        value *
+        (1 + _GEOMETRY_SPREAD[key] * float(np.clip(rng.normal(), -2, 2)))
+        for key, value in _GEOMETRY.items()
+    }
+
+
+def _occlude(draw: ImageDraw.ImageDraw, rng: np.random.Generator, xy,
+             geo: Dict[str, float]) -> None:
+    """One occluder: a hand or object patch anywhere on the face, dark
+    glasses over the eyes, or a mask over the mouth and nose."""
+    kind = rng.integers(3)
+    colour = tuple(int(v) for v in rng.integers(0, 256, 3))
+    if kind == 0:
+        x, y = rng.uniform(-0.3, 0.3), rng.uniform(-0.3, 0.35)
+        w, h = rng.uniform(0.12, 0.22), rng.uniform(0.12, 0.22)
+        draw.rectangle([*xy(x - w, y - h), *xy(x + w, y + h)], fill=colour)
+    elif kind == 1:
+        y = geo['eye_y']
+        draw.rectangle([*xy(-0.3, y - 0.07), *xy(0.3, y + 0.07)],
+                       fill=tuple(c // 5 for c in colour))
+    else:
+        y = geo['mouth_y']
+        draw.rectangle([*xy(-0.3, y - 0.2), *xy(0.3, y + 0.17)], fill=colour)
+
+
+def _draw_face(
+    rng: np.random.Generator,
+    label: int,
+    size: int,
+    style: Optional[FaceStyle] = None,
+    style_rng: Optional[np.random.Generator] = None
+) -> Tuple[Image.Image, np.ndarray]:
     """One ``size × size`` RGB face of class ``label`` and its 8 shape
-    parameters (the columns of ``_SHAPES``, after intensity and jitter)."""
+    parameters (the columns of ``_SHAPES``, after intensity and jitter).
+
+    ``style`` (default :class:`FaceStyle`) sets how it is drawn; a
+    non-default style takes its extra draws (identity, yaw, occluder,
+    lighting) from ``style_rng``, so the draws of ``rng`` stay those of the
+    default generator."""
+    style = style or FaceStyle()
+    if style_rng is None:
+        style_rng = np.random.default_rng(0)
     canvas = size * 3  # draw large, then downsample (anti-aliasing)
     background = tuple(int(v) for v in rng.integers(40, 230, 3))
     image = Image.new('RGB', (canvas, canvas), background)
     draw = ImageDraw.Draw(image)
-    intensity = rng.uniform(0.7, 1.2)
+    intensity = rng.uniform(*style.intensity)
     shape = _NEUTRAL + intensity * (_SHAPES[label] - _NEUTRAL)
-    shape = shape + rng.normal(0, 0.12, shape.shape)
+    shape = shape + rng.normal(0, style.shape_noise, shape.shape)
     (raise_, slant, eye, curve, opening, width, asym, wrinkle) = shape
     scale = canvas * rng.uniform(0.8, 1.05)
     cx = canvas / 2 + rng.uniform(-0.06, 0.06) * canvas
     cy = canvas / 2 + rng.uniform(-0.06, 0.06) * canvas
     line = max(1, int(round(canvas * rng.uniform(0.012, 0.022))))
     ink = tuple(int(v) for v in rng.integers(0, 70, 3))
+    geo = (
+        _identity_geometry(style, int(style_rng.integers(style.identities)))
+        if style.identities else _GEOMETRY)
+    yaw = style_rng.uniform(-style.yaw, style.yaw) if style.yaw else 0.0
+    f = geo['feature']
 
     def xy(x, y):
         return cx + x * scale, cy + y * scale
 
+    def fxy(x, y):  # a facial feature: turned with the head (yaw)
+        return xy(x * (1 - 0.35 * abs(yaw)) + 0.12 * yaw, y)
+
     skin = tuple(
         int(v) for v in np.clip(rng.normal([205, 160, 130], 35), 60, 255))
-    draw.ellipse([*xy(-0.36, -0.45), *xy(0.36, 0.45)], fill=skin)
+    if style.rendering == 'shaded':  # features in darkened skin, no ink
+        ink = tuple(int(c * 0.45) for c in skin)
+    if style.rendering != 'line':
+        line = max(1, line // 2)
+    face_w = geo['face_w'] * (1 - 0.15 * abs(yaw))
+    draw.ellipse([
+        *xy(-face_w + 0.05 * yaw, -geo['face_h']),
+        *xy(face_w + 0.05 * yaw, geo['face_h'])
+    ],
+                 fill=skin)
     for side in (-1, 1):
         # brows: inner end at |x| = 0.06, outer end at |x| = 0.26
-        base = -0.22 - 0.11 * raise_
+        base = geo['brow_y'] - 0.11 * raise_
         draw.line([
-            xy(side * 0.06, base - 0.08 * slant),
-            xy(side * 0.26, base + 0.03 * slant)
+            fxy(side * 0.06, base - 0.08 * slant),
+            fxy(side * 0.26, base + 0.03 * slant)
         ],
                   fill=ink,
                   width=line * 3)
         # eyes: an ellipse whose height follows the openness, and a pupil
-        ex, half_h = side * 0.15, max(0.008, 0.05 * eye)
-        draw.ellipse(
-            [*xy(ex - 0.08, -0.06 - half_h), *xy(ex + 0.08, -0.06 + half_h)],
-            fill=(245, 245, 245),
-            outline=ink,
-            width=line)
-        r = min(0.03, half_h)
-        draw.ellipse([*xy(ex - r, -0.06 - r), *xy(ex + r, -0.06 + r)],
-                     fill=ink)
-    draw.line([xy(0, -0.05), xy(-0.03, 0.08),
-               xy(0.02, 0.09)],
+        ex, ey = side * geo['eye_x'], geo['eye_y']
+        half_h = max(0.008, 0.05 * eye * f)
+        white = ((245, 245, 245) if style.rendering != 'shaded' else tuple(
+            min(255, int(c * 1.15)) for c in skin))
+        draw.ellipse([
+            *fxy(ex - 0.08 * f, ey - half_h), *fxy(ex + 0.08 * f, ey + half_h)
+        ],
+                     fill=white,
+                     outline=ink,
+                     width=line)
+        r = min(0.03 * f, half_h)
+        draw.ellipse([*fxy(ex - r, ey - r), *fxy(ex + r, ey + r)], fill=ink)
+    draw.line([fxy(0, -0.05), fxy(-0.03, 0.08),
+               fxy(0.02, 0.09)],
               fill=ink,
               width=line)
     if wrinkle > 0.4:  # nose wrinkle lines
         for dy in (-0.02, 0.02):
-            draw.line([xy(-0.05, dy), xy(0.05, dy - 0.01)],
+            draw.line([fxy(-0.05, dy), fxy(0.05, dy - 0.01)],
                       fill=ink,
                       width=line)
     # mouth: corners at +-w, centre lowered by the curve; upper lip raised
     # on one side by the asymmetry; opened by `opening`
-    w, y0 = 0.16 * width, 0.25
+    w, y0 = 0.16 * width * f, geo['mouth_y']
     left = (-w, y0 - 0.11 * curve - 0.08 * asym)
     right = (w, y0 - 0.11 * curve)
     upper_mid = (0.0, y0 + 0.03 * curve - 0.06 * asym - 0.06 * opening)
     lower_mid = (0.0, y0 + 0.03 * curve + 0.08 * opening)
-    upper = [xy(*left), xy(*upper_mid), xy(*right)]
-    lower = [xy(*right), xy(*lower_mid), xy(*left)]
+    upper = [fxy(*left), fxy(*upper_mid), fxy(*right)]
+    lower = [fxy(*right), fxy(*lower_mid), fxy(*left)]
     if opening > 0.15:
         draw.polygon(upper + lower, fill=(70, 20, 30), outline=ink)
     draw.line(upper, fill=ink, width=line)
     draw.line(lower if opening > 0.15 else upper, fill=ink, width=line)
+    if style.occlusion and style_rng.random() < style.occlusion:
+        _occlude(draw, style_rng, xy, geo)
 
     image = image.rotate(
-        rng.uniform(-12, 12), resample=Image.BILINEAR, fillcolor=background)
+        rng.uniform(-style.rotation, style.rotation),
+        resample=Image.BILINEAR,
+        fillcolor=background)
     image = image.resize((size, size), Image.LANCZOS)
     if rng.random() < 0.3:
         image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.0)))
     pixels = np.asarray(image, dtype=np.float32)
+    if style.rendering != 'line':  # light from one side
+        light = style_rng.uniform(0.25, 0.5) * style_rng.choice([-1, 1])
+        ramp = 1 + light * np.linspace(-1, 1, size, dtype=np.float32)
+        pixels *= ramp[None, :, None]
     pixels += rng.normal(0, rng.uniform(0, 12), pixels.shape)
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)), shape
 
@@ -205,12 +352,14 @@ def _class_counts(per_class: Union[int, Sequence[int]], split: str,
 
 
 def _write_face(root: str, image_size: int, seed: int, with_original: bool,
-                job: Tuple[str, int, int]) -> None:
-    """Draw face number ``index`` (its own random stream ``[seed, index]``,
-    so the files do not depend on the number of workers) and write it."""
+                style: FaceStyle, job: Tuple[str, int, int]) -> None:
+    """Draw face number ``index`` (its own random streams ``[seed, index]``
+    and, for the style's draws, ``[seed, index, 2**22]``, so the files do
+    not depend on the number of workers) and write it."""
     stem, label, index = job
     face, _ = _draw_face(
-        np.random.default_rng([seed, index]), label, image_size)
+        np.random.default_rng([seed, index]), label, image_size, style,
+        np.random.default_rng([seed, index, 1 << 22]))
     face.save(
         osp.join(root, 'Image', 'aligned', f'{stem}_aligned.jpg'), quality=92)
     if with_original:
@@ -227,7 +376,8 @@ def make_synthetic_rafdb(root: str,
                          image_size: int = 100,
                          seed: int = 0,
                          with_original: bool = False,
-                         workers: int = 1) -> Dict[str, list]:
+                         workers: int = 1,
+                         style: Optional[FaceStyle] = None) -> Dict[str, list]:
     """Write a synthetic dataset in RAF-DB's layout under ``root``.
 
     Writes ``EmoLabel/list_patition_label.txt`` (train lines, then test
@@ -240,6 +390,9 @@ def make_synthetic_rafdb(root: str,
             for all or one per class (RAF-DB's own sizes:
             :func:`rafdb_split_counts`).
         workers: processes drawing the faces.
+        style: how the faces are drawn (:class:`FaceStyle`; default: the
+            quick start's, which is also the stand-in CLIP's pretraining
+            style).
 
     Returns:
         ``{'train': [count per class], 'test': [count per class]}``.
@@ -259,7 +412,8 @@ def make_synthetic_rafdb(root: str,
         start = len(jobs)
         jobs.extend((pattern % index, int(label), start + index - 1)
                     for index, label in enumerate(labels, start=1))
-    write = partial(_write_face, root, image_size, seed, with_original)
+    write = partial(_write_face, root, image_size, seed, with_original, style
+                    or FaceStyle())
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:
             for _ in pool.map(write, jobs, chunksize=64):

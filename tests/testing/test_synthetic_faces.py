@@ -86,3 +86,47 @@ def test_classes_are_learnable_but_not_trivial(tmp_path):
     dist = ((test_x[:, None] - train_x[None])**2).sum(-1)
     accuracy = (train_y[dist.argmin(1)] == test_y).mean()
     assert 0.25 < accuracy < 0.8
+
+
+def test_face_style_shifts_the_drawing_not_the_expression():
+    """A non-default FaceStyle draws other pixels from the same expression
+    draws (its own draws come from a separate stream); the default style
+    is the quick start's generator."""
+    from mpafer_plugin.testing import FaceStyle
+    from mpafer_plugin.testing.synthetic_faces import _draw_face
+
+    def draw(style=None, index=3):
+        return _draw_face(
+            np.random.default_rng([0, index]), 2, 32, style,
+            np.random.default_rng([0, index, 1 << 22]))
+
+    default_face, default_shape = draw()
+    same_face, _ = draw(FaceStyle())
+    assert np.array_equal(np.asarray(default_face), np.asarray(same_face))
+    for style in (FaceStyle(yaw=0.5), FaceStyle(occlusion=1.0),
+                  FaceStyle(identities=10), FaceStyle(rendering='soft'),
+                  FaceStyle(rendering='shaded')):
+        face, shape = draw(style)
+        assert np.array_equal(shape, default_shape), style
+        assert not np.array_equal(np.asarray(face),
+                                  np.asarray(default_face)), style
+    # subtler expressions move the shape toward neutral
+    _, subtle = draw(FaceStyle(intensity=(0.0, 0.0), shape_noise=0.0))
+    assert np.allclose(subtle, [0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0])
+    with pytest.raises(ValueError, match="rendering='ink'"):
+        FaceStyle(rendering='ink')
+    with pytest.raises(ValueError, match='occlusion=2'):
+        FaceStyle(occlusion=2)
+
+
+def test_styled_dataset_is_deterministic(tmp_path):
+    from mpafer_plugin.testing import FaceStyle
+    style = FaceStyle(
+        intensity=(0.5, 1.0), yaw=0.3, occlusion=0.5, identities=5)
+    for name in ('a', 'b'):
+        make_synthetic_rafdb(
+            str(tmp_path / name), 2, 1, image_size=32, seed=3, style=style)
+    files = sorted((tmp_path / 'a' / 'Image' / 'aligned').iterdir())
+    assert files and all(f.read_bytes() == (tmp_path / 'b' / 'Image' /
+                                            'aligned' / f.name).read_bytes()
+                         for f in files)

@@ -4,26 +4,41 @@ Each row is an ablation config of ``configs/ablations/`` (or any config):
 its *delta* is every setting where it differs from the reference config its
 ``_base_`` chain starts from (``--reference``, by default the full method
 ``configs/mpafer_rafdb.py``). The delta is applied to CONFIG, so the same
-ladder runs on the quick start, on RAF-DB or on any config derived from the
-reference. Every (row, seed) is one ``tools/train.py`` run in its own work
-dir ``WORK_DIR/<row>/seed_<s>``; its final validation metrics (top-1, mean
-class accuracy, per-class accuracy) are kept in ``result.json`` there, and a
-run that has one is skipped, so an interrupted ladder resumes where it
-stopped (an interrupted run resumes from its last checkpoint). Seeds are the
-outer loop: a partial ladder is balanced across rows.
+ladder runs on the proxy (``configs/proxy/mpafer_proxy.py``), on the quick
+start, on RAF-DB or on any config derived from the reference.
 
-Outputs: ``WORK_DIR/ladder.json`` (per-seed values, mean and sample
-standard deviation of every metric, the delta of every row) and
-``WORK_DIR/ladder.md`` (the table), rewritten after every run. One progress
-line per run goes to stdout; training logs go to each run's ``train.log``.
+**Records and resuming.** Every (row, seed) is one ``tools/train.py`` run.
+When it finishes, its record ``RESULTS/<row>/seed<k>.json`` is written: the
+run's key (a SHA-256 of its full resolved config, ``work_dir`` aside, and of
+the fingerprints of its input files: the CLIP file and the data's
+``generator.json`` where they exist), the resolved config itself, the
+validation metrics of every epoch, the last and the best epoch, wall time
+and provenance (command, commit, date, machine). A later call (another
+session, a fresh clone with the records committed) reuses a record only
+when its key is the one asked for; a record made with another config or
+other inputs is named with the keys that differ and trained again. Each
+run trains in ``WORK_DIR/<row>/seed_<k>/<key[:12]>``, so an interrupted run
+resumes from its own last checkpoint, never from another config's. Row
+names must give distinct folders (``<row>`` is the name's slug). Seeds are
+the outer loop: a partial ladder is balanced across rows.
+
+**Statistics.** Per row, over the seeds finished: mean and t-based 95 %
+interval of the last epoch's top-1 and of the best epoch's (the FER papers
+report the best test epoch), the mean class accuracy, and the paired
+difference (same seeds) to the row it is compared with (the row above; for
+``CoOp + global-local``, CoOp), with its paired t-based 95 % interval; and
+the full method against CoOp. Written to ``RESULTS.json`` and
+``RESULTS.md`` after every run (``RESULTS`` default: ``WORK_DIR/records``).
 
 Usage:
     python tools/analysis_tools/ablation_ladder.py CONFIG [--seeds 0 1 2 3 4]
         [--rows NAME=ROW_CONFIG ...] [--reference REF_CONFIG]
-        [--work-dir DIR] [--cfg-options k=v ...]
+        [--work-dir DIR] [--results DIR] [--cfg-options k=v ...]
+        [--report-only]
 """
 import argparse
 import glob
+import hashlib
 import json
 import math
 import os
@@ -40,15 +55,18 @@ from mpafer_plugin.utils import atomic_write, config_file, provenance
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 ABLATIONS = osp.join(REPO_ROOT, 'configs', 'ablations')
 REFERENCE = osp.join(REPO_ROOT, 'configs', 'mpafer_rafdb.py')
+COOP, FULL = 'CoOp', '+ global-local (full method)'
 # The paper's component table, and global-local added to CoOp alone.
 DEFAULT_ROWS = [
-    ('CoOp', osp.join(ABLATIONS, 'rafdb_1_coop.py')),
+    (COOP, osp.join(ABLATIONS, 'rafdb_1_coop.py')),
     ('+ visual prompts', osp.join(ABLATIONS, 'rafdb_2_visual_prompts.py')),
     ('+ prototype alignment', osp.join(ABLATIONS, 'rafdb_3_prototype.py')),
     ('+ soft-hard alignment', osp.join(ABLATIONS, 'rafdb_4_soft_hard.py')),
-    ('+ global-local (full method)', REFERENCE),
+    (FULL, REFERENCE),
     ('CoOp + global-local', osp.join(ABLATIONS, 'rafdb_coop_global_local.py')),
 ]
+# A row is compared with the row above it, except these.
+COMPARED_WITH = {'CoOp + global-local': COOP}
 TOP1 = 'accuracy/top1'
 MEAN_CLASS = 'single-label/recall'
 PER_CLASS = 'per_class_acc/'
@@ -87,41 +105,113 @@ def config_delta(row_file, reference_file):
     return {k: v for k, v in row.items() if ref.get(k, object()) != v}
 
 
-def run_config(config_file, delta, options, seed, run_dir):
+def run_config(config_file, delta, options, seed, run_dir=None):
     """CONFIG with a row's delta, the common options and the seed."""
     cfg = Config.fromfile(config_file)
     cfg.merge_from_dict(delta)
     if options:
         cfg.merge_from_dict(options)
     cfg.randomness = dict(cfg.get('randomness', {}), seed=seed)
-    cfg.work_dir = run_dir
+    if run_dir is not None:
+        cfg.work_dir = run_dir
     return cfg
 
 
-def final_metrics(run_dir):
-    """The last validation record of a run (over its resumed sessions),
-    from MMEngine's ``<timestamp>/vis_data/scalars.json``."""
-    last = None
+def resolved(cfg):
+    """The run's full resolved config as JSON-safe data, ``work_dir``
+    (where it runs, not what it runs) left out."""
+    tree = {k: v for k, v in cfg.to_dict().items() if k != 'work_dir'}
+    return json.loads(json.dumps(tree, sort_keys=True, default=repr))
+
+
+def file_sha256(path):
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def input_fingerprints(cfg):
+    """SHA-256 of the input files a config names that exist here: the
+    CLIP file (``model.clip.pretrained``) and the training and validation
+    data's ``generator.json`` (written by the synthetic data generator)."""
+    found = {}
+    pretrained = cfg.get('model', {}).get('clip', {}).get('pretrained')
+    if isinstance(pretrained, str) and osp.isfile(pretrained):
+        found['model.clip.pretrained'] = file_sha256(pretrained)
+    for loader in ('train_dataloader', 'val_dataloader'):
+        root = cfg.get(loader, {}).get('dataset', {}).get('data_root')
+        recipe = osp.join(root, 'generator.json') if root else None
+        if recipe and osp.isfile(recipe):
+            found[f'{loader}.dataset.data_root/generator.json'] = \
+                file_sha256(recipe)
+    return found
+
+
+def run_key(config, inputs):
+    """The SHA-256 that names one run: its resolved config and inputs."""
+    text = json.dumps(dict(config=config, inputs=inputs), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def differing_keys(old, new):
+    """The dotted keys whose values differ between two resolved configs
+    (or input fingerprints)."""
+    old, new = flatten(old), flatten(new)
+    return sorted(
+        k for k in set(old) | set(new)
+        if old.get(k, '<unset>') != new.get(k, '<unset>'))
+
+
+def epoch_metrics(run_dir):
+    """Every validation record of a run (over its resumed sessions, the
+    last one of each epoch), from MMEngine's ``*/vis_data/scalars.json``:
+    ``[{epoch, top1, mean_class, per_class}]`` in epoch order."""
+    by_epoch = {}
     for path in sorted(
             glob.glob(osp.join(run_dir, '*', 'vis_data', 'scalars.json'))):
         with open(path) as f:
             for line in f:
                 record = json.loads(line)
                 if TOP1 in record:
-                    last = record
-    if last is None:
+                    by_epoch[record.get('step')] = record
+    if not by_epoch:
         raise RuntimeError(f'{run_dir}: no validation record '
                            f'({TOP1}) in */vis_data/scalars.json.')
-    per_class = {
-        k[len(PER_CLASS):]: v
-        for k, v in last.items() if k.startswith(PER_CLASS)
-        and isinstance(v, (int, float)) and k != PER_CLASS + 'mean'
-    }
+    epochs = []
+    for epoch in sorted(by_epoch, key=lambda e: (e is None, e)):
+        record = by_epoch[epoch]
+        epochs.append(
+            dict(
+                epoch=epoch,
+                top1=record[TOP1],
+                mean_class=record.get(MEAN_CLASS),
+                per_class={
+                    k[len(PER_CLASS):]: v
+                    for k, v in record.items() if k.startswith(PER_CLASS)
+                    and isinstance(v, (int, float)) and k != PER_CLASS + 'mean'
+                }))
+    return epochs
+
+
+def final_metrics(run_dir):
+    """The last and the best epoch of a run, and every epoch's top-1 and
+    mean class accuracy."""
+    epochs = epoch_metrics(run_dir)
+    last = epochs[-1]
+    best = max(epochs, key=lambda e: e['top1'])  # the first of equals
     return dict(
-        top1=last[TOP1],
-        mean_class=last.get(MEAN_CLASS),
-        per_class=per_class,
-        epoch=last.get('step'))
+        top1=last['top1'],
+        mean_class=last['mean_class'],
+        per_class=last['per_class'],
+        epoch=last['epoch'],
+        best_top1=best['top1'],
+        best_epoch=best['epoch'],
+        epochs=[{
+            k: e[k]
+            for k in ('epoch', 'top1', 'mean_class')
+        } for e in epochs])
 
 
 def train_run(cfg, run_dir):
@@ -143,6 +233,12 @@ def train_run(cfg, run_dir):
                            f'{done.returncode}; see {run_dir}/train.log.')
 
 
+# Two-sided 95 % quantiles of Student's t for 1-30 degrees of freedom.
+_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+         2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+         2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
+
+
 def mean_std(values):
     """Mean and sample standard deviation (0 for a single value)."""
     mean = sum(values) / len(values)
@@ -152,80 +248,217 @@ def mean_std(values):
     return mean, math.sqrt(var)
 
 
+def t_interval(values):
+    """``(mean, half-width of the t-based 95 % interval)``; the half-width
+    is None for fewer than two values."""
+    mean, std = mean_std(values)
+    n = len(values)
+    if n < 2:
+        return mean, None
+    t = _T975[n - 2] if n - 1 <= len(_T975) else 1.96
+    return mean, t * std / math.sqrt(n)
+
+
+def paired_difference(runs, other_runs, key):
+    """``row - other`` on the seeds both have: mean, 95 % half-width and
+    the seeds, or None when they share no seed."""
+    seeds = sorted(set(runs) & set(other_runs))
+    if not seeds:
+        return None
+    diffs = [runs[s][key] - other_runs[s][key] for s in seeds]
+    mean, half = t_interval(diffs)
+    return dict(mean=mean, ci95=half, seeds=seeds)
+
+
+def comparisons(names):
+    """``{row: the row it is compared with}``: the row above, except
+    :data:`COMPARED_WITH`."""
+    pairs = {}
+    for i, name in enumerate(names):
+        other = COMPARED_WITH.get(name, names[i - 1] if i else None)
+        if other in names and other != name:
+            pairs[name] = other
+    return pairs
+
+
 def summarise(rows, results):
-    """Per row: per-seed values, mean and std of top-1, mean class accuracy
-    and every class's accuracy, over the seeds finished so far."""
+    """Per row, over the seeds finished so far: per-seed values, mean, std
+    and t-based 95 % interval of the last and the best epoch's top-1, the
+    mean class accuracy, every class's mean accuracy, and the paired
+    differences to the row it is compared with."""
+    names = [name for name, *_ in rows]
+    against = comparisons(names)
     summary = []
     for name, row_file, delta in rows:
         runs = results.get(name, {})
+        seeds = sorted(runs)
         entry = dict(
             name=name,
             config=osp.relpath(row_file, REPO_ROOT),
             delta=delta,
-            seeds=sorted(runs),
-            top1_per_seed=[runs[s]['top1'] for s in sorted(runs)])
+            seeds=seeds,
+            top1_per_seed=[runs[s]['top1'] for s in seeds],
+            best_top1_per_seed=[runs[s].get('best_top1') for s in seeds],
+            wall_s=sum(runs[s].get('wall_s', 0.0) for s in seeds))
         if runs:
-            for key in ('top1', 'mean_class'):
-                values = [r[key] for r in runs.values() if r[key] is not None]
+            for key in ('top1', 'mean_class', 'best_top1'):
+                values = [
+                    runs[s][key] for s in seeds if runs[s].get(key) is not None
+                ]
                 if values:
-                    entry[key + '_mean'], entry[key +
-                                                '_std'] = mean_std(values)
-            classes = next(iter(runs.values()))['per_class']
+                    entry[key + '_mean'], entry[key + '_std'] = \
+                        mean_std(values)
+                    entry[key + '_ci95'] = t_interval(values)[1]
+            classes = runs[seeds[0]]['per_class']
             entry['per_class_mean'] = {
-                c: mean_std([r['per_class'][c] for r in runs.values()])[0]
+                c: mean_std([runs[s]['per_class'][c] for s in seeds])[0]
                 for c in classes
             }
+        if name in against:
+            other = results.get(against[name], {})
+            entry['compared_with'] = against[name]
+            for key in ('top1', 'best_top1'):
+                diff = paired_difference(runs, other, key)
+                if diff:
+                    entry[f'{key}_diff'] = diff
         summary.append(entry)
+    if COOP in names and FULL in names:
+        headline = dict(row=FULL, compared_with=COOP)
+        for key in ('top1', 'best_top1'):
+            diff = paired_difference(
+                results.get(FULL, {}), results.get(COOP, {}), key)
+            if diff:
+                headline[f'{key}_diff'] = diff
+        summary.append(dict(name=f'{FULL} vs {COOP}', headline=headline))
     return summary
 
 
+def _interval(mean, half):
+    return (f'{mean:.1f}' if half is None else
+            f'{mean:.1f} [{mean - half:.1f}, {mean + half:.1f}]')
+
+
+def _diff(entry, key):
+    diff = entry.get(f'{key}_diff')
+    if not diff:
+        return '-'
+    mean, half = diff['mean'], diff['ci95']
+    text = f'{mean:+.1f}' if half is None else (
+        f'{mean:+.1f} [{mean - half:+.1f}, {mean + half:+.1f}]')
+    return text + f" (n={len(diff['seeds'])})"
+
+
 def markdown(summary, title):
-    """The ladder as a Markdown table: mean ± std, per-seed top-1, mean
-    class accuracy and the mean accuracy of every class."""
-    classes = next((list(e['per_class_mean'])
-                    for e in summary if 'per_class_mean' in e), [])
-    head = ([
-        'row', 'seeds', 'top-1 (mean ± std)', 'top-1 per seed',
-        'mean class acc.'
-    ] + classes)
+    """The ladder as a Markdown table: per row the number of seeds, top-1
+    after the last epoch and at the best epoch (mean [95 % interval]), the
+    paired difference to the row it is compared with, mean class accuracy
+    and top-1 per seed; then the full method against CoOp."""
+    head = [
+        'row', 'seeds', 'top-1, last epoch', 'Δ last (paired)',
+        'top-1, best epoch', 'Δ best (paired)', 'mean class acc.',
+        'top-1 per seed (last)'
+    ]
     lines = [
         title, '', '| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)
     ]
+    notes = []
     for e in summary:
+        if 'headline' in e:
+            h = e['headline']
+            notes.append(f"{h['row']} − {h['compared_with']} (paired, "
+                         f"95 % interval): last epoch "
+                         f"{_diff(h, 'top1')}, best epoch "
+                         f"{_diff(h, 'best_top1')}.")
+            continue
+        name = e['name'] + (f" (Δ vs {e['compared_with']})"
+                            if e['name'] in COMPARED_WITH else '')
         if not e['seeds']:
-            lines.append(f"| {e['name']} | 0 |" + ' |' * (len(head) - 2))
+            lines.append(f'| {name} | 0 |' + ' - |' * (len(head) - 2))
             continue
         cells = [
-            e['name'],
+            name,
             str(len(e['seeds'])),
-            f"{e['top1_mean']:.1f} ± {e['top1_std']:.1f}",
+            _interval(e['top1_mean'], e.get('top1_ci95')),
+            _diff(e, 'top1'),
+            (_interval(e['best_top1_mean'], e.get('best_top1_ci95'))
+             if 'best_top1_mean' in e else '-'),
+            _diff(e, 'best_top1'),
+            (f"{e['mean_class_mean']:.1f}" if 'mean_class_mean' in e else '-'),
             ' / '.join(f'{v:.1f}' for v in e['top1_per_seed']),
-            (f"{e['mean_class_mean']:.1f} ± {e['mean_class_std']:.1f}"
-             if 'mean_class_mean' in e else '-')
         ]
-        cells += [f"{e['per_class_mean'][c]:.1f}" for c in classes]
         lines.append('| ' + ' | '.join(cells) + ' |')
-    return '\n'.join(lines) + '\n'
+    return '\n'.join(lines + [''] + notes) + '\n'
 
 
 def ladder_title(header):
-    """The first line of ``ladder.md`` (and of the README's table)."""
+    """The first line of ``RESULTS.md`` (and of the README's table)."""
     made = (f" at commit `{header['commit']}` ({header['date']})"
             if header.get('commit') else '')
+    wall = header.get('wall_s')
+    timing = (f"; {header['runs']} runs, {wall / 60:.0f} min of wall time "
+              f"in all ({wall / max(header['runs'], 1) / 60:.1f} min per "
+              f"run, {header['machine']['cpus']} CPUs shared)" if wall else '')
     return (f"Component ladder on `{header['config']}`, seeds "
-            f"{header['seeds']}{made}; validation metrics after the last "
-            f"epoch (`python tools/analysis_tools/ablation_ladder.py`).")
+            f"{header['seeds']}{made}{timing}; 95 % intervals are t-based "
+            f"over seeds (`python tools/analysis_tools/ablation_ladder.py`).")
 
 
-def write_outputs(work_dir, header, summary):
-    """``ladder.json`` and ``ladder.md``, each replaced atomically."""
+def write_outputs(results_dir, header, summary):
+    """``RESULTS.json`` and ``RESULTS.md``, each replaced atomically."""
     texts = dict(
         json=json.dumps(dict(header, rows=summary), indent=1, default=str),
         md=markdown(summary, ladder_title(header)))
     for ext, text in texts.items():
         atomic_write(
-            osp.join(work_dir, f'ladder.{ext}'),
+            f'{results_dir}.{ext}',
             lambda tmp, text=text: open(tmp, 'w').write(text))
+
+
+def slug(name):
+    """A row's folder name: ``'+ visual prompts'`` → ``visual_prompts``."""
+    return re.sub(r'[^a-z0-9]+', '_', name.lower()).strip('_')
+
+
+def check_rows(rows):
+    """Every row has its own name and its own folder."""
+    folders = {}
+    for name, *_ in rows:
+        folder = slug(name)
+        if not folder:
+            raise ValueError(f'ladder row {name!r} has no letter or digit '
+                             'to name its folder; rename it.')
+        if folder in folders:
+            raise ValueError(
+                f'ladder rows {folders[folder]!r} and {name!r} both map to '
+                f'the folder {folder!r}: one would train and be reported '
+                'twice. Give them names that differ in letters or digits.')
+        folders[folder] = name
+
+
+def load_record(path, key, config, inputs):
+    """The record at ``path`` if it was made for this run's key, else None
+    (saying why it is not reused)."""
+    if not osp.isfile(path):
+        return None
+    try:
+        with open(path) as f:
+            record = json.load(f)
+    except (OSError, ValueError) as err:
+        print(
+            f'[ladder] {path} is unreadable ({err}); training again.',
+            flush=True)
+        return None
+    if record.get('key') == key:
+        return record
+    differ = differing_keys(
+        dict(config=record.get('config', {}), inputs=record.get('inputs', {})),
+        dict(config=config, inputs=inputs))
+    print(
+        f'[ladder] {path} was made with another config or other inputs '
+        f'(differing: {", ".join(differ[:8]) or "its key"}'
+        f'{" …" if len(differ) > 8 else ""}); training again.',
+        flush=True)
+    return None
 
 
 def run_ladder(config,
@@ -234,36 +467,51 @@ def run_ladder(config,
                work_dir,
                options=None,
                reference=REFERENCE,
-               train=train_run):
+               train=train_run,
+               results_dir=None,
+               report_only=False):
     """Run (or pick up) every (row, seed) and write the outputs; returns
-    the summary and the list of failed runs."""
+    the summary and the list of failed runs. ``report_only`` trains
+    nothing: it summarises the records that match (several ladder
+    processes on disjoint seeds or rows, gathered at the end)."""
+    check_rows(rows)
     rows = [(name, f, config_delta(f, reference)) for name, f in rows]
+    results_dir = results_dir or osp.join(work_dir, 'records')
     header = dict(
         provenance(),
         config=config,
         reference=osp.relpath(reference, REPO_ROOT),
         seeds=list(seeds),
         options=options or {})
-    os.makedirs(work_dir, exist_ok=True)
     results, failed = {}, []
     total, count = len(rows) * len(seeds), 0
     for seed in seeds:
         for name, _, delta in rows:
             count += 1
-            run_dir = osp.join(work_dir, slug(name), f'seed_{seed}')
-            result_file = osp.join(run_dir, 'result.json')
-            start = time.time()
+            cfg = run_config(config, delta, options, seed)
+            config_tree, inputs = resolved(cfg), input_fingerprints(cfg)
+            key = run_key(config_tree, inputs)
+            record_file = osp.join(results_dir, slug(name), f'seed{seed}.json')
+            record = load_record(record_file, key, config_tree, inputs)
             status = 'done before'
-            if not osp.isfile(result_file):
+            if record is None and report_only:
+                continue
+            if record is None:
+                run_dir = osp.join(work_dir, slug(name), f'seed_{seed}',
+                                   key[:12])
+                cfg.work_dir = run_dir
+                start = time.time()
                 try:
-                    train(
-                        run_config(config, delta, options, seed, run_dir),
-                        run_dir)
-                    result = dict(
+                    train(cfg, run_dir)
+                    record = dict(
                         final_metrics(run_dir),
                         row=name,
                         seed=seed,
-                        wall_s=time.time() - start)
+                        key=key,
+                        wall_s=time.time() - start,
+                        provenance=provenance(),
+                        inputs=inputs,
+                        config=config_tree)
                 except (RuntimeError, subprocess.SubprocessError) as err:
                     failed.append((name, seed, str(err)))
                     print(
@@ -271,26 +519,25 @@ def run_ladder(config,
                         f'FAILED: {err}',
                         flush=True)
                     continue
-                with open(result_file, 'w') as f:
-                    json.dump(result, f, indent=1)
-                status = f'{time.time() - start:.0f} s'
-            with open(result_file) as f:
-                result = json.load(f)
-            results.setdefault(name, {})[seed] = result
-            mean_class = result['mean_class']
+                atomic_write(
+                    record_file,
+                    lambda tmp, record=record: open(tmp, 'w').write(
+                        json.dumps(record, indent=1, default=str)))
+                status = f'{record["wall_s"]:.0f} s'
+            results.setdefault(name, {})[seed] = record
+            mean_class = record['mean_class']
             print(
                 f"[ladder] {count}/{total} {name}, seed {seed}: top-1 "
-                f"{result['top1']:.1f}, mean class "
+                f"{record['top1']:.1f} (best {record.get('best_top1', 0):.1f}"
+                f" at epoch {record.get('best_epoch')}), mean class "
                 f"{'-' if mean_class is None else f'{mean_class:.1f}'} "
                 f'({status})',
                 flush=True)
-            write_outputs(work_dir, header, summarise(rows, results))
+            done = [r for runs in results.values() for r in runs.values()]
+            header.update(
+                runs=len(done), wall_s=sum(r.get('wall_s', 0) for r in done))
+            write_outputs(results_dir, header, summarise(rows, results))
     return summarise(rows, results), failed
-
-
-def slug(name):
-    """A row's work-dir name: ``'+ visual prompts'`` → ``visual_prompts``."""
-    return re.sub(r'[^a-z0-9]+', '_', name.lower()).strip('_')
 
 
 def parse_row(text):
@@ -323,17 +570,32 @@ def main(argv=None):
         '--work-dir', help='default: work_dirs/ladder_'
         '<config name>')
     parser.add_argument(
+        '--results',
+        help='folder of the per-run records (RESULTS/<row>/seed<k>.json); '
+        'the summary goes to RESULTS.json and RESULTS.md; default: '
+        'WORK_DIR/records')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
         help='settings applied to every run')
+    parser.add_argument(
+        '--report-only',
+        action='store_true',
+        help='train nothing: summarise the matching records')
     args = parser.parse_args(argv)
     work_dir = args.work_dir or osp.join(
         'work_dirs', 'ladder_' + osp.splitext(osp.basename(args.config))[0])
-    summary, failed = run_ladder(args.config, args.rows or DEFAULT_ROWS,
-                                 args.seeds, work_dir, args.cfg_options,
-                                 args.reference)
-    print(markdown(summary, f'[ladder] {work_dir}/ladder.md:'))
+    summary, failed = run_ladder(
+        args.config,
+        args.rows or DEFAULT_ROWS,
+        args.seeds,
+        work_dir,
+        args.cfg_options,
+        args.reference,
+        results_dir=args.results,
+        report_only=args.report_only)
+    print(markdown(summary, '[ladder] summary:'))
     if failed:
         sys.exit(f'[ladder] {len(failed)} run(s) failed: ' +
                  '; '.join(f'{n} seed {s}' for n, s, _ in failed) +

@@ -1,15 +1,17 @@
 """tools/analysis_tools/ablation_ladder.py: rows as deltas of the full
-method, a real two-row ladder through tools/train.py, skipping finished
-runs, statistics and failures."""
+method, a real two-row ladder through tools/train.py, records reused only
+for the very config asked for, one folder per row, statistics (t-based
+intervals, paired differences) and failures."""
 import json
 import os
 
 import pytest
 
-from tools.analysis_tools.ablation_ladder import (DEFAULT_ROWS, REFERENCE,
-                                                  config_delta, markdown,
-                                                  mean_std, run_ladder,
-                                                  summarise)
+from tools.analysis_tools.ablation_ladder import (COOP, DEFAULT_ROWS, FULL,
+                                                  REFERENCE, config_delta,
+                                                  markdown, mean_std,
+                                                  run_ladder, summarise,
+                                                  t_interval)
 from ...conftest import REPO_ROOT
 
 CONFIG = os.path.join(REPO_ROOT, 'configs', 'quickstart_synthetic_rafdb.py')
@@ -47,9 +49,10 @@ def test_a_row_that_removes_settings_is_refused(tmp_path):
         config_delta(str(row), REFERENCE)
 
 
-def fake_result(top1, per_class):
+def fake_result(top1, per_class, best=None):
     return dict(
         top1=top1,
+        best_top1=top1 if best is None else best,
         mean_class=sum(per_class) / len(per_class),
         per_class=dict(zip(('A', 'B'), per_class)))
 
@@ -57,22 +60,112 @@ def fake_result(top1, per_class):
 def test_statistics_and_table():
     assert mean_std([70.0, 80.0]) == pytest.approx((75.0, 7.0710678))
     assert mean_std([70.0]) == (70.0, 0.0)
-    rows = [('base', REFERENCE, {}), ('other', REFERENCE, {})]
+    # t(0.975, 2) = 4.303: half-width 4.303 * 1 / sqrt(3)
+    assert t_interval([1.0, 2.0, 3.0]) == pytest.approx((2.0, 2.4843),
+                                                        abs=1e-4)
+    assert t_interval([5.0]) == (5.0, None)
+    rows = [(COOP, REFERENCE, {}), ('other', REFERENCE, {}),
+            (FULL, REFERENCE, {})]
     results = {
-        'base': {
-            0: fake_result(70.0, [60.0, 80.0]),
+        COOP: {
+            0: fake_result(70.0, [60.0, 80.0], best=72.0),
             1: fake_result(80.0, [80.0, 80.0])
+        },
+        FULL: {
+            0: fake_result(73.0, [60.0, 80.0]),
+            1: fake_result(84.0, [80.0, 80.0]),
+            2: fake_result(99.0, [99.0, 99.0])
         }
     }
     summary = summarise(rows, results)
     assert summary[0]['top1_mean'] == 75.0
     assert summary[0]['top1_std'] == pytest.approx(7.0710678)
+    # t(0.975, 1) = 12.706: 12.706 * 7.071 / sqrt(2)
+    assert summary[0]['top1_ci95'] == pytest.approx(63.53, abs=0.01)
+    assert summary[0]['best_top1_mean'] == 76.0
     assert summary[0]['per_class_mean'] == {'A': 70.0, 'B': 80.0}
     assert summary[1]['seeds'] == []
+    # paired on the seeds both rows have (0 and 1): +3 and +4
+    full = summary[2]
+    assert full['compared_with'] == 'other' and 'top1_diff' not in full
+    headline = summary[3]['headline']['top1_diff']
+    assert headline['seeds'] == [0, 1]
+    assert headline['mean'] == pytest.approx(3.5)
+    assert headline['ci95'] == pytest.approx(
+        12.706 * 0.70711 / 2**0.5, rel=1e-4)
     table = markdown(summary, 'T')
-    assert '| base | 2 | 75.0 ± 7.1 | 70.0 / 80.0 | 75.0 ± 7.1 | 70.0 | '\
-        '80.0 |' in table
+    assert '| CoOp | 2 | 75.0 [11.5, 138.5] | - | 76.0 [' in table
     assert '| other | 0 |' in table
+    assert (f'{FULL} − {COOP} (paired, 95 % interval): last epoch '
+            '+3.5 [-2.9, +9.9] (n=2)') in table
+
+
+def fake_train(trained):
+    """A stand-in for tools/train.py: writes two epochs' validation
+    records, top-1 60 then 70, where MMEngine would."""
+
+    def train(cfg, run_dir):
+        trained.append((run_dir, cfg.randomness.seed))
+        vis = os.path.join(run_dir, '20260101_000000', 'vis_data')
+        os.makedirs(vis, exist_ok=True)
+        with open(os.path.join(vis, 'scalars.json'), 'w') as f:
+            for epoch, top1 in ((1, 70.0), (2, 60.0)):
+                f.write(
+                    json.dumps({
+                        'accuracy/top1': top1,
+                        'single-label/recall': top1,
+                        'step': epoch
+                    }) + '\n')
+
+    return train
+
+
+@pytest.mark.parametrize('change', ['options', 'config'])
+def test_a_record_is_reused_only_for_the_config_asked_for(
+        tmp_path, capsys, change):
+    """A finished run made with other --cfg-options, or on another base
+    config, is trained again, never reported under the new config."""
+    trained = []
+    rows = DEFAULT_ROWS[:1]
+    run_ladder(CONFIG, rows, [0], str(tmp_path), train=fake_train(trained))
+    record_file = tmp_path / 'records' / 'coop' / 'seed0.json'
+    record = json.loads(record_file.read_text())
+    assert (record['top1'], record['best_top1'], record['best_epoch'],
+            record['epoch']) == (60.0, 70.0, 1, 2)
+    assert [e['top1'] for e in record['epochs']] == [70.0, 60.0]
+    assert record['config']['model']['backbone']['num_prompts'] == 0
+    assert set(record['provenance']) >= {'commit', 'date', 'machine'}
+    # the same call reuses it
+    run_ladder(CONFIG, rows, [0], str(tmp_path), train=fake_train(trained))
+    assert len(trained) == 1
+    if change == 'options':
+        again = dict(config=CONFIG, options={'model.head.local_topk': 4})
+    else:
+        again = dict(config=REFERENCE, options=None)
+    run_ladder(
+        again['config'],
+        rows, [0],
+        str(tmp_path),
+        again['options'],
+        train=fake_train(trained))
+    assert len(trained) == 2, 'a record of another config was reused'
+    assert trained[0][0] != trained[1][0]  # its own work dir
+    out = capsys.readouterr().out
+    assert 'was made with another config' in out
+    if change == 'options':
+        assert 'model.head.local_topk' in out
+    new = json.loads(record_file.read_text())
+    assert new['key'] != record['key']
+
+
+def test_rows_sharing_a_folder_are_refused(tmp_path):
+    trained = []
+    rows = [('CoOp', DEFAULT_ROWS[0][1]), ('coop', DEFAULT_ROWS[4][1])]
+    with pytest.raises(
+            ValueError,
+            match="'CoOp' and 'coop' both map to the folder 'coop'"):
+        run_ladder(CONFIG, rows, [0], str(tmp_path), train=fake_train(trained))
+    assert not trained
 
 
 def test_failed_runs_are_reported_and_the_rest_goes_on(tmp_path, capsys):
@@ -85,7 +178,7 @@ def test_failed_runs_are_reported_and_the_rest_goes_on(tmp_path, capsys):
     assert [(name, seed)
             for name, seed, _ in failed] == [('CoOp', 0),
                                              ('+ visual prompts', 0)]
-    assert not list(tmp_path.rglob('result.json'))
+    assert not list(tmp_path.rglob('seed*.json'))
     assert capsys.readouterr().out.count('FAILED') == 2
 
 
@@ -110,11 +203,11 @@ def test_ladder_trains_each_row_once(tmp_path, synthetic_rafdb, monkeypatch):
         assert entry['name'] == name and entry['seeds'] == [0]
         assert 0 <= entry['top1_mean'] <= 100
         assert len(entry['per_class_mean']) == 7
-    run = work / 'coop' / 'seed_0'
+    result = json.loads((work / 'records' / 'coop' / 'seed0.json').read_text())
+    assert result['epoch'] == 1 and result['seed'] == 0
+    run = work / 'coop' / 'seed_0' / result['key'][:12]
     dumped = (run / 'config.py').read_text()
     assert "'num_prompts': 0" in dumped or 'num_prompts=0' in dumped
-    result = json.loads((run / 'result.json').read_text())
-    assert result['epoch'] == 1 and result['seed'] == 0
 
     def must_not_train(cfg, run_dir):
         raise AssertionError(f'{run_dir} was trained again')
@@ -122,7 +215,9 @@ def test_ladder_trains_each_row_once(tmp_path, synthetic_rafdb, monkeypatch):
     again, _ = run_ladder(
         CONFIG, rows, [0], str(work), options, train=must_not_train)
     assert again == summary
-    saved = json.loads((work / 'ladder.json').read_text())
-    assert [r['top1_mean']
-            for r in saved['rows']] == [e['top1_mean'] for e in summary]
-    assert '| CoOp | 1 |' in (work / 'ladder.md').read_text()
+    saved = json.loads((work / 'records.json').read_text())
+    rows_saved = [r for r in saved['rows'] if 'headline' not in r]
+    assert [r['top1_mean'] for r in rows_saved
+            ] == [e['top1_mean'] for e in summary if 'headline' not in e]
+    assert saved['rows'][-1]['headline']['top1_diff']['seeds'] == [0]
+    assert '| CoOp | 1 |' in (work / 'records.md').read_text()
