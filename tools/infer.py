@@ -228,12 +228,8 @@ def check_outputs(args) -> None:
         cfg = Config.fromfile(args.config)
         if args.cfg_options:
             cfg.merge_from_dict(args.cfg_options)
-    outputs = {
-        f"--out's {name}": osp.join(args.out, name)
-        for name in OUTPUT_NAMES
-    }
     exit_if_output_is_input(
-        dict(outputs, **{'--out': args.out}), {
+        StagedOutputs.output_paths(args.out, OUTPUT_NAMES), {
             'INPUT': None if is_stream(args.input) else args.input,
             '--config': args.config,
             '--checkpoint': args.checkpoint,
@@ -343,9 +339,7 @@ def main(argv=None):
            '') + ('; ended with q' if summary['ended_with_q'] else '') + '.')
     for line in summary['unreadable']:
         print(f'  skipped {line}')
-    if stale:
-        print(f'  removed from {args.out} what an earlier run left and this '
-              f'one did not write: {", ".join(sorted(stale))}')
+    staged.say_removed(stale, indent='  ')
     if summary['interrupted']:
         return 130
     if processed == 0:

@@ -12,36 +12,12 @@ model = dict(
         valence_arousal=dict(
             type='ValenceArousalHead', loss='mse', loss_weight=1.0)))
 
-# fer_common.py's pipelines, with gt_va packed into each data sample.
+# fer_common.py's pipelines, with gt_va packed into each data sample: the
+# last step (PackInputs) is swapped. (``_base_`` here is the merged base
+# config, as MMEngine passes it to a config's code.)
 pack = dict(type='PackInputs', algorithm_keys=('gt_va', ))
-train_pipeline = [
-    dict(type='LoadFERImage'),
-    dict(
-        type='RandomResizedCrop',
-        scale=224,
-        crop_ratio_range=(0.8, 1.0),
-        backend='pillow',
-        interpolation='bicubic'),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(
-        type='RandomErasing',
-        erase_prob=0.25,
-        mode='rand',
-        min_area_ratio=0.02,
-        max_area_ratio=1 / 3,
-        fill_color=[104.094, 116.746, 122.771],
-        fill_std=[70.323, 66.632, 68.501]),
-    pack,
-]
-test_pipeline = [
-    dict(type='LoadFERImage'),
-    dict(
-        type='Resize',
-        scale=(224, 224),
-        backend='pillow',
-        interpolation='bicubic'),
-    pack,
-]
+train_pipeline = _base_.train_pipeline[:-1] + [pack]
+test_pipeline = _base_.test_pipeline[:-1] + [pack]
 train_dataloader = dict(
     dataset=dict(valence_arousal=True, pipeline=train_pipeline))
 val_dataloader = dict(

@@ -13,11 +13,7 @@ train_dataloader = dict(
         type='StratifiedHoldout',
         part='train',
         **holdout,
-        dataset=dict(
-            type={{_base_.dataset_type}},
-            data_root={{_base_.data_root}},
-            split='train',
-            pipeline={{_base_.train_pipeline}})))
+        dataset={{_base_.train_dataloader.dataset}}))
 val_dataloader = dict(
     dataset=dict(
         _delete_=True,

@@ -75,6 +75,7 @@ class StagedOutputs:
     PREFIX = '.staging-'
 
     def __init__(self, folder: str, names):
+        self.given = folder  # as the user wrote it, for messages
         self.folder = osp.abspath(folder)
         self.names = list(names)
         os.makedirs(self.folder, exist_ok=True)
@@ -89,6 +90,19 @@ class StagedOutputs:
         return sorted(
             osp.join(folder, name) for name in os.listdir(folder)
             if name.startswith(cls.PREFIX))
+
+    @staticmethod
+    def output_paths(folder: str, names, option: str = '--out'):
+        """``{"<option>'s <name>": path}`` for each of ``names`` in
+        ``folder``, and ``{option: folder}``: the outputs to hand to
+        :func:`~mpafer_plugin.utils.output_guard.guard_outputs` before the
+        run stages anything."""
+        outputs = {
+            f"{option}'s {name}": osp.join(folder, name)
+            for name in names
+        }
+        outputs[option] = folder
+        return outputs
 
     @classmethod
     def say_leftovers(cls, folder: str) -> None:
@@ -118,6 +132,15 @@ class StagedOutputs:
                 stale.append(name)
         shutil.rmtree(self.stage, ignore_errors=True)
         return stale
+
+    def say_removed(self, stale, run: str = 'run', indent: str = '') -> None:
+        """Print (stdout) the earlier outputs that :meth:`commit` deleted
+        (``stale``, its return value), if any; ``run`` names what wrote
+        them (``'run'``, ``'export'``)."""
+        if stale:
+            print(f'{indent}removed from {self.given} what an earlier {run} '
+                  f'left and this one did not write: '
+                  f'{", ".join(sorted(stale))}')
 
     def discard(self, keep=()) -> None:
         for name in keep:

@@ -1,7 +1,8 @@
 """The one check of every numeric option and class list a component takes.
 
 Heads, losses, the backbone, the prompt learner and the inference tools call
-:func:`check_number` on each numeric option when they are built, so a value
+:func:`check_number` on each numeric option when they are built (or declare
+it a :class:`CheckedNumber`, checked whenever it is set), so a value
 the model cannot use (NaN, inf, a boolean, a negative weight, a top-k of 0)
 stops the build naming its config key instead of training or evaluating to
 a silent wrong result. :func:`check_class_names` does the same for every
@@ -55,6 +56,41 @@ def check_number(value,
     if high is not None and (value > high or (high_open and value == high)):
         raise ValueError(message)
     return value
+
+
+class CheckedNumber:
+    """A numeric attribute that passes :func:`check_number` each time it is
+    set (at build time and by tools that change it later); the value lives
+    in ``_<name>`` on the instance.
+
+    Example::
+
+        class Head(BaseModule):
+            logit_scale = CheckedNumber(
+                'model.head.logit_scale', 0, low_open=True)
+
+    Args:
+        key, low, high, **options: as :func:`check_number` takes them.
+    """
+
+    def __init__(self,
+                 key: str,
+                 low: Optional[float] = None,
+                 high: Optional[float] = None,
+                 **options):
+        self.key, self.low, self.high = key, low, high
+        self.options = options
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.attr = f'_{name}'
+
+    def __get__(self, obj, owner=None):
+        return self if obj is None else getattr(obj, self.attr)
+
+    def __set__(self, obj, value) -> None:
+        setattr(
+            obj, self.attr,
+            check_number(value, self.key, self.low, self.high, **self.options))
 
 
 def _interval(low, high, low_open, high_open) -> str:

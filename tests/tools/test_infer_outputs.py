@@ -22,6 +22,14 @@ def run(model_files, inputs, out, *extra):
     ])
 
 
+@pytest.fixture
+def photo(tmp_path):
+    """A face photo, ``tmp_path/a.png``."""
+    path = str(tmp_path / 'a.png')
+    cv2.imwrite(path, face_photo())
+    return path
+
+
 def test_inputs_sharing_a_name_get_one_picture_each(model_files, tmp_path):
     folder = tmp_path / 'photos'
     folder.mkdir()
@@ -78,12 +86,11 @@ def test_a_failed_run_leaves_the_complete_video(model_files, tmp_path,
     assert not StagedOutputs.leftovers(str(out))
 
 
-def test_a_killed_runs_staging_folder_is_named(model_files, tmp_path, capsys):
+def test_a_killed_runs_staging_folder_is_named(model_files, tmp_path, photo,
+                                               capsys):
     out = tmp_path / 'out'
     leftover = out / '.staging-0123'
     leftover.mkdir(parents=True)
-    photo = str(tmp_path / 'a.png')
-    cv2.imwrite(photo, face_photo())
     assert run(model_files, photo, out) == 0
     assert f'note: {leftover} holds the outputs of an earlier run' in \
         capsys.readouterr().err
@@ -100,12 +107,10 @@ def no_loading(monkeypatch):
     monkeypatch.setattr(FERInferencer, '__init__', refuse)
 
 
-def test_out_naming_a_file_fails_before_loading(model_files, tmp_path,
+def test_out_naming_a_file_fails_before_loading(model_files, tmp_path, photo,
                                                 no_loading):
     out = tmp_path / 'taken.json'
     out.write_text('{}')
-    photo = str(tmp_path / 'a.png')
-    cv2.imwrite(photo, face_photo())
     with pytest.raises(
             SystemExit, match=r'--out .*taken.json is a file; '
             'give a folder'):
@@ -114,24 +119,21 @@ def test_out_naming_a_file_fails_before_loading(model_files, tmp_path,
 
 
 def test_show_without_a_display_fails_before_loading(model_files, tmp_path,
-                                                     monkeypatch, no_loading):
+                                                     photo, monkeypatch,
+                                                     no_loading):
     monkeypatch.delenv('DISPLAY', raising=False)
     monkeypatch.delenv('WAYLAND_DISPLAY', raising=False)
     monkeypatch.setattr('sys.platform', 'linux')
-    photo = str(tmp_path / 'a.png')
-    cv2.imwrite(photo, face_photo())
     with pytest.raises(SystemExit, match='--show needs a display'):
         run(model_files, photo, tmp_path / 'out', '--show')
 
 
 def test_outputs_that_are_inputs_are_refused_before_loading(
-        model_files, tmp_path, no_loading):
+        model_files, tmp_path, photo, no_loading):
     _, config, full, _ = model_files
     out = tmp_path / 'out'
     out.mkdir()
     os.symlink(full, out / 'summary.json')  # a link to the checkpoint
-    photo = str(tmp_path / 'a.png')
-    cv2.imwrite(photo, face_photo())
     with pytest.raises(
             SystemExit, match=r"--out's summary.json .* is "
             '--checkpoint'):

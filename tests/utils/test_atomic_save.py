@@ -77,6 +77,25 @@ def test_staged_outputs_replace_the_whole_set(tmp_path):
     assert StagedOutputs.leftovers(str(out)) == []
 
 
+def test_staged_outputs_name_what_they_removed_and_their_paths(
+        tmp_path, capsys):
+    from mpafer_plugin.utils import StagedOutputs
+    out = str(tmp_path / 'out')
+    assert StagedOutputs.output_paths(out, ['a.json', 'vis']) == {
+        "--out's a.json": os.path.join(out, 'a.json'),
+        "--out's vis": os.path.join(out, 'vis'),
+        '--out': out
+    }
+    staged = StagedOutputs(out, ['a.json', 'b.onnx'])
+    staged.say_removed([])
+    assert capsys.readouterr().out == ''
+    staged.say_removed(['b.onnx', 'a.json'], run='export', indent='  ')
+    assert capsys.readouterr().out == (
+        f'  removed from {out} what an earlier export left and this one '
+        f'did not write: a.json, b.onnx\n')
+    staged.discard()
+
+
 def test_discarded_outputs_leave_the_earlier_set(tmp_path):
     from mpafer_plugin.utils import StagedOutputs
     out = tmp_path / 'out'

@@ -85,10 +85,10 @@ def test_clip_loader_never_calls_torch_jit_load(crafted_archive, monkeypatch):
     assert set(weights.state_dict) == {'scale', 'proj.weight', 'proj.bias'}
 
 
-def test_archive_with_a_foreign_global_is_refused(tmp_path):
-    """A data.pkl that names any callable but tensor rebuilding."""
-    import zipfile
-    path = str(tmp_path / 'evil.pt')
+@pytest.fixture
+def code_in_a_pickle(tmp_path):
+    """An object whose unpickling runs ``touch <marker>``, and the marker
+    (which a refused read leaves absent)."""
     marker = tmp_path / 'touched'
 
     class RunsCode:
@@ -96,8 +96,16 @@ def test_archive_with_a_foreign_global_is_refused(tmp_path):
         def __reduce__(self):
             return (os.system, (f'touch {marker}', ))
 
+    return RunsCode(), marker
+
+
+def test_archive_with_a_foreign_global_is_refused(tmp_path, code_in_a_pickle):
+    """A data.pkl that names any callable but tensor rebuilding."""
+    import zipfile
+    path = str(tmp_path / 'evil.pt')
+    runs_code, marker = code_in_a_pickle
     with zipfile.ZipFile(path, 'w') as archive:
-        archive.writestr('evil/data.pkl', pickle.dumps(RunsCode(), 2))
+        archive.writestr('evil/data.pkl', pickle.dumps(runs_code, 2))
         archive.writestr('evil/constants.pkl', pickle.dumps((), 2))
         archive.writestr('evil/code/__torch__.py', '')
     with pytest.raises(
@@ -108,16 +116,10 @@ def test_archive_with_a_foreign_global_is_refused(tmp_path):
     assert not marker.exists()
 
 
-def test_plain_pickles_are_read_as_data_only(tmp_path):
-    marker = tmp_path / 'touched'
-
-    class RunsCode:
-
-        def __reduce__(self):
-            return (os.system, (f'touch {marker}', ))
-
+def test_plain_pickles_are_read_as_data_only(tmp_path, code_in_a_pickle):
+    runs_code, marker = code_in_a_pickle
     evil = tmp_path / 'evil.pkl'
-    evil.write_bytes(pickle.dumps(dict(state_dict=RunsCode())))
+    evil.write_bytes(pickle.dumps(dict(state_dict=runs_code)))
     with pytest.raises(
             CheckpointFileError,
             match='refusing the pickled '
@@ -178,16 +180,10 @@ def test_damaged_clip_weight_file_is_named(tmp_path):
         load_clip('mpafer-tiny-vit', str(path))
 
 
-def test_unsafe_pickle_in_a_torch_zip(tmp_path):
-    marker = tmp_path / 'touched'
-
-    class RunsCode:
-
-        def __reduce__(self):
-            return (os.system, (f'touch {marker}', ))
-
+def test_unsafe_pickle_in_a_torch_zip(tmp_path, code_in_a_pickle):
+    runs_code, marker = code_in_a_pickle
     path = tmp_path / 'evil.pth'
-    torch.save(dict(state_dict={'w': torch.ones(1)}, meta=RunsCode()), path)
+    torch.save(dict(state_dict={'w': torch.ones(1)}, meta=runs_code), path)
     with pytest.raises(UnsafeCheckpointError, match=f'{path}: refusing'):
         read_checkpoint(str(path))
     assert not marker.exists()

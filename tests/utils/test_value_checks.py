@@ -2,7 +2,8 @@ import math
 
 import pytest
 
-from mpafer_plugin.utils.value_checks import check_class_names, check_number
+from mpafer_plugin.utils.value_checks import (CheckedNumber, check_class_names,
+                                              check_number)
 
 
 @pytest.mark.parametrize('value',
@@ -22,6 +23,20 @@ def test_ranges_and_integers():
     assert isinstance(check_number(8.0, 'k', integer=True), int)
     with pytest.raises(ValueError, match='k=8.5: must be an integer'):
         check_number(8.5, 'k', integer=True)
+
+
+def test_a_checked_number_is_checked_whenever_it_is_set():
+
+    class Settings:
+        topk = CheckedNumber('model.head.topk', 1, integer=True)
+
+    settings = Settings()
+    settings.topk = 8.0
+    assert settings.topk == 8 and settings._topk == 8
+    with pytest.raises(ValueError, match='model.head.topk=0: must be an'):
+        settings.topk = 0
+    assert settings.topk == 8
+    assert isinstance(Settings.topk, CheckedNumber)
 
 
 def test_class_names():

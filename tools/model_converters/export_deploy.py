@@ -228,11 +228,7 @@ def main(argv=None):
         cfg = Config.fromfile(args.config)
         if args.cfg_options:
             cfg.merge_from_dict(args.cfg_options)
-    outputs = {
-        f"--out's {name}": osp.join(args.out, name)
-        for name in OUTPUT_NAMES
-    }
-    outputs['--out'] = args.out
+    outputs = StagedOutputs.output_paths(args.out, OUTPUT_NAMES)
     if args.json_out:
         outputs['--json-out'] = args.json_out
     exit_if_output_is_input(
@@ -307,10 +303,7 @@ def main(argv=None):
     except BaseException:
         staged.discard()
         raise
-    stale = staged.commit()
-    if stale:
-        print(f'removed from {args.out} what an earlier export left and '
-              f'this one did not write: {", ".join(sorted(stale))}')
+    staged.say_removed(staged.commit(), run='export')
     result = dict(
         files=files,
         ms_per_image={},

@@ -23,21 +23,13 @@ train_dataloader = dict(
         _delete_=True,
         type='ClassSubset',
         classes=base_classes,
-        dataset=dict(
-            type={{_base_.dataset_type}},
-            data_root={{_base_.data_root}},
-            split='train',
-            pipeline={{_base_.train_pipeline}})))
+        dataset={{_base_.train_dataloader.dataset}}))
 val_dataloader = dict(
     dataset=dict(
         _delete_=True,
         type='ClassSubset',
         classes=base_classes,
-        dataset=dict(
-            type={{_base_.dataset_type}},
-            data_root={{_base_.data_root}},
-            split='test',
-            pipeline={{_base_.test_pipeline}})))
+        dataset={{_base_.val_dataloader.dataset}}))
 # test_dataloader: RAF-DB test, all 7 classes (from the base config).
 test_evaluator = [dict(type='BaseToNewAccuracy', base_classes=base_classes)]
 default_hooks = dict(

@@ -12,6 +12,13 @@ from ..utils.clip_text_encoder import CLIPTextEncoder
 from .global_local_classifier import GlobalLocalClassifier
 
 
+def _classifier_setting(name: str) -> property:
+    """A head attribute that reads and sets ``self.classifier.<name>`` (so
+    the classifier's check applies to it)."""
+    return property(lambda self: getattr(self.classifier, name),
+                    lambda self, value: setattr(self.classifier, name, value))
+
+
 class CLIPTextHead(ClsHead):
     """The part :class:`MPAHead` and :class:`ZeroShotCLIPHead` share: CLIP's
     frozen text tower (kept in eval mode), the class names, and a
@@ -75,29 +82,9 @@ class CLIPTextHead(ClsHead):
         return self
 
     # -- the classifier's settings and methods, as tools use them ----------
-    @property
-    def local_topk(self) -> int:
-        return self.classifier.local_topk
-
-    @local_topk.setter
-    def local_topk(self, value: int) -> None:
-        self.classifier.local_topk = value
-
-    @property
-    def local_weight(self) -> float:
-        return self.classifier.local_weight
-
-    @local_weight.setter
-    def local_weight(self, value: float) -> None:
-        self.classifier.local_weight = value
-
-    @property
-    def logit_scale(self) -> float:
-        return self.classifier.logit_scale
-
-    @logit_scale.setter
-    def logit_scale(self, value: float) -> None:
-        self.classifier.logit_scale = value
+    local_topk = _classifier_setting('local_topk')
+    local_weight = _classifier_setting('local_weight')
+    logit_scale = _classifier_setting('logit_scale')
 
     global_text_similarity = staticmethod(
         GlobalLocalClassifier.global_text_similarity)

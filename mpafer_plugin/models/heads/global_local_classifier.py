@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
-from ...utils.value_checks import check_number
+from ...utils.value_checks import CheckedNumber
 
 
 @MODELS.register_module()
@@ -30,6 +30,22 @@ class GlobalLocalClassifier(BaseModule):
     by tools that change them later, naming the ``model.head`` key.
     """
 
+    local_topk = CheckedNumber(
+        'model.head.local_topk',
+        1,
+        integer=True,
+        why='patches averaged per class')
+    local_weight = CheckedNumber(
+        'model.head.local_weight',
+        0,
+        why='the weight of the local score; a negative one ranks the '
+        'classes by their least similar patches, NaN gives NaN logits')
+    logit_scale = CheckedNumber(
+        'model.head.logit_scale',
+        0,
+        low_open=True,
+        why='0 ties every class, a negative one ranks them backwards')
+
     def __init__(self,
                  local_topk: int = 16,
                  local_weight: float = 1.0,
@@ -38,45 +54,6 @@ class GlobalLocalClassifier(BaseModule):
         self.local_topk = local_topk
         self.local_weight = local_weight
         self.logit_scale = logit_scale
-
-    @property
-    def local_topk(self) -> int:
-        return self._local_topk
-
-    @local_topk.setter
-    def local_topk(self, value: int) -> None:
-        self._local_topk = check_number(
-            value,
-            'model.head.local_topk',
-            1,
-            integer=True,
-            why='patches averaged per class')
-
-    @property
-    def local_weight(self) -> float:
-        return self._local_weight
-
-    @local_weight.setter
-    def local_weight(self, value: float) -> None:
-        self._local_weight = check_number(
-            value,
-            'model.head.local_weight',
-            0,
-            why='the weight of the local score; a negative one ranks the '
-            'classes by their least similar patches, NaN gives NaN logits')
-
-    @property
-    def logit_scale(self) -> float:
-        return self._logit_scale
-
-    @logit_scale.setter
-    def logit_scale(self, value: float) -> None:
-        self._logit_scale = check_number(
-            value,
-            'model.head.logit_scale',
-            0,
-            low_open=True,
-            why='0 ties every class, a negative one ranks them backwards')
 
     @staticmethod
     def global_text_similarity(global_feat: torch.Tensor,
