@@ -121,13 +121,10 @@ def _check_rebuildable(model: nn.Module, spec: dict, out_file: str) -> None:
             f'checkpoint was trained with.')
 
 
-def export_prompts(model: nn.Module, cfg: Config, out_file: str) -> dict:
-    """Write the prompts-only export of ``model`` (built from ``cfg``) to
-    ``out_file`` atomically and return what was written. Refused
-    (:class:`~mpafer_plugin.utils.CheckpointError`) when the config's CLIP
-    spec cannot rebuild the model's frozen weights (random weights, or
-    other weights than a full checkpoint held)."""
-    _check_rebuildable(model, dict(cfg.model.get('clip') or {}), out_file)
+def prompts_export(model: nn.Module, cfg: Config, out_file: str) -> dict:
+    """The prompts-only export of ``model`` (built from ``cfg``) as it would
+    be written to ``out_file`` (the CLIP file is recorded relative to it),
+    unchecked and unwritten: :func:`export_prompts` writes one."""
     classes = list(getattr(getattr(model, 'head', None), 'classnames', []))
     checkpoint = dict(
         meta=dict(
@@ -141,6 +138,17 @@ def export_prompts(model: nn.Module, cfg: Config, out_file: str) -> dict:
     if clip_file:
         checkpoint['meta']['clip_file'] = clip_file
     stamp_checkpoint(model, checkpoint, clip_spec=cfg.model.get('clip'))
+    return checkpoint
+
+
+def export_prompts(model: nn.Module, cfg: Config, out_file: str) -> dict:
+    """Write the prompts-only export of ``model`` (built from ``cfg``) to
+    ``out_file`` atomically and return what was written. Refused
+    (:class:`~mpafer_plugin.utils.CheckpointError`) when the config's CLIP
+    spec cannot rebuild the model's frozen weights (random weights, or
+    other weights than a full checkpoint held)."""
+    _check_rebuildable(model, dict(cfg.model.get('clip') or {}), out_file)
+    checkpoint = prompts_export(model, cfg, out_file)
     atomic_torch_save(checkpoint, out_file)
     return checkpoint
 
