@@ -155,6 +155,24 @@ def run_key(config, inputs):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def observer_hooks(*configs):
+    """``['config', 'default_hooks', NAME]`` of each default hook of
+    ``configs`` whose class says it only observes a run (``observes_only =
+    True``, e.g. BestLastHook): adding or removing one changes no result, so
+    a record made without it still stands for the run."""
+    from mmpretrain.registry import HOOKS
+
+    import mpafer_plugin  # noqa: F401  registers the project's hooks
+    found = []
+    for config in configs:
+        for name, hook in (config.get('default_hooks') or {}).items():
+            kind = hook.get('type') if isinstance(hook, dict) else None
+            cls = HOOKS.get(kind) if isinstance(kind, str) else None
+            if getattr(cls, 'observes_only', False):
+                found.append(['config', 'default_hooks', name])
+    return found
+
+
 def differing_keys(old, new):
     """The dotted keys whose values differ between two resolved configs
     (or input fingerprints)."""
@@ -453,6 +471,14 @@ def load_record(path, key, config, inputs):
     differ = differing_keys(
         dict(config=record.get('config', {}), inputs=record.get('inputs', {})),
         dict(config=config, inputs=inputs))
+    observers = observer_hooks(record.get('config', {}), config)
+    if differ and all(k.split('.')[:3] in observers for k in differ):
+        print(
+            f'[ladder] {path} is reused: its config differs only in hooks '
+            f'that observe a run and change nothing of it '
+            f'({", ".join(".".join(o[1:]) for o in observers)}).',
+            flush=True)
+        return record
     print(
         f'[ladder] {path} was made with another config or other inputs '
         f'(differing: {", ".join(differ[:8]) or "its key"}'

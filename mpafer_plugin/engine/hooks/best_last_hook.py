@@ -85,6 +85,9 @@ class BestLastHook(Hook):
     """
 
     priority = 'LOW'
+    # it reads the run and changes nothing of it: a ladder record made
+    # without it is the same run (tools/analysis_tools/ablation_ladder.py)
+    observes_only = True
 
     def __init__(self):
         self.record = dict(metrics={}, epochs={})

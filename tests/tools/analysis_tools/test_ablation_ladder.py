@@ -158,6 +158,31 @@ def test_a_record_is_reused_only_for_the_config_asked_for(
     assert new['key'] != record['key']
 
 
+@pytest.mark.parametrize('hook, reused', [('best_last', True),
+                                          ('checkpoint', False)])
+def test_a_record_differing_only_in_an_observing_hook_is_reused(
+        tmp_path, capsys, hook, reused):
+    """A record made without a hook that only observes a run (BestLastHook,
+    added to the default runtime after the record was made) stands for the
+    run; one whose other hooks differ is trained again."""
+    trained = []
+    rows = DEFAULT_ROWS[:1]
+    run_ladder(CONFIG, rows, [0], str(tmp_path), train=fake_train(trained))
+    record_file = tmp_path / 'records' / 'coop' / 'seed0.json'
+    record = json.loads(record_file.read_text())
+    assert hook in record['config']['default_hooks']
+    if hook == 'best_last':
+        del record['config']['default_hooks'][hook]  # made before it
+    else:
+        record['config']['default_hooks'][hook]['interval'] = 99
+    record['key'] = 'made by older code'
+    record_file.write_text(json.dumps(record))
+    run_ladder(CONFIG, rows, [0], str(tmp_path), train=fake_train(trained))
+    out = capsys.readouterr().out
+    assert len(trained) == (1 if reused else 2)
+    assert ('hooks that observe a run' in out) == reused
+
+
 def test_rows_sharing_a_folder_are_refused(tmp_path):
     trained = []
     rows = [('CoOp', DEFAULT_ROWS[0][1]), ('coop', DEFAULT_ROWS[4][1])]
