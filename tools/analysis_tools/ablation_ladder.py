@@ -389,7 +389,8 @@ def markdown(summary, title):
                          f"{_diff(h, 'best_top1')}.")
             continue
         name = e['name'] + (f" (Δ vs {e['compared_with']})"
-                            if e['name'] in COMPARED_WITH else '')
+                            if e['name'] in COMPARED_WITH
+                            and 'compared_with' in e else '')
         if not e['seeds']:
             lines.append(f'| {name} | 0 |' + ' - |' * (len(head) - 2))
             continue

@@ -183,6 +183,19 @@ def test_a_record_differing_only_in_an_observing_hook_is_reused(
     assert ('hooks that observe a run' in out) == reused
 
 
+def test_a_process_running_some_rows_only_reports_them(tmp_path):
+    """A ladder process given CoOp + global-local without CoOp (rows split
+    over two processes) writes its table (before: KeyError
+    'compared_with' after its first run, ending the process)."""
+    trained = []
+    rows = [row for row in DEFAULT_ROWS if row[0] == 'CoOp + global-local']
+    summary, failed = run_ladder(
+        CONFIG, rows, [0], str(tmp_path), train=fake_train(trained))
+    assert not failed and len(trained) == 1
+    table = (tmp_path / 'records.md').read_text()
+    assert '| CoOp + global-local | 1 |' in table
+
+
 def test_rows_sharing_a_folder_are_refused(tmp_path):
     trained = []
     rows = [('CoOp', DEFAULT_ROWS[0][1]), ('coop', DEFAULT_ROWS[4][1])]
