@@ -388,9 +388,8 @@ def markdown(summary, title):
                          f"{_diff(h, 'top1')}, best epoch "
                          f"{_diff(h, 'best_top1')}.")
             continue
-        name = e['name'] + (f" (Δ vs {e['compared_with']})"
-                            if e['name'] in COMPARED_WITH
-                            and 'compared_with' in e else '')
+        shown = e['name'] in COMPARED_WITH and 'compared_with' in e
+        name = e['name'] + (f" (Δ vs {e['compared_with']})" if shown else '')
         if not e['seeds']:
             lines.append(f'| {name} | 0 |' + ' - |' * (len(head) - 2))
             continue
