@@ -2,13 +2,14 @@ from .atomic_save import StagedOutputs, atomic_torch_save, atomic_write
 from .checkpoint_file import (CheckpointError, CheckpointFileError,
                               UnsafeCheckpointError, read_checkpoint,
                               read_torch_file)
+from .file_digest import file_sha256
 from .packaged_files import config_file
 from .progress import LogProgress, progress_bar
 from .provenance import git_commit, provenance
 
 __all__ = [
     'atomic_torch_save', 'atomic_write', 'CheckpointError',
-    'CheckpointFileError', 'config_file', 'git_commit', 'LogProgress',
-    'progress_bar', 'provenance', 'read_checkpoint', 'read_torch_file',
-    'StagedOutputs', 'UnsafeCheckpointError'
+    'CheckpointFileError', 'config_file', 'file_sha256', 'git_commit',
+    'LogProgress', 'progress_bar', 'provenance', 'read_checkpoint',
+    'read_torch_file', 'StagedOutputs', 'UnsafeCheckpointError'
 ]

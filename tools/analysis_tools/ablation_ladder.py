@@ -50,7 +50,8 @@ import time
 
 from mmengine.config import Config, DictAction
 
-from mpafer_plugin.utils import atomic_write, config_file, provenance
+from mpafer_plugin.utils import (atomic_write, config_file, file_sha256,
+                                 provenance)
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 ABLATIONS = osp.join(REPO_ROOT, 'configs', 'ablations')
@@ -122,14 +123,6 @@ def resolved(cfg):
     (where it runs, not what it runs) left out."""
     tree = {k: v for k, v in cfg.to_dict().items() if k != 'work_dir'}
     return json.loads(json.dumps(tree, sort_keys=True, default=repr))
-
-
-def file_sha256(path):
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def input_fingerprints(cfg):

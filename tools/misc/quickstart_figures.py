@@ -32,7 +32,6 @@ tests/tools/misc/test_quickstart_figures.py checks that each committed
 picture is the one recorded. Intermediate outputs stay in WORK_DIR/figures/.
 """
 import argparse
-import hashlib
 import json
 import os
 import os.path as osp
@@ -46,7 +45,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if ROOT not in sys.path:  # run as a script: tools/ is a package of ROOT
     sys.path.insert(0, ROOT)
 
-from mpafer_plugin.utils import provenance  # noqa: E402
+from mpafer_plugin.utils import file_sha256, provenance  # noqa: E402
 from tools.misc import quickstart_results  # noqa: E402
 
 TOP1, MEAN_CLASS = quickstart_results.TOP1, quickstart_results.MEAN_CLASS
@@ -59,14 +58,6 @@ MAP_SIZE = 320  # px, the width of a similarity-map PNG
 # The visualize_similarity.py line: "OUT: CLASS p=P S_g=G S_l=L (predicted C)"
 MAP_LINE = re.compile(r'(?P<cls>\S+) p=(?P<p>[-0-9.]+) S_g=(?P<g>[-0-9.e]+) '
                       r'S_l=(?P<l>[-0-9.e]+) \(predicted (?P<pred>[^)]+)\)')
-
-
-def sha256(path):
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def rel(path):
@@ -163,9 +154,10 @@ def check_pictures(results, root=ROOT):
         full = osp.join(root, path)
         if not osp.isfile(full):
             problems.append(f'{path}: missing')
-        elif sha256(full) != digest:
-            problems.append(f'{path}: SHA-256 {sha256(full)}, the results '
-                            f'file records {digest}')
+        elif file_sha256(full) != digest:
+            problems.append(
+                f'{path}: SHA-256 {file_sha256(full)}, the results '
+                f'file records {digest}')
     return problems
 
 
@@ -264,7 +256,7 @@ def main(argv=None):
          rel(work_dir)] +
         (['--classes'] +
          args.classes if args.classes != ['anger', 'surprise'] else []))
-    clip_record = dict(path=clip, sha256=sha256(clip_path))
+    clip_record = dict(path=clip, sha256=file_sha256(clip_path))
 
     # 1. The model's predictions, checked against the quick start's record.
     import mmengine
@@ -314,7 +306,7 @@ def main(argv=None):
         maps.append(
             dict(
                 file=rel(drawn[png]),
-                sha256=sha256(png),
+                sha256=file_sha256(png),
                 class_name=name.lower(),
                 image=rel(image),
                 test_index=index,
@@ -354,7 +346,7 @@ def main(argv=None):
             test_command=shlex.join(['python'] + [rel(a) for a in test_argv]),
             confusion_matrix=dict(
                 file=rel(drawn[cm_png]),
-                sha256=sha256(cm_png),
+                sha256=file_sha256(cm_png),
                 command=shlex.join(['python'] + [rel(a) for a in cm_argv])),
             staged_images=rel(staged),
             similarity_maps=maps))
