@@ -5,7 +5,8 @@ On the config's train split and validation split, both through the test
 pipeline (no augmentation):
 
 * **frozen CLIP** (un-prompted image tower): linear-probe accuracy (softmax
-  regression fitted on train, scored on validation) on the class-token
+  regression fitted on train, scored on validation, and on train: how far
+  the frozen features can be fitted at all) on the class-token
   feature ``z^g`` and on the mean of the projected patch tokens ``z^l``
   (how much the class is in each); zero-shot accuracy with the hard prompts
   (class texts = per-class mean of the normalised hard-prompt features) from
@@ -45,11 +46,20 @@ from mpafer_plugin.utils.output_guard import exit_if_output_is_input
 
 
 def load_split(cfg, loader):
-    """The dataset of ``cfg[loader]`` through the validation pipeline."""
+    """The dataset of ``cfg[loader]`` through the validation pipeline (set
+    on the innermost dataset of a wrapper such as ``StratifiedHoldout``)."""
     dataset_cfg = copy.deepcopy(cfg[loader].dataset)
-    dataset_cfg.pipeline = cfg.val_dataloader.dataset.pipeline
+    _innermost(dataset_cfg)['pipeline'] = _innermost(
+        cfg.val_dataloader.dataset)['pipeline']
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         return DATASETS.build(dataset_cfg)
+
+
+def _innermost(dataset_cfg):
+    """The dataset config a wrapper's ``dataset`` chain ends in."""
+    while 'pipeline' not in dataset_cfg and 'dataset' in dataset_cfg:
+        dataset_cfg = dataset_cfg['dataset']
+    return dataset_cfg
 
 
 @torch.no_grad()
@@ -80,8 +90,10 @@ def linear_probe(train_x,
                  num_classes,
                  weight_decay=1e-3,
                  steps=300):
-    """Validation accuracy (%) of a softmax regression on standardised
-    features, fitted by L-BFGS on the training split."""
+    """``(train, validation)`` accuracy (%) of a softmax regression on
+    standardised features, fitted by L-BFGS on the training split: the
+    first says how far the features can be fitted at all, the second how
+    far the fit carries to unseen images."""
     torch.manual_seed(0)
     mean, std = train_x.mean(0), train_x.std(0) + 1e-6
     train_x, val_x = (train_x - mean) / std, (val_x - mean) / std
@@ -98,7 +110,8 @@ def linear_probe(train_x,
 
     with torch.enable_grad():
         optimizer.step(closure)
-    return accuracy(layer(val_x).detach(), val_y)
+    with torch.no_grad():
+        return accuracy(layer(train_x), train_y), accuracy(layer(val_x), val_y)
 
 
 def accuracy(scores, labels):
@@ -139,14 +152,16 @@ def frozen_measures(cfg, model, train, val):
     text = zero_shot_text(cfg, model.head)
     s_g, s_l = similarities(model.head, val['patch_frozen'],
                             val['glob_frozen'], text, model.head.local_topk)
+    class_token = linear_probe(train['glob_frozen'], train['labels'],
+                               val['glob_frozen'], val['labels'], num_classes)
+    mean_patch = linear_probe(train['patch_frozen'].mean(1), train['labels'],
+                              val['patch_frozen'].mean(1), val['labels'],
+                              num_classes)
     return dict(
-        probe_class_token=linear_probe(train['glob_frozen'], train['labels'],
-                                       val['glob_frozen'], val['labels'],
-                                       num_classes),
-        probe_mean_patch=linear_probe(train['patch_frozen'].mean(1),
-                                      train['labels'],
-                                      val['patch_frozen'].mean(1),
-                                      val['labels'], num_classes),
+        probe_class_token=class_token[1],
+        probe_class_token_train=class_token[0],
+        probe_mean_patch=mean_patch[1],
+        probe_mean_patch_train=mean_patch[0],
         zero_shot_global=accuracy(s_g, val['labels']),
         zero_shot_local=accuracy(s_l, val['labels']),
         zero_shot_S_g=size(s_g, val['labels']),
@@ -212,10 +227,11 @@ def checkpoint_measures(model, train, val, lambdas, topks, val_set):
                 val['glob'], val['glob_frozen'], dim=-1).mean().item(),
             cos_random_prompts_vs_frozen_global=random_prompt_drift(
                 model, val_set),
-            probe_prompted_class_token=linear_probe(train['glob'],
-                                                    train['labels'],
-                                                    val['glob'], labels,
-                                                    head.num_classes))
+            **dict(
+                zip(('probe_prompted_class_token_train',
+                     'probe_prompted_class_token'),
+                    linear_probe(train['glob'], train['labels'], val['glob'],
+                                 labels, head.num_classes))))
     return result
 
 

@@ -1,7 +1,8 @@
 """tools/analysis_tools/ablation_ladder.py: rows as deltas of the full
 method, a real two-row ladder through tools/train.py, records reused only
 for the very config asked for, one folder per row, statistics (t-based
-intervals, paired differences) and failures."""
+intervals, paired differences) and failures; probe_ladder.py on the
+ladder's runs."""
 import json
 import os
 
@@ -259,3 +260,25 @@ def test_ladder_trains_each_row_once(tmp_path, synthetic_rafdb, monkeypatch):
             ] == [e['top1_mean'] for e in summary if 'headline' not in e]
     assert saved['rows'][-1]['headline']['top1_diff']['seeds'] == [0]
     assert '| CoOp | 1 |' in (work / 'records.md').read_text()
+
+    # probe_ladder.py measures the very checkpoints the records report: the
+    # model's own top-1 on the validation split is the record's
+    from tools.analysis_tools.probe_ladder import main as probe_ladder
+    probe_ladder([str(work / 'records'), '--work-dir', str(work)])
+    probed = json.loads((work / 'records_probe.json').read_text())
+    for entry in summary[:2]:
+        runs = probed['rows'][entry['name']]['seeds']
+        assert list(runs) == ['0']
+        assert runs['0']['val_acc'] == pytest.approx(entry['top1_mean'])
+        assert runs['0']['gap'] == pytest.approx(runs['0']['train_acc'] -
+                                                 runs['0']['val_acc'])
+    assert 'probe_prompted_class_token' not in probed['rows']['CoOp']['mean']
+    full = probed['rows']['+ global-local (full method)']['mean']
+    assert 0 <= full['probe_prompted_class_token_train'] <= 100
+    assert 0 < probed['frozen_clip']['probe_class_token_train'] <= 100
+    assert full['grad_norm_median'] > 0
+    assert set(
+        probed['rows']['+ global-local (full method)']['seeds']['0']
+        ['last_epoch_losses']) >= {'loss', 'loss_cls', 'loss_token_align'}
+    with pytest.raises(FileNotFoundError, match='last_checkpoint'):
+        probe_ladder([str(work / 'records'), '--work-dir', str(tmp_path)])

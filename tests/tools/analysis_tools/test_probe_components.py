@@ -14,11 +14,13 @@ def test_linear_probe_reads_class_information_only_where_it_is():
     labels = torch.arange(3).repeat(40)
     informative = torch.randn(
         120, 5) + 4 * torch.nn.functional.one_hot(labels, 5).float()
-    noise = torch.randn(120, 5)
+    noise = torch.randn(120, 80)  # enough dimensions to fit 90 images
     assert linear_probe(informative[:90], labels[:90], informative[90:],
-                        labels[90:], 3) == 100.0
-    assert linear_probe(noise[:90], labels[:90], noise[90:], labels[90:],
-                        3) < 60.0
+                        labels[90:], 3) == (100.0, 100.0)
+    # noise: fitted on train, near chance on unseen images
+    fitted, unseen = linear_probe(noise[:90], labels[:90], noise[90:],
+                                  labels[90:], 3)
+    assert unseen < 60.0 < fitted
 
 
 def test_size_is_true_class_value_and_spread_over_classes():
@@ -48,8 +50,9 @@ def test_probe_on_tiny_data(tmp_path, synthetic_rafdb):
     ])
     report = json.loads(out.read_text())
     frozen = report['frozen_clip']
-    for key in ('probe_class_token', 'probe_mean_patch', 'zero_shot_global',
-                'zero_shot_local'):
+    for key in ('probe_class_token', 'probe_class_token_train',
+                'probe_mean_patch', 'probe_mean_patch_train',
+                'zero_shot_global', 'zero_shot_local'):
         assert 0 <= frozen[key] <= 100
     measures = report['checkpoints'][str(checkpoint)]
     assert set(measures['acc_by_lambda']) == {'0.0', '1.0'}
@@ -59,3 +62,34 @@ def test_probe_on_tiny_data(tmp_path, synthetic_rafdb):
     assert measures['prompt_norm'] == pytest.approx(3.0 * 8, rel=0.2)
     assert measures['cos_prompted_vs_frozen_global'] < 0.9999
     assert measures['cos_random_prompts_vs_frozen_global'] < 0.9999
+
+
+def test_splits_are_read_through_the_test_pipeline_also_when_wrapped(
+        tmp_path, synthetic_rafdb):
+    """The training split of a config that wraps its dataset (a stratified
+    quarter) is that quarter, read without augmentation."""
+    from mmengine.config import Config
+
+    from tools.analysis_tools.probe_components import load_split
+    from ...conftest import quickstart_cfg
+    cfg = quickstart_cfg(tmp_path, synthetic_rafdb)
+    whole = load_split(cfg, 'train_dataloader')
+    cfg = Config(
+        dict(
+            cfg.to_dict(),
+            train_dataloader=dict(
+                cfg.train_dataloader,
+                dataset=dict(
+                    type='StratifiedHoldout',
+                    part='val',
+                    ratio=0.25,
+                    seed=0,
+                    dataset=cfg.train_dataloader.dataset))))
+    quarter = load_split(cfg, 'train_dataloader')
+    assert len(quarter) == pytest.approx(len(whole) / 4, abs=7)
+    steps = [type(t).__name__ for t in quarter.pipeline.transforms]
+    assert steps == [
+        type(t).__name__
+        for t in load_split(cfg, 'val_dataloader').pipeline.transforms
+    ]
+    assert 'RandomFlip' not in steps

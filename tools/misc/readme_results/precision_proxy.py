@@ -1,10 +1,11 @@
 """Block ``results:precision_proxy``: the proxy's full method trained under
 bf16 autocast (docs/results/ladder_proxy_bf16.json, the ladder run with
 ``--cfg-options optim_wrapper.type=MixedPrecisionOptimWrapper``) beside
-the same seeds in fp32 (docs/results/ladder_proxy.json)."""
+the same seeds in fp32 (docs/results/ladder_proxy_12epochs.json: the
+bf16 runs were made with the proxy's first, 12-epoch recipe)."""
 import statistics
 
-SOURCES = ('ladder_proxy', 'ladder_proxy_bf16')
+SOURCES = ('ladder_proxy_12epochs', 'ladder_proxy_bf16')
 ROW = '+ global-local (full method)'
 
 
