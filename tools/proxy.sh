@@ -35,4 +35,10 @@ SEEDS=${SEEDS:-0 1 2 3 4}
 # shellcheck disable=SC2086
 "$PY" tools/analysis_tools/ablation_ladder.py "$CONFIG" --seeds $SEEDS \
     --work-dir work_dirs/ladder_proxy --results docs/results/ladder_proxy
+# Probe each run's last checkpoint (needs the runs' folders: a clone that
+# reused every committed record has none, and keeps the committed probe).
+if [ -d work_dirs/ladder_proxy ]; then
+    "$PY" tools/analysis_tools/probe_ladder.py docs/results/ladder_proxy \
+        --work-dir work_dirs/ladder_proxy
+fi
 "$PY" tools/misc/update_readme.py

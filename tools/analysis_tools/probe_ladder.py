@@ -48,6 +48,8 @@ if ROOT not in sys.path:  # run as a script: tools/ is a package of ROOT
 
 from mpafer_plugin.apis.model_init import init_model  # noqa: E402
 from mpafer_plugin.utils import atomic_write  # noqa: E402
+from mpafer_plugin.utils.output_guard import \
+    exit_if_output_is_input  # noqa: E402
 from mpafer_plugin.utils.progress import progress_bar  # noqa: E402
 from mpafer_plugin.utils.provenance import provenance  # noqa: E402
 from tools.analysis_tools.ablation_ladder import slug  # noqa: E402
@@ -56,7 +58,8 @@ from tools.analysis_tools.probe_components import (  # noqa: E402
 
 SUMMARISED = ('train_acc', 'val_acc', 'gap',
               'probe_prompted_class_token_train', 'probe_prompted_class_token',
-              'cos_prompted_vs_frozen_global', 'grad_norm_median')
+              'cos_prompted_vs_frozen_global', 'prompt_norm',
+              'grad_norm_median')
 
 
 def run_dir(record, work_dir):
@@ -138,7 +141,18 @@ def main(argv=None):
     for path in files:
         with open(path) as f:
             records.append(json.load(f))
-    folders = [run_dir(r, args.work_dir) for r in records]  # all, first
+    try:
+        folders = [run_dir(r, args.work_dir) for r in records]  # all, first
+    except FileNotFoundError as error:
+        parser.exit(1, f'error: {error}\n')
+    out = args.out or args.results.rstrip('/') + '_probe.json'
+    inputs = {f'RESULTS record {i}': path for i, path in enumerate(files)}
+    inputs.update({
+        f'run {i} {name}': osp.join(folder, name)
+        for i, folder in enumerate(folders)
+        for name in ('config.py', 'last_checkpoint')
+    })
+    exit_if_output_is_input({'--out': out}, inputs)
     rows, frozen = {}, None
     start = time.time()
     progress = progress_bar(len(records), 'probing the ladder\'s runs')
@@ -159,7 +173,6 @@ def main(argv=None):
             None if argv is
             None else ['python', 'tools/analysis_tools/probe_ladder.py'] +
             list(argv)))
-    out = args.out or args.results.rstrip('/') + '_probe.json'
     text = json.dumps(report, indent=1)
     atomic_write(out, lambda tmp: open(tmp, 'w').write(text + '\n'))
     print(f'wrote {out}')

@@ -221,7 +221,8 @@ def test_failed_runs_are_reported_and_the_rest_goes_on(tmp_path, capsys):
     assert capsys.readouterr().out.count('FAILED') == 2
 
 
-def test_ladder_trains_each_row_once(tmp_path, synthetic_rafdb, monkeypatch):
+def test_ladder_trains_each_row_once(tmp_path, synthetic_rafdb, monkeypatch,
+                                     capsys):
     """Two rows, one seed, one epoch on the tiny data through the real
     tools/train.py; a second call reuses the finished runs."""
     monkeypatch.setenv('MPAFER_CACHE', str(tmp_path / 'cache'))
@@ -280,5 +281,14 @@ def test_ladder_trains_each_row_once(tmp_path, synthetic_rafdb, monkeypatch):
     assert set(
         probed['rows']['+ global-local (full method)']['seeds']['0']
         ['last_epoch_losses']) >= {'loss', 'loss_cls', 'loss_token_align'}
-    with pytest.raises(FileNotFoundError, match='last_checkpoint'):
+    with pytest.raises(SystemExit) as exited:
         probe_ladder([str(work / 'records'), '--work-dir', str(tmp_path)])
+    assert exited.value.code == 1
+    assert 'last_checkpoint does not exist' in capsys.readouterr().err
+    record = work / 'records' / 'coop' / 'seed0.json'
+    with pytest.raises(SystemExit, match='an input of this run'):
+        probe_ladder([
+            str(work / 'records'), '--work-dir',
+            str(work), '--out',
+            str(record)
+        ])

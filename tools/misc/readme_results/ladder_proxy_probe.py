@@ -11,6 +11,10 @@ def _pct(value):
     return '-' if value is None else f'{value:.1f}'
 
 
+def _norm(value):
+    return '-' if value is None else f'{value:.2f}'
+
+
 def render(results):
     probe = results['ladder_proxy_probe']
     frozen = probe['frozen_clip']
@@ -20,10 +24,12 @@ def render(results):
         '| row | seeds | top-1 on its training images | top-1 on the test '
         'split | gap (train − test), per seed | linear probe on the prompted '
         'class token, train / test | cos(prompted, frozen class token) '
-        '| median gradient norm (clipped to 1.0) |',
-        '|---|---|---|---|---|---|---|---|',
+        '| visual prompts\' norm per token | median gradient norm (clipped '
+        'to 1.0) |',
+        '|---|---|---|---|---|---|---|---|---|',
         f'| frozen stand-in, no prompts (linear probe on the class token) | - '
-        f'| {_pct(fit)} | {_pct(unseen)} | {fit - unseen:+.1f} | - | 1 | - |',
+        f'| {_pct(fit)} | {_pct(unseen)} | {fit - unseen:+.1f} | - | 1 | - '
+        f'| - |',
     ]
     for row in results['ladder_proxy']['rows']:
         measured = probe['rows'].get(row['name'])
@@ -39,6 +45,7 @@ def render(results):
             f'| {row["name"]} | {len(seeds)} | {_pct(mean["train_acc"])} '
             f'| {_pct(mean["val_acc"])} | {mean["gap"]:+.1f} ({gaps}) '
             f'| {prompted} | {"1" if cos is None else f"{cos:.2f}"} '
+            f'| {_norm(mean.get("prompt_norm"))} '
             f'| {mean["grad_norm_median"]:.2f} |')
     source = probe['provenance']
     lines += [
