@@ -23,7 +23,7 @@ from mpafer_plugin.apis import FERInferencer
 from mpafer_plugin.apis.open_vocabulary import parse_class_list
 from mpafer_plugin.export.clip_path import add_clip_argument
 from mpafer_plugin.faces import draw_faces
-from mpafer_plugin.utils import config_file
+from mpafer_plugin.utils import CheckpointError, config_file
 from mpafer_plugin.visualization import compute_similarity_map
 
 MAP_SIDE = 320
@@ -142,15 +142,18 @@ def main(argv=None):
         import gradio  # noqa: F401
     except ImportError:
         raise SystemExit('error: the demo needs Gradio: pip install .[demo]')
-    demo = FERDemo(
-        FERInferencer(
+    try:
+        inferencer = FERInferencer(
             args.config,
             args.checkpoint,
             device=args.device,
             detector=args.detector,
             clip_pretrained=args.clip,
             classes=args.classes and parse_class_list(args.classes),
-            detector_device=args.detector_device))
+            detector_device=args.detector_device)
+    except (CheckpointError, FileNotFoundError) as err:  # file named
+        raise SystemExit(f'error: {err}') from err
+    demo = FERDemo(inferencer)
     build_page(demo).launch(
         server_name=args.server_name, server_port=args.port, share=args.share)
     return 0

@@ -9,6 +9,7 @@ task is not trivial. The tree is written in RAF-DB's official layout and
 read by :class:`RAFDB` like the real one. Accuracy on it says nothing about
 real faces.
 """
+import argparse
 import os
 import os.path as osp
 from concurrent.futures import ProcessPoolExecutor
@@ -308,17 +309,80 @@ def describe_face(shape: np.ndarray,
 def synthetic_captioned_faces(
         num: int,
         image_size: int = 100,
-        seed: int = 0) -> Iterator[Tuple[Image.Image, str]]:
+        seed: int = 0,
+        style: Optional[FaceStyle] = None
+) -> Iterator[Tuple[Image.Image, str]]:
     """``num`` (face, caption) pairs, classes in turn, deterministic in
     ``seed``; drawn from another stream than :func:`make_synthetic_rafdb`
-    (which uses ``[seed, index]``), so no pair repeats a dataset image."""
+    (which uses ``[seed, index]``), so no pair repeats a dataset image.
+    ``style`` (default: :class:`FaceStyle`'s defaults, the quick start's
+    pretraining faces, unchanged) draws them otherwise; its extra draws
+    come from their own stream. The caption names the drawn attributes
+    whatever covers them (an occluder, a turned head), as web captions do
+    not say what the picture hides."""
     rng = np.random.default_rng([seed, 1 << 20])
     num_classes = len(RAFDB.METAINFO['classes'])
     for index in range(num):
         face, shape = _draw_face(
             np.random.default_rng([seed, 1 << 20, index]), index % num_classes,
-            image_size)
+            image_size, style,
+            np.random.default_rng([seed, 1 << 20, index, 1 << 22]))
         yield face, describe_face(shape, rng)
+
+
+def add_face_style_arguments(parser: argparse.ArgumentParser,
+                             description: str) -> None:
+    """``--intensity --shape-noise --rotation --yaw --occlusion
+    --identities --identity-seed --rendering``: a :class:`FaceStyle` on the
+    command line (defaults: the class's), read back by
+    :func:`face_style_from_args`."""
+    default = FaceStyle()
+    style = parser.add_argument_group('style', description)
+    style.add_argument(
+        '--intensity',
+        type=float,
+        nargs=2,
+        default=default.intensity,
+        metavar=('LO', 'HI'),
+        help='range of expression strength (1 = typical)')
+    style.add_argument(
+        '--shape-noise', type=float, default=default.shape_noise)
+    style.add_argument(
+        '--rotation',
+        type=float,
+        default=default.rotation,
+        help='in-plane roll, +- degrees')
+    style.add_argument(
+        '--yaw', type=float, default=default.yaw, help='head turn, 0-1')
+    style.add_argument(
+        '--occlusion',
+        type=float,
+        default=default.occlusion,
+        help='probability of an occluder')
+    style.add_argument(
+        '--identities',
+        type=int,
+        default=default.identities,
+        help='number of identities (0: the one default geometry)')
+    style.add_argument(
+        '--identity-seed', type=int, default=default.identity_seed)
+    style.add_argument(
+        '--rendering',
+        choices=('line', 'soft', 'shaded'),
+        default=default.rendering)
+
+
+def face_style_from_args(args: argparse.Namespace) -> FaceStyle:
+    """The :class:`FaceStyle` of :func:`add_face_style_arguments`' flags."""
+    return FaceStyle(
+        intensity=tuple(args.intensity),
+        shape_noise=args.shape_noise,
+        rotation=args.rotation,
+        yaw=args.yaw,
+        occlusion=args.occlusion,
+        identities=args.identities,
+        identity_seed=args.identity_seed,
+        rendering=args.rendering)
 
 
 # RAF-DB (basic)'s images per class, in label order (docs/datasets.md):

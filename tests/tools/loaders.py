@@ -1,13 +1,16 @@
-"""The eight ways a checkpoint is loaded, each through its tool as a user
+"""The ten ways a checkpoint is loaded, each through its tool as a user
 runs it: ``load(loader, config, checkpoint, tmp_path)`` returns what the
 tool printed when it stopped (``error: …``) or the exception's text, or
 ``None`` when it ran to the end."""
 import glob
 import os
 import sys
+import types
 
 from tools import test as test_tool
 from tools import train as train_tool
+from tools.analysis_tools.probe_components import main as probe_components
+from tools.demo import main as demo
 from tools.infer import main as infer
 from tools.model_converters.export_deploy import main as export_deploy
 from tools.model_converters.export_prompts import main as export_prompts
@@ -15,7 +18,7 @@ from tools.visualization.visualize_similarity import main as visualize
 
 LOADERS = ('test', 'load_from', 'resume', 'infer --checkpoint',
            'infer --prompts', 'visualize_similarity', 'export_prompts',
-           'export_deploy')
+           'export_deploy', 'probe_components', 'demo')
 
 
 def _argv_main(main, argv):
@@ -25,6 +28,20 @@ def _argv_main(main, argv):
         return main()
     finally:
         sys.argv = old
+
+
+def _without_gradio(main, argv):
+    """``main(argv)`` with an empty stand-in for Gradio (the demo imports
+    it before loading the model; the page is never built here)."""
+    saved = sys.modules.get('gradio')
+    sys.modules['gradio'] = types.ModuleType('gradio')
+    try:
+        return main(argv)
+    finally:
+        if saved is None:
+            del sys.modules['gradio']
+        else:
+            sys.modules['gradio'] = saved
 
 
 def _image(config):
@@ -70,6 +87,10 @@ def load(loader, config, checkpoint, tmp_path):
         'export_deploy':
         lambda: export_deploy(
             [config, checkpoint, '--out', out, '--formats', 'torchscript']),
+        'probe_components':
+        lambda: probe_components([config, checkpoint, '--out', out + '.json']),
+        'demo':
+        lambda: _without_gradio(demo, [config, checkpoint]),
     }
     try:
         runs[loader]()

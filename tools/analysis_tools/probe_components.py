@@ -41,7 +41,7 @@ from mmpretrain.registry import DATASETS, MODELS
 
 import mpafer_plugin  # noqa: F401  registers components
 from mpafer_plugin.apis.model_init import init_model
-from mpafer_plugin.utils import atomic_write, config_file
+from mpafer_plugin.utils import CheckpointError, atomic_write, config_file
 from mpafer_plugin.utils.output_guard import exit_if_output_is_input
 
 
@@ -260,8 +260,11 @@ def main(argv=None):
                                 f'CHECKPOINTS[{i}]': c
                                 for i, c in enumerate(args.checkpoints)
                             }), cfg)
-    with torch.no_grad():
-        report = probe(args)
+    try:
+        with torch.no_grad():
+            report = probe(args)
+    except (CheckpointError, FileNotFoundError) as err:  # file named
+        raise SystemExit(f'error: {err}') from err
     if args.out:
         text = json.dumps(report, indent=1)
         atomic_write(args.out, lambda tmp: open(tmp, 'w').write(text))

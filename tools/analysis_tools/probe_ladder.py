@@ -47,7 +47,7 @@ if ROOT not in sys.path:  # run as a script: tools/ is a package of ROOT
     sys.path.insert(0, ROOT)
 
 from mpafer_plugin.apis.model_init import init_model  # noqa: E402
-from mpafer_plugin.utils import atomic_write  # noqa: E402
+from mpafer_plugin.utils import CheckpointError, atomic_write  # noqa: E402
 from mpafer_plugin.utils.output_guard import \
     exit_if_output_is_input  # noqa: E402
 from mpafer_plugin.utils.progress import progress_bar  # noqa: E402
@@ -157,7 +157,10 @@ def main(argv=None):
     start = time.time()
     progress = progress_bar(len(records), 'probing the ladder\'s runs')
     for record, folder in zip(records, folders):
-        measures, found = measure(folder, frozen is None)
+        try:
+            measures, found = measure(folder, frozen is None)
+        except CheckpointError as err:  # file named
+            raise SystemExit(f'error: {err}') from err
         frozen = frozen or found
         rows.setdefault(record['row'], {})[str(record['seed'])] = measures
         progress.update()

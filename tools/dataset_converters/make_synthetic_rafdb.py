@@ -18,8 +18,9 @@ import json
 import os
 import os.path as osp
 
-from mpafer_plugin.testing import (FaceStyle, make_synthetic_rafdb,
-                                   rafdb_split_counts)
+from mpafer_plugin.testing import make_synthetic_rafdb, rafdb_split_counts
+from mpafer_plugin.testing.synthetic_faces import (add_face_style_arguments,
+                                                   face_style_from_args)
 
 
 def main():
@@ -54,52 +55,11 @@ def main():
         default=os.cpu_count(),
         help='processes drawing faces (default: one per '
         'CPU; the images do not depend on it)')
-    default = FaceStyle()
-    style = parser.add_argument_group(
-        'style', 'how the faces are drawn (FaceStyle; the defaults are the '
+    add_face_style_arguments(
+        parser, 'how the faces are drawn (FaceStyle; the defaults are the '
         "quick start's, the stand-in CLIP's pretraining style)")
-    style.add_argument(
-        '--intensity',
-        type=float,
-        nargs=2,
-        default=default.intensity,
-        metavar=('LO', 'HI'),
-        help='range of expression strength (1 = typical)')
-    style.add_argument(
-        '--shape-noise', type=float, default=default.shape_noise)
-    style.add_argument(
-        '--rotation',
-        type=float,
-        default=default.rotation,
-        help='in-plane roll, +- degrees')
-    style.add_argument(
-        '--yaw', type=float, default=default.yaw, help='head turn, 0-1')
-    style.add_argument(
-        '--occlusion',
-        type=float,
-        default=default.occlusion,
-        help='probability of an occluder')
-    style.add_argument(
-        '--identities',
-        type=int,
-        default=default.identities,
-        help='number of identities (0: the one default geometry)')
-    style.add_argument(
-        '--identity-seed', type=int, default=default.identity_seed)
-    style.add_argument(
-        '--rendering',
-        choices=('line', 'soft', 'shaded'),
-        default=default.rendering)
     args = parser.parse_args()
-    face_style = FaceStyle(
-        intensity=tuple(args.intensity),
-        shape_noise=args.shape_noise,
-        rotation=args.rotation,
-        yaw=args.yaw,
-        occlusion=args.occlusion,
-        identities=args.identities,
-        identity_seed=args.identity_seed,
-        rendering=args.rendering)
+    face_style = face_style_from_args(args)
     train, test = args.train_per_class, args.test_per_class
     if args.rafdb_size:
         counts = rafdb_split_counts(args.scale)

@@ -33,18 +33,22 @@ import torch
 import torch.nn.functional as F
 
 import mpafer_plugin  # noqa: F401  registers the tiny architectures
-from mpafer_plugin.testing.synthetic_faces import synthetic_captioned_faces
+from mpafer_plugin.testing.synthetic_faces import (add_face_style_arguments,
+                                                   face_style_from_args,
+                                                   synthetic_captioned_faces)
 from mpafer_plugin.utils import atomic_torch_save, progress_bar
 
 CLIP_MEAN = np.array([0.48145466, 0.4578275, 0.40821073], np.float32)
 CLIP_STD = np.array([0.26862954, 0.26130258, 0.27577711], np.float32)
 
 
-def make_pairs(num, image_size, seed, tokenizer):
-    """``(N, 3, S, S)`` normalised images and ``(N, 77)`` caption tokens."""
+def make_pairs(num, image_size, seed, tokenizer, style=None):
+    """``(N, 3, S, S)`` normalised images and ``(N, 77)`` caption tokens
+    of faces drawn in ``style`` (default: the quick start's)."""
     images, captions = [], []
     progress = progress_bar(num, 'drawing captioned faces')
-    for face, caption in synthetic_captioned_faces(num, image_size, seed):
+    for face, caption in synthetic_captioned_faces(num, image_size, seed,
+                                                   style):
         pixels = np.asarray(face, np.float32) / 255
         images.append(((pixels - CLIP_MEAN) / CLIP_STD).transpose(2, 0, 1))
         captions.append(caption)
@@ -114,15 +118,20 @@ def main(argv=None):
         type=int,
         default=16,
         help='patches averaged in the local score')
+    add_face_style_arguments(
+        parser, 'how the pretraining faces are drawn (FaceStyle; the '
+        "defaults are the quick start's faces)")
     args = parser.parse_args(argv)
+    style = face_style_from_args(args)
 
     torch.manual_seed(args.seed)
     model = open_clip.create_model(args.model)
     image_size = model.visual.image_size
     image_size = image_size[0] if isinstance(image_size, tuple) else image_size
-    print(f'Drawing {args.pairs} captioned faces at {image_size} px')
+    print(f'Drawing {args.pairs} captioned faces at {image_size} px, style '
+          f'{style.to_dict()}')
     images, tokens = make_pairs(args.pairs, image_size, args.seed,
-                                open_clip.get_tokenizer(args.model))
+                                open_clip.get_tokenizer(args.model), style)
 
     steps_per_epoch = len(images) // args.batch_size
     if steps_per_epoch == 0:

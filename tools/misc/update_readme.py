@@ -10,7 +10,8 @@ A block of a Markdown file (default: README.md and docs/**/*.md)
 
 is replaced by ``render(results)`` of tools/misc/readme_results/NAME.py,
 given the parsed docs/results/NAME.json (a renderer with ``SOURCES``, a
-tuple of results names, is given ``{source: parsed file}`` instead). A new
+tuple of results names, is given ``{source: parsed file}`` instead; one
+with ``RENDER_AS = 'OTHER'`` renders its results as block OTHER does). A new
 table is a results file (written by the script that measures it) plus a
 renderer of a few lines;
 the figures are then never typed by hand.
@@ -35,6 +36,15 @@ BLOCK = re.compile(
     r'^(<!-- /results:(?P=name) -->)', re.S | re.M)
 
 
+def _renderer(name: str, renderers_dir: str):
+    """The module ``renderers_dir/NAME.py``."""
+    spec = importlib.util.spec_from_file_location(
+        f'readme_results_{name}', osp.join(renderers_dir, f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def render_block(name: str,
                  where: str,
                  results_dir: str = RESULTS_DIR,
@@ -48,10 +58,7 @@ def render_block(name: str,
         if not osp.isfile(renderer) and not osp.isfile(path):
             raise FileNotFoundError(
                 f'{where}: block "results:{name}" has no {what} {path}')
-    spec = importlib.util.spec_from_file_location(f'readme_results_{name}',
-                                                  renderer)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _renderer(name, renderers_dir)
     sources = getattr(module, 'SOURCES', None)
     data = {}
     for source in sources or [name]:
@@ -61,7 +68,9 @@ def render_block(name: str,
                                     f'results file {results}')
         with open(results) as f:
             data[source] = json.load(f)
-    text = module.render(data if sources else data[name])
+    render = _renderer(module.RENDER_AS, renderers_dir).render \
+        if hasattr(module, 'RENDER_AS') else module.render
+    text = render(data if sources else data[name])
     return text if text.endswith('\n') else text + '\n'
 
 

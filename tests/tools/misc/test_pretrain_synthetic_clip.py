@@ -76,6 +76,46 @@ def test_writes_a_loadable_checkpoint(tmp_path, capsys):
     assert re.search(r'epoch 2/2 +contrastive loss [\d.]+', log)
 
 
+def test_pretraining_faces_in_another_style():
+    """``--yaw --occlusion --identities …`` draw the pretraining faces in
+    that FaceStyle (deterministically, captions unchanged: they name the
+    drawn attributes); the defaults are the quick start's faces."""
+    import argparse
+
+    from mpafer_plugin.testing import FaceStyle
+    from mpafer_plugin.testing.synthetic_faces import (
+        add_face_style_arguments, face_style_from_args)
+    parser = argparse.ArgumentParser()
+    add_face_style_arguments(parser, 'style')
+    assert face_style_from_args(parser.parse_args([])) == FaceStyle()
+    style = face_style_from_args(
+        parser.parse_args([
+            '--intensity', '0.5', '1.2', '--yaw', '0.3', '--occlusion', '1',
+            '--identities', '300', '--identity-seed', '2'
+        ]))
+    assert style == FaceStyle(
+        intensity=(0.5, 1.2),
+        yaw=0.3,
+        occlusion=1.0,
+        identities=300,
+        identity_seed=2)
+
+    def pairs(style=None):
+        return list(synthetic_captioned_faces(7, 32, seed=0, style=style))
+
+    default, styled = pairs(), pairs(style)
+    assert all(
+        np.array_equal(np.asarray(a), np.asarray(b))
+        for (a, _), (b, _) in zip(default, pairs(FaceStyle())))
+    assert all(
+        np.array_equal(np.asarray(a), np.asarray(b))
+        for (a, _), (b, _) in zip(styled, pairs(style)))
+    assert not any(
+        np.array_equal(np.asarray(a), np.asarray(b))
+        for (a, _), (b, _) in zip(default, styled))
+    assert all(caption.startswith(PREFIX) for _, caption in styled)
+
+
 def test_patch_contrastive_loss_scores_the_best_patches():
     """``S_l(i, j)`` = mean of the top-k patch-caption cosines: an image
     matches its caption when k of its patches do, whatever the others."""

@@ -88,3 +88,17 @@ def test_renderer_of_several_results_files(tmp_path, dirs):
             FileNotFoundError,
             match=r'block "results:both" has no results file .*speed_bf16'):
         main(['--check', str(readme)], **dirs)
+
+
+def test_renderer_rendering_as_another_block(tmp_path, dirs):
+    """A renderer with ``RENDER_AS`` renders its own results file as the
+    named block does (another run of the same table)."""
+    (tmp_path / 'results' / 'speed_old.json').write_text(
+        json.dumps({'fps': 1.5}))
+    (tmp_path / 'renderers' /
+     'speed_old.py').write_text("RENDER_AS = 'speed'\n")
+    readme = tmp_path / 'README.md'
+    readme.write_text(README + README.replace('speed', 'speed_old'))
+    assert main([str(readme)], **dirs) == 0
+    text = readme.read_text()
+    assert '| 12.3 |' in text and '| 1.5 |' in text
