@@ -1,4 +1,4 @@
-"""A damaged or foreign file given to any of the eight loaders stops it
+"""A damaged or foreign file given to any of the ten loaders stops it
 with one error that names the file and says what it is, as
 docs/bad_inputs.md quotes (before: EOFError, OSError [Errno 22], a text
 file reported as possible malicious code, AttributeError)."""

@@ -43,6 +43,7 @@ import mpafer_plugin  # noqa: F401  registers components
 from mpafer_plugin.apis.model_init import init_model
 from mpafer_plugin.utils import CheckpointError, atomic_write, config_file
 from mpafer_plugin.utils.output_guard import exit_if_output_is_input
+from mpafer_plugin.utils.provenance import provenance
 
 
 def load_split(cfg, loader):
@@ -277,7 +278,7 @@ def probe(args):
         cfg.merge_from_dict(args.cfg_options)
     train_set, val_set = (load_split(cfg, 'train_dataloader'),
                           load_split(cfg, 'val_dataloader'))
-    report = dict(config=args.config, checkpoints={})
+    report = dict(config=args.config, checkpoints={}, provenance=provenance())
     for index, checkpoint in enumerate(args.checkpoints or [None]):
         model = init_model(cfg, checkpoint)
         train, val = encode(model, train_set), encode(model, val_set)

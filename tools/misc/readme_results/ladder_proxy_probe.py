@@ -16,7 +16,7 @@ def _norm(value):
 
 
 def render(results):
-    probe = results['ladder_proxy_probe']
+    ladder, probe = results.values()  # in the order of SOURCES
     frozen = probe['frozen_clip']
     fit, unseen = frozen['probe_class_token_train'], frozen[
         'probe_class_token']
@@ -31,7 +31,7 @@ def render(results):
         f'| {_pct(fit)} | {_pct(unseen)} | {fit - unseen:+.1f} | - | 1 | - '
         f'| - |',
     ]
-    for row in results['ladder_proxy']['rows']:
+    for row in ladder['rows']:
         measured = probe['rows'].get(row['name'])
         if measured is None:
             continue

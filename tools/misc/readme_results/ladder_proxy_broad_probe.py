@@ -1,0 +1,6 @@
+"""Block ``results:ladder_proxy_broad_probe``: the runs of
+docs/results/ladder_proxy_broad.json probed as ``results:ladder_proxy_probe``
+probes the proxy's (docs/results/ladder_proxy_broad_probe.json, written by
+``tools/analysis_tools/probe_ladder.py``)."""
+SOURCES = ('ladder_proxy_broad', 'ladder_proxy_broad_probe')
+RENDER_AS = 'ladder_proxy_probe'
