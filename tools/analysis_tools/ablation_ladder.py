@@ -175,18 +175,23 @@ def differing_keys(old, new):
         if old.get(k, '<unset>') != new.get(k, '<unset>'))
 
 
-def epoch_metrics(run_dir):
-    """Every validation record of a run (over its resumed sessions, the
-    last one of each epoch), from MMEngine's ``*/vis_data/scalars.json``:
-    ``[{epoch, top1, mean_class, per_class}]`` in epoch order."""
-    by_epoch = {}
+def scalar_records(run_dir):
+    """Every logged scalar record of a run, over its resumed sessions in
+    order, from MMEngine's ``*/vis_data/scalars.json`` (one per session)."""
     for path in sorted(
             glob.glob(osp.join(run_dir, '*', 'vis_data', 'scalars.json'))):
         with open(path) as f:
-            for line in f:
-                record = json.loads(line)
-                if TOP1 in record:
-                    by_epoch[record.get('step')] = record
+            yield from (json.loads(line) for line in f if line.strip())
+
+
+def epoch_metrics(run_dir):
+    """Every validation record of a run (over its resumed sessions, the
+    last one of each epoch), from :func:`scalar_records`:
+    ``[{epoch, top1, mean_class, per_class}]`` in epoch order."""
+    by_epoch = {}
+    for record in scalar_records(run_dir):
+        if TOP1 in record:
+            by_epoch[record.get('step')] = record
     if not by_epoch:
         raise RuntimeError(f'{run_dir}: no validation record '
                            f'({TOP1}) in */vis_data/scalars.json.')
@@ -430,6 +435,12 @@ def slug(name):
     return re.sub(r'[^a-z0-9]+', '_', name.lower()).strip('_')
 
 
+def run_folder(work_dir, name, seed, key):
+    """Where row ``name``'s run of ``seed`` trains: one folder per run key,
+    so that a run of another config never resumes this one's."""
+    return osp.join(work_dir, slug(name), f'seed_{seed}', key[:12])
+
+
 def check_rows(rows):
     """Every row has its own name and its own folder."""
     folders = {}
@@ -516,8 +527,7 @@ def run_ladder(config,
             if record is None and report_only:
                 continue
             if record is None:
-                run_dir = osp.join(work_dir, slug(name), f'seed_{seed}',
-                                   key[:12])
+                run_dir = run_folder(work_dir, name, seed, key)
                 cfg.work_dir = run_dir
                 start = time.time()
                 try:

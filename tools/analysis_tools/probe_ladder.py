@@ -52,7 +52,7 @@ from mpafer_plugin.utils.output_guard import \
     exit_if_output_is_input  # noqa: E402
 from mpafer_plugin.utils.progress import progress_bar  # noqa: E402
 from mpafer_plugin.utils.provenance import provenance  # noqa: E402
-from tools.analysis_tools.ablation_ladder import slug  # noqa: E402
+from tools.analysis_tools import ablation_ladder  # noqa: E402
 from tools.analysis_tools.probe_components import (  # noqa: E402
     checkpoint_measures, encode, frozen_measures, load_split)
 
@@ -64,8 +64,8 @@ SUMMARISED = ('train_acc', 'val_acc', 'gap',
 
 def run_dir(record, work_dir):
     """The folder the ladder trained ``record``'s run in."""
-    folder = osp.join(work_dir, slug(record['row']), f'seed_{record["seed"]}',
-                      record['key'][:12])
+    folder = ablation_ladder.run_folder(work_dir, record['row'],
+                                        record['seed'], record['key'])
     if not osp.isfile(osp.join(folder, 'last_checkpoint')):
         raise FileNotFoundError(
             f'{folder}/last_checkpoint does not exist: the run of row '
@@ -77,16 +77,15 @@ def run_dir(record, work_dir):
 
 def training_log(folder):
     """``grad_norm_median`` and ``last_epoch_losses`` of the run's logged
-    training scalars (the newest ``*/vis_data/scalars.json`` of
-    ``folder``)."""
-    logs = sorted(glob.glob(osp.join(folder, '*', 'vis_data', 'scalars.json')))
-    if not logs:
+    training scalars, over its resumed sessions (a step logged again after
+    a resume counts once, as its last session logged it)."""
+    by_step = {
+        e['step']: e
+        for e in ablation_ladder.scalar_records(folder) if 'grad_norm' in e
+    }
+    if not by_step:
         return {}
-    with open(logs[-1]) as f:
-        entries = [json.loads(line) for line in f if line.strip()]
-    train = [e for e in entries if 'grad_norm' in e]
-    if not train:
-        return {}
+    train = [by_step[step] for step in sorted(by_step)]
     last = [e for e in train if e['epoch'] == train[-1]['epoch']]
     return dict(
         grad_norm_median=statistics.median(e['grad_norm'] for e in train),
