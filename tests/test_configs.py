@@ -114,3 +114,25 @@ def test_schedule_clips_the_gradient_norm():
     moved = model.weight.detach().norm().item()
     assert moved == pytest.approx(
         cfg.optim_wrapper.optimizer.lr * 1.0, rel=1e-4)
+
+
+PROXY_CONFIGS = sorted(glob.glob(os.path.join(CONFIG_DIR, 'proxy', '*.py')))
+
+
+@pytest.mark.parametrize(
+    'path',
+    PROXY_CONFIGS,
+    ids=[os.path.relpath(p, CONFIG_DIR) for p in PROXY_CONFIGS])
+def test_proxy_configs_keep_deep_prompts_a_few_percent_of_the_keys(path):
+    """Each proxy's own stand-in architecture (random weights) builds, and
+    its deep prompts are a few percent of every layer's keys, as in
+    ViT-B/16 (8 / 205 = 3.9 %; docs/proxy.md)."""
+    cfg = Config.fromfile(path)
+    cfg.model.clip.pretrained = None
+    model = MODELS.build(cfg.model)
+    visual = model.backbone.visual
+    tokens = visual.positional_embedding.shape[0]
+    prompts = cfg.model.backbone.num_prompts
+    assert 0.03 <= prompts / (tokens + prompts) <= 0.05
+    assert len(visual.transformer.resblocks) >= 4
+    assert model.backbone.prompts.shape[-1] == visual.conv1.out_channels

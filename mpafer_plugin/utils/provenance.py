@@ -1,5 +1,6 @@
 """Where a measured figure comes from: the header of every results file
 (docs/results/*.json) that the README's figures are generated from."""
+import json
 import os
 import platform
 import shlex
@@ -38,3 +39,18 @@ def provenance(command: Optional[Sequence[str]] = None) -> dict:
         date=datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
         commit=git_commit(),
         machine=dict(cpus=os.cpu_count(), platform=platform.platform()))
+
+
+def record_path(output: str) -> str:
+    """The JSON record written beside an output file that says how it was
+    made (``weights.pt`` → ``weights.pt.json``)."""
+    return f'{output}.json'
+
+
+def read_record(output: Optional[str]) -> Optional[dict]:
+    """The record beside ``output`` (:func:`record_path`), or None when
+    there is none (a file made elsewhere, an open_clip tag, no file)."""
+    if not output or not os.path.isfile(record_path(output)):
+        return None
+    with open(record_path(output)) as f:
+        return json.load(f)

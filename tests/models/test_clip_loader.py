@@ -210,3 +210,29 @@ def test_missing_relative_clip_file_names_the_working_directory(
         load_clip('mpafer-tiny-vit', str(tmp_path / 'absent.pt'))
     assert 'working directory' not in str(error.value)
     assert '--clip PATH' in str(error.value)
+
+
+SHIPPED = sorted(
+    os.listdir(
+        os.path.join(
+            os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
+            'mpafer_plugin', 'resources', 'open_clip_configs')))
+
+
+@pytest.mark.parametrize('file', SHIPPED)
+def test_shipped_architectures_build_as_their_files_say(file):
+    """Each small architecture in ``resources/open_clip_configs`` builds
+    (random weights) with the tower its file describes, and QuickGELU."""
+    from mpafer_plugin.models.utils.clip_loader import CONFIG_DIR
+    with open(os.path.join(CONFIG_DIR, file)) as f:
+        spec = json.load(f)
+    clip = load_clip(file[:-len('.json')], None)
+    vision, text = spec['vision_cfg'], spec['text_cfg']
+    assert clip.visual.conv1.out_channels == vision['width']
+    assert len(clip.visual.transformer.resblocks) == vision['layers']
+    assert clip.visual.conv1.kernel_size == (vision['patch_size'], ) * 2
+    assert clip.visual.proj.shape == (vision['width'], spec['embed_dim'])
+    assert clip.transformer.width == text['width']
+    assert len(clip.transformer.resblocks) == text['layers']
+    assert isinstance(clip.visual.transformer.resblocks[0].mlp.gelu,
+                      open_clip.transformer.QuickGELU)

@@ -21,7 +21,9 @@ pipeline (no augmentation):
   random prompts of the learnt norm instead) and a linear probe on the
   prompted ``z^g``.
 
-Writes one JSON (``--out``) and prints a summary.
+Writes one JSON (``--out``: the measures, the CLIP spec, and the record
+that ``tools/misc/pretrain_synthetic_clip.py`` writes beside a stand-in's
+weights, when there is one) and prints a summary.
 
 Usage:
     python tools/analysis_tools/probe_components.py CONFIG [CHECKPOINT ...]
@@ -43,7 +45,7 @@ import mpafer_plugin  # noqa: F401  registers components
 from mpafer_plugin.apis.model_init import init_model
 from mpafer_plugin.utils import CheckpointError, atomic_write, config_file
 from mpafer_plugin.utils.output_guard import exit_if_output_is_input
-from mpafer_plugin.utils.provenance import provenance
+from mpafer_plugin.utils.provenance import provenance, read_record
 
 
 def load_split(cfg, loader):
@@ -278,7 +280,13 @@ def probe(args):
         cfg.merge_from_dict(args.cfg_options)
     train_set, val_set = (load_split(cfg, 'train_dataloader'),
                           load_split(cfg, 'val_dataloader'))
-    report = dict(config=args.config, checkpoints={}, provenance=provenance())
+    clip = cfg.model.clip.to_dict()
+    report = dict(
+        config=args.config,
+        clip=clip,
+        clip_pretraining=read_record(clip.get('pretrained')),
+        checkpoints={},
+        provenance=provenance())
     for index, checkpoint in enumerate(args.checkpoints or [None]):
         model = init_model(cfg, checkpoint)
         train, val = encode(model, train_set), encode(model, val_set)

@@ -1,6 +1,9 @@
 """Pretrain a small open_clip model, from random weights, on generated
 (drawn face, attribute caption) pairs, and save it as a local CLIP
-checkpoint that a config's ``clip.pretrained`` can point to.
+checkpoint that a config's ``clip.pretrained`` can point to, with a record
+beside it (``CKPT.json``: the arguments, the style drawn, the loss of each
+epoch, the wall time and the commit), which
+``tools/analysis_tools/probe_components.py`` copies into its report.
 
 MPA-FER adapts a *pretrained* CLIP; no CLIP weights can be downloaded
 offline, and a random-weight CLIP carries no usable features (a linear probe
@@ -19,12 +22,18 @@ the mean of the ``--patch-topk`` largest patch-caption cosines (the form of
 MPA-FER's ``S_l``, FILIP-like): ``L = L_clip(z^g) + w L_clip(S_l)``, so the
 patch tokens carry caption information as a large CLIP's do.
 
+The default peak lr (2e-3) is the quick start's. On more pairs it can
+leave the embeddings collapsed (the loss flat at 2 ln batch) for half the
+schedule: at 8,400 pairs and 20 epochs both proxy towers did, while 1e-3
+left the plateau within 5 epochs (docs/proxy.md, "A larger stand-in").
+
 Usage: python tools/misc/pretrain_synthetic_clip.py --out CKPT
        [--model mpafer-tiny-vit-64] [--pairs 2100] [--epochs 40]
        [--batch-size 64] [--lr 2e-3] [--seed 0]
        [--patch-loss-weight 1.0] [--patch-topk 16]
 """
 import argparse
+import json
 import time
 
 import numpy as np
@@ -36,7 +45,8 @@ import mpafer_plugin  # noqa: F401  registers the tiny architectures
 from mpafer_plugin.testing.synthetic_faces import (add_face_style_arguments,
                                                    face_style_from_args,
                                                    synthetic_captioned_faces)
-from mpafer_plugin.utils import atomic_torch_save, progress_bar
+from mpafer_plugin.utils import (atomic_torch_save, atomic_write, progress_bar,
+                                 provenance, record_path)
 
 CLIP_MEAN = np.array([0.48145466, 0.4578275, 0.40821073], np.float32)
 CLIP_STD = np.array([0.26862954, 0.26130258, 0.27577711], np.float32)
@@ -145,7 +155,7 @@ def main(argv=None):
         total_steps=args.epochs * steps_per_epoch,
         pct_start=0.1)
     model.train()
-    start = time.time()
+    start, losses = time.time(), []
     for epoch in range(1, args.epochs + 1):
         order = torch.randperm(len(images))
         total = 0.0
@@ -169,11 +179,21 @@ def main(argv=None):
             with torch.no_grad():  # as CLIP: scale at most 100
                 model.logit_scale.clamp_(0, np.log(100))
             total += loss.item()
+        losses.append(round(total / steps_per_epoch, 4))
         print(
             f'epoch {epoch}/{args.epochs}  contrastive loss '
             f'{total / steps_per_epoch:.3f}  ({time.time() - start:.0f} s)',
             flush=True)
     atomic_torch_save(model.state_dict(), args.out)
+    record = dict(
+        vars(args),
+        style=style.to_dict(),
+        epoch_losses=losses,
+        wall_s=round(time.time() - start, 1),
+        provenance=provenance())
+    atomic_write(
+        record_path(args.out),
+        lambda tmp: open(tmp, 'w').write(json.dumps(record, indent=1)))
     print(f'Saved {args.model} weights to {args.out}; use '
           f"clip=dict(model_name='{args.model}', pretrained='{args.out}')")
 

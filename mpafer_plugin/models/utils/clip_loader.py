@@ -18,8 +18,10 @@ non-QuickGELU architecture.
 Importing this module also registers the small architectures shipped in
 ``mpafer_plugin/resources/open_clip_configs`` (``mpafer-tiny-vit``: width 64,
 2 layers, 224 px, patch 16; ``mpafer-tiny-vit-64``: the same at 64 px, patch
-8; both keep the full 49,408-token vocabulary so the stock tokenizer works),
-used by the tests and the offline quick start.
+8; ``mpafer-proxy-vit-64`` and ``mpafer-proxy-vit-96``: 4 layers at 64 px,
+patch 8, width 64 or 96, the proxy benchmark's stand-ins, docs/proxy.md;
+all keep the full 49,408-token vocabulary so the stock tokenizer works),
+used by the tests, the offline quick start and the proxy.
 """
 import os
 import os.path as osp

@@ -6,6 +6,7 @@ import json
 import pytest
 import torch
 
+from mpafer_plugin.models import load_clip
 from tools.analysis_tools.probe_components import linear_probe, main, size
 
 
@@ -36,6 +37,11 @@ def test_probe_on_tiny_data(tmp_path, synthetic_rafdb):
     from mpafer_plugin.apis.model_init import init_model
     from ...conftest import quickstart_cfg
     cfg = quickstart_cfg(tmp_path, synthetic_rafdb)
+    # a stand-in's weights file with the record its pretraining writes
+    weights = tmp_path / 'clip.pt'
+    torch.save(load_clip(**cfg.model.clip).state_dict(), weights)
+    (tmp_path / 'clip.pt.json').write_text('{"pairs": 16}')
+    cfg.model.clip.pretrained = str(weights)
     cfg.dump(str(tmp_path / 'config.py'))
     model = init_model(str(tmp_path / 'config.py'))
     with torch.no_grad():
@@ -49,6 +55,8 @@ def test_probe_on_tiny_data(tmp_path, synthetic_rafdb):
         str(out), '--lambdas', '0', '1', '--topks', '1', '16'
     ])
     report = json.loads(out.read_text())
+    assert report['clip'] == cfg.model.clip
+    assert report['clip_pretraining'] == {'pairs': 16}
     frozen = report['frozen_clip']
     for key in ('probe_class_token', 'probe_class_token_train',
                 'probe_mean_patch', 'probe_mean_patch_train',

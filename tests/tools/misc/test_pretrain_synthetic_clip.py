@@ -10,6 +10,7 @@ from mpafer_plugin.models import load_clip
 from mpafer_plugin.models.utils.hard_prompts import DEFAULT_DESCRIPTIONS
 from mpafer_plugin.testing.synthetic_faces import (describe_face,
                                                    synthetic_captioned_faces)
+from mpafer_plugin.utils import read_record
 from tools.misc.pretrain_synthetic_clip import (contrastive_loss,
                                                 encode_image_and_patches, main,
                                                 patch_contrastive_loss)
@@ -73,7 +74,15 @@ def test_writes_a_loadable_checkpoint(tmp_path, capsys):
     assert not torch.equal(loaded['visual.conv1.weight'],
                            random['visual.conv1.weight'])
     log = capsys.readouterr().out
-    assert re.search(r'epoch 2/2 +contrastive loss [\d.]+', log)
+    printed = re.findall(r'epoch \d/2 +contrastive loss ([\d.]+)', log)
+    assert len(printed) == 2
+    # the record beside the weights says how they were made
+    record = read_record(str(out))
+    assert (record['pairs'], record['epochs'],
+            record['model']) == (16, 2, 'mpafer-tiny-vit-64')
+    assert record['style']['identities'] == 0  # the quick start's faces
+    assert [f'{loss:.3f}' for loss in record['epoch_losses']] == printed
+    assert record['wall_s'] > 0 and record['provenance']['command']
 
 
 def test_pretraining_faces_in_another_style():

@@ -1,0 +1,53 @@
+"""Block ``results:proxy_stand_ins``: every stand-in CLIP measured for the
+proxy, frozen, on the proxy's FER set, and whether it passes the gate a
+stand-in must pass before a ladder runs on it (docs/proxy.md, "A larger
+stand-in"). Each source is a report of
+``tools/analysis_tools/probe_components.py``: the proxy's own stand-in
+(docs/results/ladder_proxy_probe.json), the broad one
+(docs/results/proxy_broad_frozen.json) and the larger candidates
+(docs/results/proxy_stand_ins/*.json)."""
+
+# (results name, tower, pretraining: faces, pairs × epochs, peak lr)
+STAND_INS = (
+    ('ladder_proxy_probe', '64 wide', "the quick start's style",
+     '2,100 × 40, 2e-3'),
+    ('proxy_broad_frozen', '64 wide', 'broad', '2,100 × 40, 2e-3'),
+    ('proxy_stand_ins/vit64_8400_e20', '64 wide', 'broad', '8,400 × 20, 2e-3'),
+    ('proxy_stand_ins/vit96_8400_e20', '96 wide', 'broad', '8,400 × 20, 2e-3'),
+    ('proxy_stand_ins/vit64_8400_e40', '64 wide', 'broad', '8,400 × 40, 1e-3'),
+    ('proxy_stand_ins/vit96_8400_e40', '96 wide', 'broad', '8,400 × 40, 1e-3'),
+)
+SOURCES = tuple(name for name, *_ in STAND_INS)
+#: the gate (docs/proxy.md): test accuracy above the proxy's stand-in's, and
+#: a fit on the training images at least this many points beyond it
+GATE_GAP = 5.0
+
+
+def render(results):
+    baseline = results['ladder_proxy_probe']['frozen_clip'][
+        'probe_class_token']
+    lines = [
+        '| stand-in (4 layers, 64 px, patch 8) | pretrained on | pairs × '
+        'epochs, peak lr | linear probe on the class token: fit on the '
+        'training images | … on the test split | gap | zero-shot, hard '
+        'prompts | passes the gate |', '|---|---|---|---|---|---|---|---|'
+    ]
+    for name, tower, faces, schedule in STAND_INS:
+        frozen = results[name]['frozen_clip']
+        fit, test = frozen['probe_class_token_train'], frozen[
+            'probe_class_token']
+        passes = test > baseline and fit - test >= GATE_GAP
+        lines.append(
+            f'| {tower} | {faces} | {schedule} | {fit:.1f} % | {test:.1f} % '
+            f'| {fit - test:+.1f} | {frozen["zero_shot_global"]:.1f} % '
+            f'| {"yes" if passes else "no"} |')
+    lines += [
+        '', 'Each row: `python tools/analysis_tools/probe_components.py '
+        'CONFIG --cfg-options model.clip.model_name=… '
+        'model.clip.pretrained=…`; commands and commits:', ''
+    ]
+    for name, *_ in STAND_INS:
+        source = results[name]['provenance']
+        lines.append(f'- `{source["command"]}` at `{source["commit"]}`, '
+                     f'{source["date"]}')
+    return '\n'.join(lines)
