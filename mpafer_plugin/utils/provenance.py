@@ -48,9 +48,11 @@ def record_path(output: str) -> str:
 
 
 def read_record(output: Optional[str]) -> Optional[dict]:
-    """The record beside ``output`` (:func:`record_path`), or None when
-    there is none (a file made elsewhere, an open_clip tag, no file)."""
-    if not output or not os.path.isfile(record_path(output)):
+    """The record beside the file ``output`` (:func:`record_path`), or
+    None when there is none (a file made elsewhere, an open_clip tag, no
+    file)."""
+    if not output or not os.path.isfile(output) or not os.path.isfile(
+            record_path(output)):
         return None
     with open(record_path(output)) as f:
         return json.load(f)

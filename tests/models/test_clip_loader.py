@@ -13,6 +13,7 @@ import torch
 import torch.nn as nn
 
 from mpafer_plugin.models import load_clip
+from mpafer_plugin.models.utils.clip_loader import CONFIG_DIR
 from mpafer_plugin.models.utils.clip_weights import is_torchscript_archive
 from ..conftest import TINY_CLIP
 from ..datasets.fixtures import captured_log
@@ -212,18 +213,13 @@ def test_missing_relative_clip_file_names_the_working_directory(
     assert '--clip PATH' in str(error.value)
 
 
-SHIPPED = sorted(
-    os.listdir(
-        os.path.join(
-            os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
-            'mpafer_plugin', 'resources', 'open_clip_configs')))
+SHIPPED = sorted(os.listdir(CONFIG_DIR))
 
 
 @pytest.mark.parametrize('file', SHIPPED)
 def test_shipped_architectures_build_as_their_files_say(file):
     """Each small architecture in ``resources/open_clip_configs`` builds
     (random weights) with the tower its file describes, and QuickGELU."""
-    from mpafer_plugin.models.utils.clip_loader import CONFIG_DIR
     with open(os.path.join(CONFIG_DIR, file)) as f:
         spec = json.load(f)
     clip = load_clip(file[:-len('.json')], None)

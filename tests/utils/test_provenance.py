@@ -18,3 +18,19 @@ def test_commit_is_the_packages_checkout_from_any_folder(
     assert record['command'] == 'python tools/x.py --flag'
     assert record['date'].endswith(' UTC') and record['machine']['cpus']
     assert git_commit(str(tmp_path)) is None
+
+
+def test_record_is_read_only_beside_an_existing_file(tmp_path, monkeypatch):
+    """A tag such as ``'openai'`` is not a file: a stray ``openai.json`` in
+    the working folder is not its record."""
+    from mpafer_plugin.utils import read_record, record_path
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / 'openai.json').write_text('{"pairs": 1}')
+    assert read_record('openai') is None
+    weights = tmp_path / 'clip.pt'
+    weights.write_bytes(b'weights')
+    assert read_record(str(weights)) is None
+    with open(record_path(str(weights)), 'w') as f:
+        f.write('{"pairs": 2}')
+    assert read_record(str(weights)) == {'pairs': 2}
+    assert read_record(None) is None

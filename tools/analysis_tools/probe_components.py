@@ -265,7 +265,7 @@ def main(argv=None):
                             }), cfg)
     try:
         with torch.no_grad():
-            report = probe(args)
+            report = probe(args, cfg)
     except (CheckpointError, FileNotFoundError) as err:  # file named
         raise SystemExit(f'error: {err}') from err
     if args.out:
@@ -273,11 +273,9 @@ def main(argv=None):
         atomic_write(args.out, lambda tmp: open(tmp, 'w').write(text))
 
 
-def probe(args):
-    """Every measure of the module docstring, as one JSON-able dict."""
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+def probe(args, cfg):
+    """Every measure of the module docstring, as one JSON-able dict, on
+    ``cfg`` (``args.config`` with ``args.cfg_options``)."""
     train_set, val_set = (load_split(cfg, 'train_dataloader'),
                           load_split(cfg, 'val_dataloader'))
     clip = cfg.model.clip.to_dict()

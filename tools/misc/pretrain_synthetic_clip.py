@@ -34,6 +34,8 @@ Usage: python tools/misc/pretrain_synthetic_clip.py --out CKPT
 """
 import argparse
 import json
+import os
+import os.path as osp
 import time
 
 import numpy as np
@@ -184,6 +186,10 @@ def main(argv=None):
             f'epoch {epoch}/{args.epochs}  contrastive loss '
             f'{total / steps_per_epoch:.3f}  ({time.time() - start:.0f} s)',
             flush=True)
+    # a record left by an earlier run must not describe these weights, even
+    # if this process is killed between the two writes
+    if osp.exists(record_path(args.out)):
+        os.remove(record_path(args.out))
     atomic_torch_save(model.state_dict(), args.out)
     record = dict(
         vars(args),

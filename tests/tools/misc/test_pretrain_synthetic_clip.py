@@ -3,6 +3,7 @@ loading path (a local file as `pretrained`) accepts, and it learns."""
 import re
 
 import numpy as np
+import pytest
 import torch
 import torch.nn.functional as F
 
@@ -149,3 +150,23 @@ def test_patch_features_are_the_backbones(tiny_clip):
     torch.testing.assert_close(patch_feats, want_patch)
     torch.testing.assert_close(global_feat, want_global)
     assert not tiny_clip.visual.output_tokens  # left as it was
+
+
+def test_a_killed_run_leaves_no_stale_record(tmp_path, monkeypatch):
+    """An earlier run's record is removed before the new weights are
+    written, so a run killed between the two writes leaves weights with no
+    record, never with another run's."""
+    import tools.misc.pretrain_synthetic_clip as tool
+    out = tmp_path / 'clip.pt'
+    (tmp_path / 'clip.pt.json').write_text('{"pairs": 2100}')
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tool, 'atomic_torch_save', killed)
+    with pytest.raises(KeyboardInterrupt):
+        main([
+            '--out',
+            str(out), '--pairs', '16', '--batch-size', '8', '--epochs', '1'
+        ])
+    assert not (tmp_path / 'clip.pt.json').exists()
