@@ -33,6 +33,7 @@ Usage:
 import argparse
 import copy
 import json
+import os.path as osp
 
 import torch
 import torch.nn.functional as F
@@ -45,7 +46,7 @@ import mpafer_plugin  # noqa: F401  registers components
 from mpafer_plugin.apis.model_init import init_model
 from mpafer_plugin.utils import CheckpointError, atomic_write, config_file
 from mpafer_plugin.utils.output_guard import exit_if_output_is_input
-from mpafer_plugin.utils.provenance import provenance, read_record
+from mpafer_plugin.utils.provenance import provenance, read_record, record_path
 
 
 def load_split(cfg, loader):
@@ -258,11 +259,14 @@ def main(argv=None):
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    exit_if_output_is_input({'--out': args.out},
-                            dict({'CONFIG': args.config}, **{
-                                f'CHECKPOINTS[{i}]': c
-                                for i, c in enumerate(args.checkpoints)
-                            }), cfg)
+    inputs = dict({'CONFIG': args.config}, **{
+        f'CHECKPOINTS[{i}]': c
+        for i, c in enumerate(args.checkpoints)
+    })
+    weights = cfg.model.clip.get('pretrained')
+    if weights and osp.isfile(weights):  # its record is read too
+        inputs['the record beside the CLIP weights'] = record_path(weights)
+    exit_if_output_is_input({'--out': args.out}, inputs, cfg)
     try:
         with torch.no_grad():
             report = probe(args, cfg)

@@ -55,6 +55,9 @@ def test_probe_on_tiny_data(tmp_path, synthetic_rafdb):
         str(out), '--lambdas', '0', '1', '--topks', '1', '16'
     ])
     report = json.loads(out.read_text())
+    with pytest.raises(SystemExit):  # the record is an input, kept
+        main([str(tmp_path / 'config.py'), '--out', str(weights) + '.json'])
+    assert json.loads((tmp_path / 'clip.pt.json').read_text()) == {'pairs': 16}
     assert report['clip'] == cfg.model.clip
     assert report['clip_pretraining'] == {'pairs': 16}
     frozen = report['frozen_clip']
