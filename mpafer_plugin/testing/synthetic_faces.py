@@ -124,10 +124,14 @@ def _identity_geometry(style: FaceStyle, identity: int) -> Dict[str, float]:
     }
 
 
+_OCCLUDERS = ('hand', 'glasses', 'mask')
+
+
 def _occlude(draw: ImageDraw.ImageDraw, rng: np.random.Generator, xy,
-             geo: Dict[str, float]) -> None:
+             geo: Dict[str, float]) -> str:
     """One occluder: a hand or object patch anywhere on the face, dark
-    glasses over the eyes, or a mask over the mouth and nose."""
+    glasses over the eyes, or a mask over the mouth and nose; returns
+    which (``_OCCLUDERS``)."""
     kind = rng.integers(3)
     colour = tuple(int(v) for v in rng.integers(0, 256, 3))
     if kind == 0:
@@ -141,6 +145,7 @@ def _occlude(draw: ImageDraw.ImageDraw, rng: np.random.Generator, xy,
     else:
         y = geo['mouth_y']
         draw.rectangle([*xy(-0.3, y - 0.2), *xy(0.3, y + 0.17)], fill=colour)
+    return _OCCLUDERS[kind]
 
 
 def _draw_face(
@@ -149,9 +154,13 @@ def _draw_face(
     size: int,
     style: Optional[FaceStyle] = None,
     style_rng: Optional[np.random.Generator] = None
-) -> Tuple[Image.Image, np.ndarray]:
-    """One ``size × size`` RGB face of class ``label`` and its 8 shape
-    parameters (the columns of ``_SHAPES``, after intensity and jitter).
+) -> Tuple[Image.Image, np.ndarray, Dict[str, object]]:
+    """One ``size × size`` RGB face of class ``label``, its 8 shape
+    parameters (the columns of ``_SHAPES``, after intensity and jitter) and
+    what else the picture shows (:func:`describe_scene`): ``yaw`` (-1–1),
+    ``roll`` (degrees), ``occluder`` (``None``, ``'hand'``, ``'glasses'``
+    or ``'mask'``), ``face_ratio`` (width / height of the face outline over
+    the default's), ``background`` and ``skin`` (RGB).
 
     ``style`` (default :class:`FaceStyle`) sets how it is drawn; a
     non-default style takes its extra draws (identity, yaw, occluder,
@@ -241,13 +250,12 @@ def _draw_face(
         draw.polygon(upper + lower, fill=(70, 20, 30), outline=ink)
     draw.line(upper, fill=ink, width=line)
     draw.line(lower if opening > 0.15 else upper, fill=ink, width=line)
+    occluder = None
     if style.occlusion and style_rng.random() < style.occlusion:
-        _occlude(draw, style_rng, xy, geo)
+        occluder = _occlude(draw, style_rng, xy, geo)
 
-    image = image.rotate(
-        rng.uniform(-style.rotation, style.rotation),
-        resample=Image.BILINEAR,
-        fillcolor=background)
+    roll = rng.uniform(-style.rotation, style.rotation)
+    image = image.rotate(roll, resample=Image.BILINEAR, fillcolor=background)
     image = image.resize((size, size), Image.LANCZOS)
     if rng.random() < 0.3:
         image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.0)))
@@ -257,21 +265,21 @@ def _draw_face(
         ramp = 1 + light * np.linspace(-1, 1, size, dtype=np.float32)
         pixels *= ramp[None, :, None]
     pixels += rng.normal(0, rng.uniform(0, 12), pixels.shape)
-    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)), shape
+    scene = dict(
+        yaw=yaw,
+        roll=roll,
+        occluder=occluder,
+        face_ratio=(geo['face_w'] / geo['face_h']) /
+        (_GEOMETRY['face_w'] / _GEOMETRY['face_h']),
+        background=background,
+        skin=skin)
+    return (Image.fromarray(np.clip(pixels, 0,
+                                    255).astype(np.uint8)), shape, scene)
 
 
-def describe_face(shape: np.ndarray,
-                  rng: np.random.Generator,
-                  keep: float = 0.75) -> str:
-    """A caption naming the visible attributes of a drawn face (never its
-    class), from its 8 shape parameters, in the words of the shipped
-    expression descriptions (``resources/fer_descriptions.json``, "regions"
-    level), as web captions share words with what people write about faces.
-
-    Each attribute phrase is kept with probability ``keep`` (at least one
-    is) and the kept ones are shuffled, so that the text encoder also learns
-    partial descriptions such as the one-cue hard prompts. Used to pretrain
-    a tiny CLIP on image-caption pairs, as CLIP is pretrained."""
+def _cue_phrases(shape: np.ndarray) -> List[str]:
+    """The expression's visible cues, from its 8 shape parameters, in the
+    words of the shipped descriptions."""
     raise_, slant, eye, curve, opening, width, asym, wrinkle = shape
     if slant > 0.45:
         brows = ('eyebrows raised and pulled together' if raise_ > 0.45 else
@@ -300,18 +308,107 @@ def describe_face(shape: np.ndarray,
         phrases.append('the upper lip raised')
     if wrinkle > 0.4:
         phrases.append('the nose wrinkled')
-    kept = [p for p in phrases if rng.random() < keep]
-    kept = kept or [phrases[rng.integers(len(phrases))]]
+    return phrases
+
+
+# What a web caption of a face names besides the expression, in phrases
+# that never name a facial action (nor left/right: the pretraining flips
+# images). The background's: 'a [dark |light ]<colour> background'.
+SCENE_OCCLUDERS = {
+    'hand': 'a hand covering part of the face',
+    'glasses': 'dark glasses',
+    'mask': 'a face mask'
+}
+SCENE_POSES = ('the head facing the camera', 'the head turned to one side',
+               'the head tilted')
+SCENE_FACE_SHAPES = ('a long narrow face shape', 'an oval face shape',
+                     'a round face shape')
+SCENE_SKIN = ('dark skin', 'medium skin', 'light skin')
+SCENE_COLOURS = ('red', 'green', 'blue', 'grey')
+#: every caption's start; its phrases follow, joined by ', with '
+CAPTION_PREFIX = 'a photo of a face with '
+#: what :func:`describe_scene` can name
+SCENE_ATTRIBUTES = ('pose', 'occluder', 'face_shape', 'skin', 'background')
+
+
+def describe_scene(scene: Dict[str, object],
+                   attributes: Sequence[str] = SCENE_ATTRIBUTES) -> List[str]:
+    """Phrases for what a drawn face's picture shows besides its expression
+    (``scene`` as :func:`_draw_face` returns it), as a web caption names
+    the person, what they wear and the setting: of ``attributes``, the
+    head's pose (``'pose'``), the occluder if any, the face's shape, the
+    skin tone and the background."""
+    unknown = set(attributes) - set(SCENE_ATTRIBUTES)
+    if unknown:
+        raise ValueError(f'describe_scene: unknown attributes '
+                         f'{sorted(unknown)}; expected {SCENE_ATTRIBUTES}.')
+    phrases = []
+    if 'pose' in attributes:
+        phrases.append(SCENE_POSES[int(abs(scene['yaw']) > 0.1)])
+        if abs(scene['roll']) > 6:
+            phrases.append(SCENE_POSES[2])
+    if 'occluder' in attributes and scene['occluder']:
+        phrases.append(SCENE_OCCLUDERS[scene['occluder']])
+    if 'face_shape' in attributes:
+        ratio = scene['face_ratio']
+        phrases.append(SCENE_FACE_SHAPES[1 + (ratio > 1.06) - (ratio < 0.94)])
+    if 'skin' in attributes:
+        tone = float(np.mean(scene['skin']))
+        phrases.append(SCENE_SKIN[(tone > 150) + (tone > 180)])
+    if 'background' in attributes:
+        background = np.asarray(scene['background'], float)
+        colour = (
+            SCENE_COLOURS[int(background.argmax())]
+            if np.ptp(background) > 60 else SCENE_COLOURS[3])
+        shade = ('dark ' if background.mean() < 110 else
+                 'light ' if background.mean() > 160 else '')
+        phrases.append(f'a {shade}{colour} background')
+    return phrases
+
+
+def describe_face(shape: np.ndarray,
+                  rng: np.random.Generator,
+                  keep: float = 0.75,
+                  scene: Optional[Dict[str, object]] = None,
+                  cue_rate: float = 1.0,
+                  scene_attributes: Sequence[str] = SCENE_ATTRIBUTES) -> str:
+    """A caption naming the visible attributes of a drawn face (never its
+    class), from its 8 shape parameters, in the words of the shipped
+    expression descriptions (``resources/fer_descriptions.json``, "regions"
+    level), as web captions share words with what people write about faces.
+
+    Each attribute phrase is kept with probability ``keep`` (at least one
+    is) and the kept ones are shuffled, so that the text encoder also learns
+    partial descriptions such as the one-cue hard prompts. Used to pretrain
+    a tiny CLIP on image-caption pairs, as CLIP is pretrained.
+
+    With ``scene`` (:func:`_draw_face`'s), the caption also names every
+    phrase of :func:`describe_scene` for ``scene_attributes``, and the
+    expression's cues only in a fraction ``cue_rate`` of the captions
+    (drawn from ``rng``), as a web caption of a face names pose,
+    accessories and setting and seldom what the face does. ``cue_rate <
+    1`` needs a ``scene``."""
+    if not 0 <= cue_rate <= 1 or (cue_rate < 1 and scene is None):
+        raise ValueError(f'describe_face: cue_rate={cue_rate} must lie in '
+                         '[0, 1], and below 1 only with a scene.')
+    kept = []
+    if cue_rate >= 1 or rng.random() < cue_rate:
+        phrases = _cue_phrases(shape)
+        kept = [p for p in phrases if rng.random() < keep]
+        kept = kept or [phrases[rng.integers(len(phrases))]]
+    if scene is not None:
+        kept += describe_scene(scene, scene_attributes)
     rng.shuffle(kept)
-    return 'a photo of a face with ' + ', with '.join(kept) + '.'
+    return CAPTION_PREFIX + ', with '.join(kept) + '.'
 
 
 def synthetic_captioned_faces(
         num: int,
         image_size: int = 100,
         seed: int = 0,
-        style: Optional[FaceStyle] = None
-) -> Iterator[Tuple[Image.Image, str]]:
+        style: Optional[FaceStyle] = None,
+        scene: Sequence[str] = (),
+        cue_rate: float = 1.0) -> Iterator[Tuple[Image.Image, str]]:
     """``num`` (face, caption) pairs, classes in turn, deterministic in
     ``seed``; drawn from another stream than :func:`make_synthetic_rafdb`
     (which uses ``[seed, index]``), so no pair repeats a dataset image.
@@ -319,15 +416,23 @@ def synthetic_captioned_faces(
     pretraining faces, unchanged) draws them otherwise; its extra draws
     come from their own stream. The caption names the drawn attributes
     whatever covers them (an occluder, a turned head), as web captions do
-    not say what the picture hides."""
+    not say what the picture hides. ``scene``: the attributes of
+    :func:`describe_scene` that every caption also names; ``cue_rate``: see
+    :func:`describe_face` (the defaults give the quick start's captions,
+    the expression's cues only)."""
     rng = np.random.default_rng([seed, 1 << 20])
     num_classes = len(RAFDB.METAINFO['classes'])
     for index in range(num):
-        face, shape = _draw_face(
+        face, shape, drawn = _draw_face(
             np.random.default_rng([seed, 1 << 20, index]), index % num_classes,
             image_size, style,
             np.random.default_rng([seed, 1 << 20, index, 1 << 22]))
-        yield face, describe_face(shape, rng)
+        yield face, describe_face(
+            shape,
+            rng,
+            scene=drawn if scene else None,
+            cue_rate=cue_rate,
+            scene_attributes=scene)
 
 
 def add_face_style_arguments(parser: argparse.ArgumentParser,
@@ -421,7 +526,7 @@ def _write_face(root: str, image_size: int, seed: int, with_original: bool,
     and, for the style's draws, ``[seed, index, 2**22]``, so the files do
     not depend on the number of workers) and write it."""
     stem, label, index = job
-    face, _ = _draw_face(
+    face, *_ = _draw_face(
         np.random.default_rng([seed, index]), label, image_size, style,
         np.random.default_rng([seed, index, 1 << 22]))
     face.save(

@@ -100,18 +100,24 @@ def test_face_style_shifts_the_drawing_not_the_expression():
             np.random.default_rng([0, index]), 2, 32, style,
             np.random.default_rng([0, index, 1 << 22]))
 
-    default_face, default_shape = draw()
-    same_face, _ = draw(FaceStyle())
+    default_face, default_shape, default_scene = draw()
+    same_face, *_ = draw(FaceStyle())
+    assert (default_scene['yaw'], default_scene['occluder'],
+            default_scene['face_ratio']) == (0.0, None, 1.0)
     assert np.array_equal(np.asarray(default_face), np.asarray(same_face))
     for style in (FaceStyle(yaw=0.5), FaceStyle(occlusion=1.0),
                   FaceStyle(identities=10), FaceStyle(rendering='soft'),
                   FaceStyle(rendering='shaded')):
-        face, shape = draw(style)
+        face, shape, scene = draw(style)
         assert np.array_equal(shape, default_shape), style
         assert not np.array_equal(np.asarray(face),
                                   np.asarray(default_face)), style
+        # what the picture shows besides the expression, for the captions
+        assert (scene['occluder'] is not None) == (style.occlusion == 1)
+        assert (scene['face_ratio'] != 1.0) == (style.identities > 0)
+        assert scene['roll'] == default_scene['roll']
     # subtler expressions move the shape toward neutral
-    _, subtle = draw(FaceStyle(intensity=(0.0, 0.0), shape_noise=0.0))
+    _, subtle, _ = draw(FaceStyle(intensity=(0.0, 0.0), shape_noise=0.0))
     assert np.allclose(subtle, [0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0])
     with pytest.raises(ValueError, match="rendering='ink'"):
         FaceStyle(rendering='ink')

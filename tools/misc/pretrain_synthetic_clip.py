@@ -27,10 +27,19 @@ leave the embeddings collapsed (the loss flat at 2 ln batch) for half the
 schedule: at 8,400 pairs and 20 epochs both proxy towers did, while 1e-3
 left the plateau within 5 epochs (docs/proxy.md, "A larger stand-in").
 
+``--scene-captions`` makes the captions name the picture's scene (pose,
+occluder, face shape, skin, background) and ``--cue-rate`` how often they
+name the expression at all, as web captions do (docs/proxy.md, "A stand-in
+whose captions seldom name the expression"). The share of captions that no
+other caption of their batch words alike is printed and recorded: where it
+is high, the loss is met by the text's scene words alone.
+
 Usage: python tools/misc/pretrain_synthetic_clip.py --out CKPT
        [--model mpafer-tiny-vit-64] [--pairs 2100] [--epochs 40]
        [--batch-size 64] [--lr 2e-3] [--seed 0]
        [--patch-loss-weight 1.0] [--patch-topk 16]
+       [--scene-captions ATTRIBUTE ... [--cue-rate 1.0]] [FaceStyle flags]
+       [--describe-only]
 """
 import argparse
 import json
@@ -44,7 +53,9 @@ import torch
 import torch.nn.functional as F
 
 import mpafer_plugin  # noqa: F401  registers the tiny architectures
-from mpafer_plugin.testing.synthetic_faces import (add_face_style_arguments,
+from mpafer_plugin.testing.synthetic_faces import (CAPTION_PREFIX,
+                                                   SCENE_ATTRIBUTES,
+                                                   add_face_style_arguments,
                                                    face_style_from_args,
                                                    synthetic_captioned_faces)
 from mpafer_plugin.utils import (atomic_torch_save, atomic_write, progress_bar,
@@ -54,19 +65,43 @@ CLIP_MEAN = np.array([0.48145466, 0.4578275, 0.40821073], np.float32)
 CLIP_STD = np.array([0.26862954, 0.26130258, 0.27577711], np.float32)
 
 
-def make_pairs(num, image_size, seed, tokenizer, style=None):
-    """``(N, 3, S, S)`` normalised images and ``(N, 77)`` caption tokens
-    of faces drawn in ``style`` (default: the quick start's)."""
+def make_pairs(num,
+               image_size,
+               seed,
+               tokenizer,
+               style=None,
+               scene=(),
+               cue_rate=1.0):
+    """``(N, 3, S, S)`` normalised images, ``(N, 77)`` caption tokens and
+    the ``N`` captions of faces drawn in ``style`` (default: the quick
+    start's), captioned as ``scene`` and ``cue_rate`` say
+    (``synthetic_captioned_faces``)."""
     images, captions = [], []
     progress = progress_bar(num, 'drawing captioned faces')
     for face, caption in synthetic_captioned_faces(num, image_size, seed,
-                                                   style):
+                                                   style, scene, cue_rate):
         pixels = np.asarray(face, np.float32) / 255
         images.append(((pixels - CLIP_MEAN) / CLIP_STD).transpose(2, 0, 1))
         captions.append(caption)
         progress.update()
     print()
-    return torch.from_numpy(np.stack(images)), tokenizer(captions)
+    return torch.from_numpy(np.stack(images)), tokenizer(captions), captions
+
+
+def unique_in_batch(captions, batch_size):
+    """Share of ``captions`` whose phrases (in any order) no other caption
+    of their batch has, over consecutive batches of ``batch_size``: the
+    pairs that the text alone singles out, so that CLIP's loss can be met
+    without reading anything else in the image."""
+    unique = 0
+    for start in range(0, len(captions), batch_size):
+        wordings = [
+            frozenset(
+                c.removeprefix(CAPTION_PREFIX).rstrip('.').split(', with '))
+            for c in captions[start:start + batch_size]
+        ]
+        unique += sum(wordings.count(w) == 1 for w in wordings)
+    return unique / len(captions)
 
 
 def symmetric_infonce(logits):
@@ -108,7 +143,11 @@ def encode_image_and_patches(model, pixels):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--out', required=True, help='checkpoint to write')
+    parser.add_argument('--out', help='checkpoint to write')
+    parser.add_argument(
+        '--describe-only',
+        action='store_true',
+        help='draw the pairs, print what the captions say, train nothing')
     parser.add_argument(
         '--model',
         default='mpafer-tiny-vit-64',
@@ -130,11 +169,30 @@ def main(argv=None):
         type=int,
         default=16,
         help='patches averaged in the local score')
+    parser.add_argument(
+        '--scene-captions',
+        nargs='+',
+        default=[],
+        choices=SCENE_ATTRIBUTES,
+        metavar='ATTRIBUTE',
+        help='what every caption also names, as web captions of faces do: '
+        f'any of {", ".join(SCENE_ATTRIBUTES)}')
+    parser.add_argument(
+        '--cue-rate',
+        type=float,
+        default=1.0,
+        help="fraction of captions that name the expression's cues "
+        '(below 1 needs --scene-captions)')
     add_face_style_arguments(
         parser, 'how the pretraining faces are drawn (FaceStyle; the '
         "defaults are the quick start's faces)")
     args = parser.parse_args(argv)
     style = face_style_from_args(args)
+    if not args.out and not args.describe_only:
+        parser.error('--out is required (or --describe-only).')
+    if args.cue_rate < 1 and not args.scene_captions:
+        parser.error(f'--cue-rate {args.cue_rate} leaves captions with '
+                     'nothing to name: add --scene-captions.')
 
     torch.manual_seed(args.seed)
     model = open_clip.create_model(args.model)
@@ -142,8 +200,15 @@ def main(argv=None):
     image_size = image_size[0] if isinstance(image_size, tuple) else image_size
     print(f'Drawing {args.pairs} captioned faces at {image_size} px, style '
           f'{style.to_dict()}')
-    images, tokens = make_pairs(args.pairs, image_size, args.seed,
-                                open_clip.get_tokenizer(args.model), style)
+    images, tokens, captions = make_pairs(args.pairs, image_size, args.seed,
+                                          open_clip.get_tokenizer(args.model),
+                                          style, args.scene_captions,
+                                          args.cue_rate)
+    unique = unique_in_batch(captions, args.batch_size)
+    print(f'{unique:.1%} of the captions are the only one of their wording '
+          f'in their batch of {args.batch_size}; e.g. "{captions[0]}"')
+    if args.describe_only:
+        return
 
     steps_per_epoch = len(images) // args.batch_size
     if steps_per_epoch == 0:
@@ -194,6 +259,7 @@ def main(argv=None):
     record = dict(
         vars(args),
         style=style.to_dict(),
+        captions_unique_in_batch=round(unique, 4),
         epoch_losses=losses,
         wall_s=round(time.time() - start, 1),
         provenance=provenance())

@@ -50,6 +50,74 @@ def test_caption_vocabulary_is_the_descriptions_vocabulary():
     assert all(p in descriptions for p in used), used
 
 
+BROAD = dict(
+    intensity=(0.5, 1.2),
+    rotation=15,
+    yaw=0.3,
+    occlusion=0.2,
+    identities=300,
+    identity_seed=2)
+
+
+def test_scene_captions_name_the_picture_and_seldom_the_cues():
+    """``scene=SCENE_ATTRIBUTES``: every caption names pose, face shape,
+    skin and background (and the occluder when there is one), in phrases
+    that are not the descriptions'; the expression's cues, in the
+    descriptions' words, only in a fraction ``cue_rate`` of the captions;
+    fewer attributes, fewer phrases."""
+    from mpafer_plugin.testing import FaceStyle
+    from mpafer_plugin.testing.synthetic_faces import (SCENE_ATTRIBUTES,
+                                                       SCENE_FACE_SHAPES,
+                                                       SCENE_OCCLUDERS,
+                                                       SCENE_POSES, SCENE_SKIN,
+                                                       describe_scene)
+    with open(DEFAULT_DESCRIPTIONS, encoding='utf-8') as f:
+        descriptions = f.read()
+
+    def captions(style, cue_rate, num=700, scene=SCENE_ATTRIBUTES):
+        return [
+            phrases(c) for _, c in synthetic_captioned_faces(
+                num, 16, seed=0, style=style, scene=scene, cue_rate=cue_rate)
+        ]
+
+    web = captions(FaceStyle(**BROAD), 0.1)
+    cues = [[p for p in c if p in descriptions] for c in web]
+    scene = [[p for p in c if p not in descriptions] for c in web]
+    assert all(len(s) + len(c) == len(p) for s, c, p in zip(scene, cues, web))
+    named = sum(map(bool, cues))
+    assert 40 <= named <= 100, named  # Binomial(700, 0.1): 70 +- 8
+    for phrases_ in scene:
+        assert len([p for p in phrases_ if p in SCENE_POSES[:2]]) == 1
+        assert len([p for p in phrases_ if p in SCENE_FACE_SHAPES]) == 1
+        assert len([p for p in phrases_ if p in SCENE_SKIN]) == 1
+        assert len([p for p in phrases_ if p.endswith(' background')]) == 1
+    used = {p for c in scene for p in c}
+    assert set(SCENE_OCCLUDERS.values()) | set(SCENE_FACE_SHAPES) <= used
+    assert not any(p in descriptions for p in used)
+    # the phrases follow what is drawn: the quick start's faces never turn
+    # or wear anything and have one face shape; an occluder on every face
+    # is always named; no cues at a rate of 0
+    plain = {p for c in captions(FaceStyle(), 0.0, 70) for p in c}
+    assert 'an oval face shape' in plain and SCENE_POSES[0] in plain
+    assert not plain & (
+        set(SCENE_OCCLUDERS.values())
+        | {SCENE_POSES[1], SCENE_FACE_SHAPES[0], SCENE_FACE_SHAPES[2]})
+    covered = captions(FaceStyle(occlusion=1.0), 0.0, 70)
+    assert all(set(c) & set(SCENE_OCCLUDERS.values()) for c in covered)
+    # pose, occluder and face shape only: no skin, no background
+    three = captions(
+        FaceStyle(**BROAD), 0.0, 70, scene=('pose', 'occluder', 'face_shape'))
+    assert {p
+            for c in three
+            for p in c} == (
+                set(SCENE_POSES) | set(SCENE_OCCLUDERS.values())
+                | set(SCENE_FACE_SHAPES))
+    with pytest.raises(ValueError, match='cue_rate=0.5'):
+        describe_face(np.zeros(8), np.random.default_rng(0), cue_rate=0.5)
+    with pytest.raises(ValueError, match=r"unknown attributes \['hair'\]"):
+        describe_scene({}, ('pose', 'hair'))
+
+
 def test_contrastive_loss_is_clip_infonce():
     feats = torch.eye(3)
     assert contrastive_loss(feats, feats, 100.0) < 1e-3  # matched pairs
@@ -84,6 +152,40 @@ def test_writes_a_loadable_checkpoint(tmp_path, capsys):
     assert record['style']['identities'] == 0  # the quick start's faces
     assert [f'{loss:.3f}' for loss in record['epoch_losses']] == printed
     assert record['wall_s'] > 0 and record['provenance']['command']
+    assert (record['scene_captions'], record['cue_rate']) == ([], 1.0)
+    assert 0 <= record['captions_unique_in_batch'] <= 1
+
+
+def test_unique_in_batch_counts_wordings_in_any_order():
+    from tools.misc.pretrain_synthetic_clip import unique_in_batch
+    same = [PREFIX + 'a, with b.', PREFIX + 'b, with a.', PREFIX + 'c.']
+    assert unique_in_batch(same, 3) == 1 / 3  # only 'c' is singled out
+    assert unique_in_batch(same, 1) == 1.0
+    assert unique_in_batch(same * 2, 3) == 1 / 3  # per batch, not overall
+
+
+def test_describe_only_prints_the_captions_and_trains_nothing(
+        tmp_path, capsys):
+    main([
+        '--pairs', '14', '--batch-size', '7', '--scene-captions', 'pose',
+        '--cue-rate', '0', '--describe-only'
+    ])
+    out = capsys.readouterr().out
+    # one pose phrase of two per caption: at most 2 of 7 singled out
+    share = float(re.search(r'([\d.]+)% of the captions', out).group(1))
+    assert share <= 100 * 4 / 14
+    assert 'a photo of a face with the head' in out
+    assert 'epoch' not in out and not list(tmp_path.iterdir())
+    with pytest.raises(SystemExit):
+        main(['--pairs', '14'])
+    assert '--out is required' in capsys.readouterr().err
+
+
+def test_cue_rate_needs_scene_captions(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(['--out', str(tmp_path / 'clip.pt'), '--cue-rate', '0.1'])
+    assert 'add --scene-captions' in capsys.readouterr().err
+    assert not (tmp_path / 'clip.pt').exists()
 
 
 def test_pretraining_faces_in_another_style():

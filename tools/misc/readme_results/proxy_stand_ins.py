@@ -4,8 +4,8 @@ stand-in must pass before a ladder runs on it (docs/proxy.md, "A larger
 stand-in"). Each source is a report of
 ``tools/analysis_tools/probe_components.py``: the proxy's own stand-in
 (docs/results/ladder_proxy_probe.json), the broad one
-(docs/results/proxy_broad_frozen.json) and the larger candidates
-(docs/results/proxy_stand_ins/*.json)."""
+(docs/results/proxy_broad_frozen.json), the larger candidates and those
+pretrained on web-like captions (docs/results/proxy_stand_ins/*.json)."""
 
 # (results name, tower, pretraining: faces, pairs × epochs, peak lr)
 STAND_INS = (
@@ -16,6 +16,18 @@ STAND_INS = (
     ('proxy_stand_ins/vit96_8400_e20', '96 wide', 'broad', '8,400 × 20, 2e-3'),
     ('proxy_stand_ins/vit64_8400_e40', '64 wide', 'broad', '8,400 × 40, 1e-3'),
     ('proxy_stand_ins/vit96_8400_e40', '96 wide', 'broad', '8,400 × 40, 1e-3'),
+    ('proxy_stand_ins/vit64_web_cue01', '64 wide',
+     'broad; captions name 5 scene attributes, cues in 10 %',
+     '8,400 × 40, 1e-3'),
+    ('proxy_stand_ins/vit64_web_cue03', '64 wide',
+     'broad; captions name 5 scene attributes, cues in 30 %',
+     '8,400 × 40, 1e-3'),
+    ('proxy_stand_ins/vit64_web3_cue01', '64 wide',
+     'broad; captions name pose, occluder, face shape, cues in 10 %',
+     '8,400 × 40, 1e-3'),
+    ('proxy_stand_ins/vit64_web3_cue03', '64 wide',
+     'broad; captions name pose, occluder, face shape, cues in 30 %',
+     '8,400 × 40, 1e-3'),
 )
 SOURCES = tuple(name for name, *_ in STAND_INS)
 #: the gate (docs/proxy.md): test accuracy above the proxy's stand-in's, and

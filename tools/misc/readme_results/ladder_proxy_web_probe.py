@@ -1,0 +1,6 @@
+"""Block ``results:ladder_proxy_web_probe``: the runs of
+docs/results/ladder_proxy_web.json probed as ``results:ladder_proxy_probe``
+probes the proxy's (docs/results/ladder_proxy_web_probe.json, written by
+``tools/analysis_tools/probe_ladder.py``)."""
+SOURCES = ('ladder_proxy_web', 'ladder_proxy_web_probe')
+RENDER_AS = 'ladder_proxy_probe'
