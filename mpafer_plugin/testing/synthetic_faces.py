@@ -407,7 +407,7 @@ def synthetic_captioned_faces(
         image_size: int = 100,
         seed: int = 0,
         style: Optional[FaceStyle] = None,
-        scene: Sequence[str] = (),
+        scene_attributes: Sequence[str] = (),
         cue_rate: float = 1.0) -> Iterator[Tuple[Image.Image, str]]:
     """``num`` (face, caption) pairs, classes in turn, deterministic in
     ``seed``; drawn from another stream than :func:`make_synthetic_rafdb`
@@ -416,7 +416,7 @@ def synthetic_captioned_faces(
     pretraining faces, unchanged) draws them otherwise; its extra draws
     come from their own stream. The caption names the drawn attributes
     whatever covers them (an occluder, a turned head), as web captions do
-    not say what the picture hides. ``scene``: the attributes of
+    not say what the picture hides. ``scene_attributes``: the attributes of
     :func:`describe_scene` that every caption also names; ``cue_rate``: see
     :func:`describe_face` (the defaults give the quick start's captions,
     the expression's cues only)."""
@@ -430,9 +430,9 @@ def synthetic_captioned_faces(
         yield face, describe_face(
             shape,
             rng,
-            scene=drawn if scene else None,
+            scene=drawn if scene_attributes else None,
             cue_rate=cue_rate,
-            scene_attributes=scene)
+            scene_attributes=scene_attributes)
 
 
 def add_face_style_arguments(parser: argparse.ArgumentParser,

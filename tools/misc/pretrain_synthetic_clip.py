@@ -70,16 +70,17 @@ def make_pairs(num,
                seed,
                tokenizer,
                style=None,
-               scene=(),
+               scene_attributes=(),
                cue_rate=1.0):
     """``(N, 3, S, S)`` normalised images, ``(N, 77)`` caption tokens and
     the ``N`` captions of faces drawn in ``style`` (default: the quick
-    start's), captioned as ``scene`` and ``cue_rate`` say
+    start's), captioned as ``scene_attributes`` and ``cue_rate`` say
     (``synthetic_captioned_faces``)."""
     images, captions = [], []
     progress = progress_bar(num, 'drawing captioned faces')
     for face, caption in synthetic_captioned_faces(num, image_size, seed,
-                                                   style, scene, cue_rate):
+                                                   style, scene_attributes,
+                                                   cue_rate):
         pixels = np.asarray(face, np.float32) / 255
         images.append(((pixels - CLIP_MEAN) / CLIP_STD).transpose(2, 0, 1))
         captions.append(caption)

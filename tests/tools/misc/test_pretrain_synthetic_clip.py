@@ -60,11 +60,11 @@ BROAD = dict(
 
 
 def test_scene_captions_name_the_picture_and_seldom_the_cues():
-    """``scene=SCENE_ATTRIBUTES``: every caption names pose, face shape,
-    skin and background (and the occluder when there is one), in phrases
-    that are not the descriptions'; the expression's cues, in the
-    descriptions' words, only in a fraction ``cue_rate`` of the captions;
-    fewer attributes, fewer phrases."""
+    """``scene_attributes=SCENE_ATTRIBUTES``: every caption names pose,
+    face shape, skin and background (and the occluder when there is one),
+    in phrases that are not the descriptions'; the expression's cues, in
+    the descriptions' words, only in a fraction ``cue_rate`` of the
+    captions; fewer attributes, fewer phrases."""
     from mpafer_plugin.testing import FaceStyle
     from mpafer_plugin.testing.synthetic_faces import (SCENE_ATTRIBUTES,
                                                        SCENE_FACE_SHAPES,
@@ -74,10 +74,15 @@ def test_scene_captions_name_the_picture_and_seldom_the_cues():
     with open(DEFAULT_DESCRIPTIONS, encoding='utf-8') as f:
         descriptions = f.read()
 
-    def captions(style, cue_rate, num=700, scene=SCENE_ATTRIBUTES):
+    def captions(style, cue_rate, num=700, attributes=SCENE_ATTRIBUTES):
         return [
             phrases(c) for _, c in synthetic_captioned_faces(
-                num, 16, seed=0, style=style, scene=scene, cue_rate=cue_rate)
+                num,
+                16,
+                seed=0,
+                style=style,
+                scene_attributes=attributes,
+                cue_rate=cue_rate)
         ]
 
     web = captions(FaceStyle(**BROAD), 0.1)
@@ -106,7 +111,10 @@ def test_scene_captions_name_the_picture_and_seldom_the_cues():
     assert all(set(c) & set(SCENE_OCCLUDERS.values()) for c in covered)
     # pose, occluder and face shape only: no skin, no background
     three = captions(
-        FaceStyle(**BROAD), 0.0, 70, scene=('pose', 'occluder', 'face_shape'))
+        FaceStyle(**BROAD),
+        0.0,
+        70,
+        attributes=('pose', 'occluder', 'face_shape'))
     assert {p
             for c in three
             for p in c} == (
