@@ -1,5 +1,7 @@
 """Shared fixtures: a tiny random-weight CLIP and a generated RAF-DB tree."""
 import os
+import shutil
+import tempfile
 
 import pytest
 import torch
@@ -29,6 +31,18 @@ def pytest_configure(config):
     config.addinivalue_line(
         'markers', 'cuda: runs on a CUDA GPU (skipped without one); select '
         'with `pytest -m cuda`')
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """Print the free disk space where the tests write: a machine that runs
+    out of it fails every later test at setup (each passing test's
+    ``tmp_path`` is removed at its teardown, setup.cfg [tool:pytest])."""
+    where = config.option.basetemp or tempfile.gettempdir()
+    while not os.path.exists(where):
+        where = os.path.dirname(where)
+    free = shutil.disk_usage(where).free / 2**30
+    terminalreporter.write_line(
+        f'free disk space where the tests write ({where}): {free:.1f} GiB')
 
 
 @pytest.fixture(autouse=True)
