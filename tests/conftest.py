@@ -1,10 +1,13 @@
 """Shared fixtures: a tiny random-weight CLIP and a generated RAF-DB tree."""
+import logging
 import os
 import shutil
 import tempfile
 
 import pytest
 import torch
+from mmengine.registry import DefaultScope
+from mmengine.utils import ManagerMixin
 from mmpretrain.structures import DataSample
 
 import mpafer_plugin  # noqa: F401  registers every component
@@ -43,6 +46,31 @@ def pytest_terminal_summary(terminalreporter, config):
     free = shutil.disk_usage(where).free / 2**30
     terminalreporter.write_line(
         f'free disk space where the tests write ({where}): {free:.1f} GiB')
+
+
+def _run_globals(cls=ManagerMixin):
+    """MMEngine's global instances a Runner makes by its experiment's name:
+    loggers, message hubs, visualizers (not the default scope)."""
+    for sub in cls.__subclasses__():
+        if sub is not DefaultScope:
+            yield sub
+            yield from _run_globals(sub)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_run_globals():
+    """Drop the loggers, message hubs and visualizers a test made. A Runner
+    names them after its timestamp, to the second, and reuses one of that
+    name: a test whose Runner starts in the same second as the previous
+    test's would log into that test's folder, removed by then."""
+    before = {cls: set(cls._instance_dict) for cls in _run_globals()}
+    yield
+    for cls, names in before.items():
+        for name in set(cls._instance_dict) - names:
+            instance = cls._instance_dict.pop(name)
+            for handler in getattr(instance, 'handlers', []):
+                if isinstance(handler, logging.FileHandler):
+                    handler.close()
 
 
 @pytest.fixture(autouse=True)
