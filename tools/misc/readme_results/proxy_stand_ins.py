@@ -31,6 +31,9 @@ STAND_INS = (
     ('proxy_stand_ins/vit64_web3_cue03_p16800', '64 wide',
      'broad; captions name pose, occluder, face shape, cues in 30 %',
      '16,800 × 40, 1e-3'),
+    ('proxy_stand_ins/vit64_web3_cue03_p25200', '64 wide',
+     'broad; captions name pose, occluder, face shape, cues in 30 %',
+     '25,200 × 40, 1e-3'),
 )
 SOURCES = tuple(name for name, *_ in STAND_INS)
 #: the gate (docs/proxy.md): test accuracy above the proxy's stand-in's, and
