@@ -10,7 +10,9 @@ pipeline (no augmentation):
   feature ``z^g`` and on the mean of the projected patch tokens ``z^l``
   (how much the class is in each); zero-shot accuracy with the hard prompts
   (class texts = per-class mean of the normalised hard-prompt features) from
-  ``S_g`` alone and from ``S_l`` alone (how well each is aligned with text);
+  ``S_g`` alone and from ``S_l`` alone (how well each is aligned with text),
+  and from ``S_g`` on the class names alone ("a photo of {classname}.", the
+  words CoOp's classifier is built on: whether the text tower knows them);
 * **each checkpoint** (learned prompts): on validation, the size of ``S_g``
   and ``S_l`` (true-class value and spread across classes, i.e. how much
   each moves the logits), accuracy from ``S_g`` alone, ``S_l`` alone and
@@ -139,12 +141,14 @@ def size(scores, labels):
         spread=scores.std(dim=1).mean().item())
 
 
-def zero_shot_text(cfg, head):
-    """``(C, D)`` hard-prompt class texts on the frozen text tower."""
+def zero_shot_text(cfg, head, hard_prompt_variant=3):
+    """``(C, D)`` hard-prompt class texts on the frozen text tower (variant
+    1: the class names alone; 3: with their descriptions)."""
     spec = dict(
         type='ZeroShotCLIPHead',
         classnames=head.classnames,
         clip=cfg.model.clip,
+        hard_prompt_variant=hard_prompt_variant,
         local_topk=head.local_topk)
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         zero_shot = MODELS.build(spec)
@@ -168,6 +172,10 @@ def frozen_measures(cfg, model, train, val):
         probe_mean_patch_train=mean_patch[0],
         zero_shot_global=accuracy(s_g, val['labels']),
         zero_shot_local=accuracy(s_l, val['labels']),
+        zero_shot_class_names=accuracy(
+            model.head.global_text_similarity(
+                val['glob_frozen'], zero_shot_text(cfg, model.head, 1)),
+            val['labels']),
         zero_shot_S_g=size(s_g, val['labels']),
         zero_shot_S_l=size(s_l, val['labels']))
 

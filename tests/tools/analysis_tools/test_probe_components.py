@@ -63,7 +63,8 @@ def test_probe_on_tiny_data(tmp_path, synthetic_rafdb):
     frozen = report['frozen_clip']
     for key in ('probe_class_token', 'probe_class_token_train',
                 'probe_mean_patch', 'probe_mean_patch_train',
-                'zero_shot_global', 'zero_shot_local'):
+                'zero_shot_global', 'zero_shot_local',
+                'zero_shot_class_names'):
         assert 0 <= frozen[key] <= 100
     measures = report['checkpoints'][str(checkpoint)]
     assert set(measures['acc_by_lambda']) == {'0.0', '1.0'}

@@ -48,17 +48,21 @@ def render(results):
         '| stand-in (4 layers, 64 px, patch 8) | pretrained on | pairs × '
         'epochs, peak lr | linear probe on the class token: fit on the '
         'training images | … on the test split | gap | zero-shot, hard '
-        'prompts | passes the gate |', '|---|---|---|---|---|---|---|---|'
+        'prompts | zero-shot, class names alone | passes the gate |',
+        '|---|---|---|---|---|---|---|---|---|'
     ]
     for name, tower, faces, schedule in STAND_INS:
         frozen = results[name]['frozen_clip']
         fit, test = frozen['probe_class_token_train'], frozen[
             'probe_class_token']
         passes = test > baseline and fit - test >= GATE_GAP
+        # measured since the 16,800-pair stand-in (probe_components.py)
+        names = frozen.get('zero_shot_class_names')
+        names = '-' if names is None else f'{names:.1f} %'
         lines.append(
             f'| {tower} | {faces} | {schedule} | {fit:.1f} % | {test:.1f} % '
             f'| {fit - test:+.1f} | {frozen["zero_shot_global"]:.1f} % '
-            f'| {"yes" if passes else "no"} |')
+            f'| {names} | {"yes" if passes else "no"} |')
     lines += [
         '', 'Each row: `python tools/analysis_tools/probe_components.py '
         'CONFIG --cfg-options model.clip.model_name=… '
