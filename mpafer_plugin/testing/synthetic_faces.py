@@ -371,7 +371,9 @@ def describe_face(shape: np.ndarray,
                   keep: float = 0.75,
                   scene: Optional[Dict[str, object]] = None,
                   cue_rate: float = 1.0,
-                  scene_attributes: Sequence[str] = SCENE_ATTRIBUTES) -> str:
+                  scene_attributes: Sequence[str] = SCENE_ATTRIBUTES,
+                  class_name: Optional[str] = None,
+                  name_rate: float = 0.0) -> str:
     """A caption naming the visible attributes of a drawn face (never its
     class), from its 8 shape parameters, in the words of the shipped
     expression descriptions (``resources/fer_descriptions.json``, "regions"
@@ -387,10 +389,19 @@ def describe_face(shape: np.ndarray,
     expression's cues only in a fraction ``cue_rate`` of the captions
     (drawn from ``rng``), as a web caption of a face names pose,
     accessories and setting and seldom what the face does. ``cue_rate <
-    1`` needs a ``scene``."""
+    1`` needs a ``scene``.
+
+    ``name_rate``: the fraction of captions that also name the expression's
+    word, ``class_name`` ("a look of happiness"), as a web caption now and
+    then says "a smiling woman" and CLIP's text tower so learns the words
+    its zero-shot classifier and CoOp's class texts are made of. At 0 (the
+    default) nothing is drawn for it: the captions are those without it."""
     if not 0 <= cue_rate <= 1 or (cue_rate < 1 and scene is None):
         raise ValueError(f'describe_face: cue_rate={cue_rate} must lie in '
                          '[0, 1], and below 1 only with a scene.')
+    if not 0 <= name_rate <= 1 or (name_rate > 0 and not class_name):
+        raise ValueError(f'describe_face: name_rate={name_rate} must lie in '
+                         '[0, 1], and above 0 only with a class_name.')
     kept = []
     if cue_rate >= 1 or rng.random() < cue_rate:
         phrases = _cue_phrases(shape)
@@ -398,6 +409,8 @@ def describe_face(shape: np.ndarray,
         kept = kept or [phrases[rng.integers(len(phrases))]]
     if scene is not None:
         kept += describe_scene(scene, scene_attributes)
+    if name_rate > 0 and rng.random() < name_rate:
+        kept.append(f'a look of {class_name}')
     rng.shuffle(kept)
     return CAPTION_PREFIX + ', with '.join(kept) + '.'
 
@@ -408,7 +421,8 @@ def synthetic_captioned_faces(
         seed: int = 0,
         style: Optional[FaceStyle] = None,
         scene_attributes: Sequence[str] = (),
-        cue_rate: float = 1.0) -> Iterator[Tuple[Image.Image, str]]:
+        cue_rate: float = 1.0,
+        name_rate: float = 0.0) -> Iterator[Tuple[Image.Image, str]]:
     """``num`` (face, caption) pairs, classes in turn, deterministic in
     ``seed``; drawn from another stream than :func:`make_synthetic_rafdb`
     (which uses ``[seed, index]``), so no pair repeats a dataset image.
@@ -417,7 +431,8 @@ def synthetic_captioned_faces(
     come from their own stream. The caption names the drawn attributes
     whatever covers them (an occluder, a turned head), as web captions do
     not say what the picture hides. ``scene_attributes``: the attributes of
-    :func:`describe_scene` that every caption also names; ``cue_rate``: see
+    :func:`describe_scene` that every caption also names; ``cue_rate`` and
+    ``name_rate`` (the class's name, RAF-DB's word for it): see
     :func:`describe_face` (the defaults give the quick start's captions,
     the expression's cues only)."""
     rng = np.random.default_rng([seed, 1 << 20])
@@ -432,7 +447,9 @@ def synthetic_captioned_faces(
             rng,
             scene=drawn if scene_attributes else None,
             cue_rate=cue_rate,
-            scene_attributes=scene_attributes)
+            scene_attributes=scene_attributes,
+            class_name=RAFDB.METAINFO['classes'][index % num_classes],
+            name_rate=name_rate)
 
 
 def add_face_style_arguments(parser: argparse.ArgumentParser,

@@ -30,7 +30,8 @@ left the plateau within 5 epochs (docs/proxy.md, "A larger stand-in").
 ``--scene-captions`` makes the captions name the picture's scene (pose,
 occluder, face shape, skin, background) and ``--cue-rate`` how often they
 name the expression at all, as web captions do (docs/proxy.md, "A stand-in
-whose captions seldom name the expression"). The share of captions that no
+whose captions seldom name the expression"); ``--name-rate`` how often
+they also name the expression's word, as web captions now and then do. The share of captions that no
 other caption of their batch words alike is printed and recorded: where it
 is high, the loss is met by the text's scene words alone.
 
@@ -38,7 +39,8 @@ Usage: python tools/misc/pretrain_synthetic_clip.py --out CKPT
        [--model mpafer-tiny-vit-64] [--pairs 2100] [--epochs 40]
        [--batch-size 64] [--lr 2e-3] [--seed 0]
        [--patch-loss-weight 1.0] [--patch-topk 16]
-       [--scene-captions ATTRIBUTE ... [--cue-rate 1.0]] [FaceStyle flags]
+       [--scene-captions ATTRIBUTE ... [--cue-rate 1.0]] [--name-rate 0]
+       [FaceStyle flags]
        [--describe-only]
 """
 import argparse
@@ -71,16 +73,18 @@ def make_pairs(num,
                tokenizer,
                style=None,
                scene_attributes=(),
-               cue_rate=1.0):
+               cue_rate=1.0,
+               name_rate=0.0):
     """``(N, 3, S, S)`` normalised images, ``(N, 77)`` caption tokens and
     the ``N`` captions of faces drawn in ``style`` (default: the quick
-    start's), captioned as ``scene_attributes`` and ``cue_rate`` say
+    start's), captioned as ``scene_attributes``, ``cue_rate`` and
+    ``name_rate`` say
     (``synthetic_captioned_faces``)."""
     images, captions = [], []
     progress = progress_bar(num, 'drawing captioned faces')
     for face, caption in synthetic_captioned_faces(num, image_size, seed,
                                                    style, scene_attributes,
-                                                   cue_rate):
+                                                   cue_rate, name_rate):
         pixels = np.asarray(face, np.float32) / 255
         images.append(((pixels - CLIP_MEAN) / CLIP_STD).transpose(2, 0, 1))
         captions.append(caption)
@@ -184,6 +188,12 @@ def main(argv=None):
         default=1.0,
         help="fraction of captions that name the expression's cues "
         '(below 1 needs --scene-captions)')
+    parser.add_argument(
+        '--name-rate',
+        type=float,
+        default=0.0,
+        help="fraction of captions that also name the expression's word "
+        '("a look of happiness"), as web captions now and then do')
     add_face_style_arguments(
         parser, 'how the pretraining faces are drawn (FaceStyle; the '
         "defaults are the quick start's faces)")
@@ -191,6 +201,8 @@ def main(argv=None):
     style = face_style_from_args(args)
     if not args.out and not args.describe_only:
         parser.error('--out is required (or --describe-only).')
+    if not 0 <= args.name_rate <= 1:
+        parser.error(f'--name-rate {args.name_rate} must lie in [0, 1].')
     if args.cue_rate < 1 and not args.scene_captions:
         parser.error(f'--cue-rate {args.cue_rate} leaves captions with '
                      'nothing to name: add --scene-captions.')
@@ -204,7 +216,7 @@ def main(argv=None):
     images, tokens, captions = make_pairs(args.pairs, image_size, args.seed,
                                           open_clip.get_tokenizer(args.model),
                                           style, args.scene_captions,
-                                          args.cue_rate)
+                                          args.cue_rate, args.name_rate)
     unique = unique_in_batch(captions, args.batch_size)
     print(f'{unique:.1%} of the captions are the only one of their wording '
           f'in their batch of {args.batch_size}; e.g. "{captions[0]}"')

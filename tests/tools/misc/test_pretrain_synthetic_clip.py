@@ -126,6 +126,44 @@ def test_scene_captions_name_the_picture_and_seldom_the_cues():
         describe_scene({}, ('pose', 'hair'))
 
 
+def test_name_rate_names_the_class_word_in_that_share_of_captions():
+    """``name_rate``: the caption names its own class's word ("a look of
+    happiness") in that fraction of the pairs, never another class's; at
+    0 the captions are those without the option, bit for bit."""
+    from mpafer_plugin.datasets import RAFDB
+    from mpafer_plugin.testing import FaceStyle
+    classes = RAFDB.METAINFO['classes']
+
+    def captions(name_rate, num=350):
+        return [
+            c for _, c in synthetic_captioned_faces(
+                num,
+                16,
+                style=FaceStyle(**BROAD),
+                scene_attributes=('pose', ),
+                cue_rate=0.3,
+                name_rate=name_rate)
+        ]
+
+    for index, caption in enumerate(captions(1.0)):
+        named = [c for c in classes if f'a look of {c}' in caption]
+        assert named == [classes[index % len(classes)]], caption
+    some = sum('a look of' in c for c in captions(0.3))
+    assert 70 <= some <= 140, some  # Binomial(350, 0.3): 105 +- 9
+    none = captions(0.0)
+    assert not any('a look of' in c for c in none)
+    assert none == [
+        c for _, c in synthetic_captioned_faces(
+            350,
+            16,
+            style=FaceStyle(**BROAD),
+            scene_attributes=('pose', ),
+            cue_rate=0.3)
+    ]
+    with pytest.raises(ValueError, match='name_rate=0.5'):
+        describe_face(np.zeros(8), np.random.default_rng(0), name_rate=0.5)
+
+
 def test_contrastive_loss_is_clip_infonce():
     feats = torch.eye(3)
     assert contrastive_loss(feats, feats, 100.0) < 1e-3  # matched pairs
@@ -187,6 +225,13 @@ def test_describe_only_prints_the_captions_and_trains_nothing(
     with pytest.raises(SystemExit):
         main(['--pairs', '14'])
     assert '--out is required' in capsys.readouterr().err
+
+
+def test_name_rate_outside_0_1_is_refused(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(['--out', str(tmp_path / 'clip.pt'), '--name-rate', '1.5'])
+    assert '--name-rate 1.5 must lie in [0, 1]' in capsys.readouterr().err
+    assert not (tmp_path / 'clip.pt').exists()
 
 
 def test_cue_rate_needs_scene_captions(tmp_path, capsys):
