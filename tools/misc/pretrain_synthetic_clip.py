@@ -31,9 +31,10 @@ left the plateau within 5 epochs (docs/proxy.md, "A larger stand-in").
 occluder, face shape, skin, background) and ``--cue-rate`` how often they
 name the expression at all, as web captions do (docs/proxy.md, "A stand-in
 whose captions seldom name the expression"); ``--name-rate`` how often
-they also name the expression's word, as web captions now and then do. The share of captions that no
-other caption of their batch words alike is printed and recorded: where it
-is high, the loss is met by the text's scene words alone.
+they also name the expression's word, as web captions now and then do. The
+share of captions that no other caption of their batch words alike is
+printed and recorded: where it is high, the loss is met by the text's scene
+words alone.
 
 Usage: python tools/misc/pretrain_synthetic_clip.py --out CKPT
        [--model mpafer-tiny-vit-64] [--pairs 2100] [--epochs 40]
