@@ -34,6 +34,9 @@ STAND_INS = (
     ('proxy_stand_ins/vit64_web3_cue03_p25200', '64 wide',
      'broad; captions name pose, occluder, face shape, cues in 30 %',
      '25,200 × 40, 1e-3'),
+    ('proxy_stand_ins/vit64_web3_cue03_name03', '64 wide',
+     'broad; captions name pose, occluder, face shape, cues in 30 %, the '
+     'class word in 30 %', '8,400 × 40, 1e-3'),
 )
 SOURCES = tuple(name for name, *_ in STAND_INS)
 #: the gate (docs/proxy.md): test accuracy above the proxy's stand-in's, and
