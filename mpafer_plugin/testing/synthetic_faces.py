@@ -374,10 +374,11 @@ def describe_face(shape: np.ndarray,
                   scene_attributes: Sequence[str] = SCENE_ATTRIBUTES,
                   class_name: Optional[str] = None,
                   name_rate: float = 0.0) -> str:
-    """A caption naming the visible attributes of a drawn face (never its
-    class), from its 8 shape parameters, in the words of the shipped
-    expression descriptions (``resources/fer_descriptions.json``, "regions"
-    level), as web captions share words with what people write about faces.
+    """A caption naming the visible attributes of a drawn face (its class
+    only with ``name_rate``), from its 8 shape parameters, in the words of
+    the shipped expression descriptions (``resources/fer_descriptions.json``,
+    "regions" level), as web captions share words with what people write
+    about faces.
 
     Each attribute phrase is kept with probability ``keep`` (at least one
     is) and the kept ones are shuffled, so that the text encoder also learns
@@ -392,7 +393,7 @@ def describe_face(shape: np.ndarray,
     1`` needs a ``scene``.
 
     ``name_rate``: the fraction of captions that also name the expression's
-    word, ``class_name`` ("a look of happiness"), as a web caption now and
+    word, ``class_name`` ("a look of Happiness"), as a web caption now and
     then says "a smiling woman" and CLIP's text tower so learns the words
     its zero-shot classifier and CoOp's class texts are made of. At 0 (the
     default) nothing is drawn for it: the captions are those without it."""
