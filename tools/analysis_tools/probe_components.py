@@ -42,10 +42,11 @@ import torch.nn.functional as F
 from mmengine.config import Config, DictAction
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import DefaultScope
-from mmpretrain.registry import DATASETS, MODELS
+from mmpretrain.registry import DATASETS
 
 import mpafer_plugin  # noqa: F401  registers components
 from mpafer_plugin.apis.model_init import init_model
+from mpafer_plugin.models.heads.hard_prompt_bank import HardPromptBank
 from mpafer_plugin.utils import CheckpointError, atomic_write, config_file
 from mpafer_plugin.utils.output_guard import exit_if_output_is_input
 from mpafer_plugin.utils.provenance import provenance, read_record, record_path
@@ -141,23 +142,18 @@ def size(scores, labels):
         spread=scores.std(dim=1).mean().item())
 
 
-def zero_shot_text(cfg, head, hard_prompt_variant=3):
-    """``(C, D)`` hard-prompt class texts on the frozen text tower (variant
-    1: the class names alone; 3: with their descriptions)."""
-    spec = dict(
-        type='ZeroShotCLIPHead',
-        classnames=head.classnames,
-        clip=cfg.model.clip,
-        hard_prompt_variant=hard_prompt_variant,
-        local_topk=head.local_topk)
-    with DefaultScope.overwrite_default_scope('mmpretrain'):
-        zero_shot = MODELS.build(spec)
-    return zero_shot.text_features()
+def zero_shot_text(head, hard_prompt_variant=3):
+    """``(C, D)`` hard-prompt class texts on the head's frozen text tower
+    (variant 1: the class names alone; 3: with the default descriptions),
+    as :class:`ZeroShotCLIPHead` makes them."""
+    bank = HardPromptBank(head.classnames, head.text_encoder,
+                          hard_prompt_variant)
+    return bank.class_features(head.text_encoder)
 
 
-def frozen_measures(cfg, model, train, val):
+def frozen_measures(model, train, val):
     num_classes = model.head.num_classes
-    text = zero_shot_text(cfg, model.head)
+    text = zero_shot_text(model.head)
     s_g, s_l = similarities(model.head, val['patch_frozen'],
                             val['glob_frozen'], text, model.head.local_topk)
     class_token = linear_probe(train['glob_frozen'], train['labels'],
@@ -173,8 +169,8 @@ def frozen_measures(cfg, model, train, val):
         zero_shot_global=accuracy(s_g, val['labels']),
         zero_shot_local=accuracy(s_l, val['labels']),
         zero_shot_class_names=accuracy(
-            model.head.global_text_similarity(
-                val['glob_frozen'], zero_shot_text(cfg, model.head, 1)),
+            model.head.global_text_similarity(val['glob_frozen'],
+                                              zero_shot_text(model.head, 1)),
             val['labels']),
         zero_shot_S_g=size(s_g, val['labels']),
         zero_shot_S_l=size(s_l, val['labels']))
@@ -301,7 +297,7 @@ def probe(args, cfg):
         model = init_model(cfg, checkpoint)
         train, val = encode(model, train_set), encode(model, val_set)
         if index == 0:
-            report['frozen_clip'] = frozen_measures(cfg, model, train, val)
+            report['frozen_clip'] = frozen_measures(model, train, val)
             print(
                 'frozen CLIP:', json.dumps(report['frozen_clip']), flush=True)
         if checkpoint is not None:

@@ -106,7 +106,7 @@ def measure(folder, with_frozen):
     with torch.no_grad():
         train, val = encode(model, train_set), encode(model, val_set)
         measures = checkpoint_measures(model, train, val, [], [], val_set)
-        frozen = frozen_measures(cfg, model, train, val) if with_frozen \
+        frozen = frozen_measures(model, train, val) if with_frozen \
             else None
     measures['gap'] = measures['train_acc'] - measures['val_acc']
     measures.update(training_log(folder))
