@@ -79,8 +79,7 @@ def make_pairs(num,
     """``(N, 3, S, S)`` normalised images, ``(N, 77)`` caption tokens and
     the ``N`` captions of faces drawn in ``style`` (default: the quick
     start's), captioned as ``scene_attributes``, ``cue_rate`` and
-    ``name_rate`` say
-    (``synthetic_captioned_faces``)."""
+    ``name_rate`` say (``synthetic_captioned_faces``)."""
     images, captions = [], []
     progress = progress_bar(num, 'drawing captioned faces')
     for face, caption in synthetic_captioned_faces(num, image_size, seed,
@@ -194,7 +193,7 @@ def main(argv=None):
         type=float,
         default=0.0,
         help="fraction of captions that also name the expression's word "
-        '("a look of happiness"), as web captions now and then do')
+        '("a look of Happiness"), as web captions now and then do')
     add_face_style_arguments(
         parser, 'how the pretraining faces are drawn (FaceStyle; the '
         "defaults are the quick start's faces)")

@@ -7,6 +7,8 @@ stand-in"). Each source is a report of
 (docs/results/proxy_broad_frozen.json), the larger candidates and those
 pretrained on web-like captions (docs/results/proxy_stand_ins/*.json)."""
 
+# the web-caption stand-ins' captions at a cue rate of 0.3
+WEB3_CUE03 = 'broad; captions name pose, occluder, face shape, cues in 30 %'
 # (results name, tower, pretraining: faces, pairs × epochs, peak lr)
 STAND_INS = (
     ('ladder_proxy_probe', '64 wide', "the quick start's style",
@@ -25,18 +27,14 @@ STAND_INS = (
     ('proxy_stand_ins/vit64_web3_cue01', '64 wide',
      'broad; captions name pose, occluder, face shape, cues in 10 %',
      '8,400 × 40, 1e-3'),
-    ('proxy_stand_ins/vit64_web3_cue03', '64 wide',
-     'broad; captions name pose, occluder, face shape, cues in 30 %',
+    ('proxy_stand_ins/vit64_web3_cue03', '64 wide', WEB3_CUE03,
      '8,400 × 40, 1e-3'),
-    ('proxy_stand_ins/vit64_web3_cue03_p16800', '64 wide',
-     'broad; captions name pose, occluder, face shape, cues in 30 %',
+    ('proxy_stand_ins/vit64_web3_cue03_p16800', '64 wide', WEB3_CUE03,
      '16,800 × 40, 1e-3'),
-    ('proxy_stand_ins/vit64_web3_cue03_p25200', '64 wide',
-     'broad; captions name pose, occluder, face shape, cues in 30 %',
+    ('proxy_stand_ins/vit64_web3_cue03_p25200', '64 wide', WEB3_CUE03,
      '25,200 × 40, 1e-3'),
     ('proxy_stand_ins/vit64_web3_cue03_name03', '64 wide',
-     'broad; captions name pose, occluder, face shape, cues in 30 %, the '
-     'class word in 30 %', '8,400 × 40, 1e-3'),
+     WEB3_CUE03 + ', the class word in 30 %', '8,400 × 40, 1e-3'),
 )
 SOURCES = tuple(name for name, *_ in STAND_INS)
 #: the gate (docs/proxy.md): test accuracy above the proxy's stand-in's, and
