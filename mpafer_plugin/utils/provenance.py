@@ -30,15 +30,19 @@ def git_commit(cwd: Optional[str] = None) -> Optional[str]:
 
 def provenance(command: Optional[Sequence[str]] = None) -> dict:
     """``command`` (default: this process's ``python`` command line), UTC
-    date, commit (of this package's checkout) and machine, as a results
-    file records them."""
+    date, commit (of this package's checkout) and machine (its CPUs, the
+    torch threads this process computes on, which can change a float's
+    rounding, and the platform), as a results file records them."""
+    import torch
     if command is None:
         command = ['python'] + sys.argv
     return dict(
         command=command if isinstance(command, str) else shlex.join(command),
         date=datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
         commit=git_commit(),
-        machine=dict(cpus=os.cpu_count(), platform=platform.platform()))
+        machine=dict(cpus=os.cpu_count(),
+                     threads=torch.get_num_threads(),
+                     platform=platform.platform()))
 
 
 def record_path(output: str) -> str:

@@ -2,6 +2,8 @@
 wherever the process was started."""
 import subprocess
 
+import torch
+
 from mpafer_plugin.utils import git_commit, provenance
 from mpafer_plugin.utils.provenance import PACKAGE_DIR
 
@@ -17,6 +19,7 @@ def test_commit_is_the_packages_checkout_from_any_folder(
     assert record['commit'] == expected
     assert record['command'] == 'python tools/x.py --flag'
     assert record['date'].endswith(' UTC') and record['machine']['cpus']
+    assert record['machine']['threads'] == torch.get_num_threads()
     assert git_commit(str(tmp_path)) is None
 
 
