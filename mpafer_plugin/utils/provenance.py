@@ -40,9 +40,10 @@ def provenance(command: Optional[Sequence[str]] = None) -> dict:
         command=command if isinstance(command, str) else shlex.join(command),
         date=datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
         commit=git_commit(),
-        machine=dict(cpus=os.cpu_count(),
-                     threads=torch.get_num_threads(),
-                     platform=platform.platform()))
+        machine=dict(
+            cpus=os.cpu_count(),
+            threads=torch.get_num_threads(),
+            platform=platform.platform()))
 
 
 def record_path(output: str) -> str:

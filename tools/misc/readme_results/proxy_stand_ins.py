@@ -37,6 +37,8 @@ STAND_INS = (
      WEB3_CUE03 + ', the class word in 30 %', '8,400 × 40, 1e-3'),
     ('proxy_stand_ins/vit64_web3_cue03_name03_p25200', '64 wide',
      WEB3_CUE03 + ', the class word in 30 %', '25,200 × 40, 1e-3'),
+    ('proxy_stand_ins/vit64_web3_cue03_name01_p25200', '64 wide',
+     WEB3_CUE03 + ', the class word in 10 %', '25,200 × 40, 1e-3'),
 )
 SOURCES = tuple(name for name, *_ in STAND_INS)
 #: both gates (docs/proxy.md) ask for a frozen probe above the proxy's
@@ -57,9 +59,10 @@ def _revised_gate(frozen, baseline):
     if names is None:
         return '-'
     test = frozen['probe_class_token']
-    passes = (test > baseline
-              and test - frozen['zero_shot_global'] >= ZERO_SHOT_BELOW
-              and names >= CLASS_NAMES_ABOVE)
+    passes = (
+        test > baseline
+        and test - frozen['zero_shot_global'] >= ZERO_SHOT_BELOW
+        and names >= CLASS_NAMES_ABOVE)
     return 'yes' if passes else 'no'
 
 
