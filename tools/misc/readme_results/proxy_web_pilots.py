@@ -11,6 +11,9 @@ PILOTS = (
     ('8,400 pairs, cues in 30 %, class words in 30 %',
      'proxy_stand_ins/vit64_web3_cue03_name03',
      'proxy_pilots/web3_cue03_name03_probe'),
+    ('25,200 pairs, cues in 30 %, class words in 10 %',
+     'proxy_stand_ins/vit64_web3_cue03_name01_p25200',
+     'proxy_pilots/web3_cue03_name01_p25200_probe'),
 )
 ROWS = ('CoOp', '+ global-local (full method)')
 SOURCES = tuple(name for _, *pair in PILOTS for name in pair)
