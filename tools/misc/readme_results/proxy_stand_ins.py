@@ -1,7 +1,8 @@
 """Block ``results:proxy_stand_ins``: every stand-in CLIP measured for the
-proxy, frozen, on the proxy's FER set, and whether it passes the gate a
-stand-in must pass before a ladder runs on it (docs/proxy.md, "A larger
-stand-in"). Each source is a report of
+proxy, frozen, on the proxy's FER set, and whether it passes the gates a
+stand-in must pass before a ladder runs on it (docs/proxy.md: the first in
+"A larger stand-in", the revised one in "The class words on 25,200
+pairs"). Each source is a report of
 ``tools/analysis_tools/probe_components.py``: the proxy's own stand-in
 (docs/results/ladder_proxy_probe.json), the broad one
 (docs/results/proxy_broad_frozen.json), the larger candidates and those
