@@ -9,6 +9,8 @@ import sys
 from datetime import datetime, timezone
 from typing import Optional, Sequence
 
+import torch
+
 #: the folder of this package: its checkout is the code that ran
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -33,7 +35,6 @@ def provenance(command: Optional[Sequence[str]] = None) -> dict:
     date, commit (of this package's checkout) and machine (its CPUs, the
     torch threads this process computes on, which can change a float's
     rounding, and the platform), as a results file records them."""
-    import torch
     if command is None:
         command = ['python'] + sys.argv
     return dict(
