@@ -417,13 +417,14 @@ def describe_face(shape: np.ndarray,
 
 
 def synthetic_captioned_faces(
-        num: int,
-        image_size: int = 100,
-        seed: int = 0,
-        style: Optional[FaceStyle] = None,
-        scene_attributes: Sequence[str] = (),
-        cue_rate: float = 1.0,
-        name_rate: float = 0.0) -> Iterator[Tuple[Image.Image, str]]:
+    num: int,
+    image_size: int = 100,
+    seed: int = 0,
+    style: Optional[FaceStyle] = None,
+    scene_attributes: Sequence[str] = (),
+    cue_rate: float = 1.0,
+    name_rate: Union[float, Sequence[float]] = 0.0
+) -> Iterator[Tuple[Image.Image, str]]:
     """``num`` (face, caption) pairs, classes in turn, deterministic in
     ``seed``; drawn from another stream than :func:`make_synthetic_rafdb`
     (which uses ``[seed, index]``), so no pair repeats a dataset image.
@@ -435,9 +436,17 @@ def synthetic_captioned_faces(
     :func:`describe_scene` that every caption also names; ``cue_rate`` and
     ``name_rate`` (the class's name, RAF-DB's word for it): see
     :func:`describe_face` (the defaults give the quick start's captions,
-    the expression's cues only)."""
+    the expression's cues only); ``name_rate`` may also give one rate per
+    class, in RAFDB's class order, as web captions name some expressions
+    far more often than others."""
     rng = np.random.default_rng([seed, 1 << 20])
     num_classes = len(RAFDB.METAINFO['classes'])
+    rates = ([name_rate] *
+             num_classes if np.isscalar(name_rate) else list(name_rate))
+    if len(rates) != num_classes:
+        raise ValueError(f'synthetic_captioned_faces: name_rate={name_rate}: '
+                         f'expected one rate for all classes or one per '
+                         f'class ({num_classes} classes).')
     for index in range(num):
         face, shape, drawn = _draw_face(
             np.random.default_rng([seed, 1 << 20, index]), index % num_classes,
@@ -450,7 +459,7 @@ def synthetic_captioned_faces(
             cue_rate=cue_rate,
             scene_attributes=scene_attributes,
             class_name=RAFDB.METAINFO['classes'][index % num_classes],
-            name_rate=name_rate)
+            name_rate=rates[index % num_classes])
 
 
 def add_face_style_arguments(parser: argparse.ArgumentParser,

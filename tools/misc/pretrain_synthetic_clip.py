@@ -31,7 +31,9 @@ left the plateau within 5 epochs (docs/proxy.md, "A larger stand-in").
 occluder, face shape, skin, background) and ``--cue-rate`` how often they
 name the expression at all, as web captions do (docs/proxy.md, "A stand-in
 whose captions seldom name the expression"); ``--name-rate`` how often
-they also name the expression's word, as web captions now and then do. The
+they also name the expression's word, as web captions now and then do
+(one rate, or one per class: web captions name a smile far more often than
+fear, "The class words named as often as RAF-DB's web images show them"). The
 share of captions that no other caption of their batch words alike is
 printed and recorded: where it is high, the loss is met by the text's scene
 words alone.
@@ -40,7 +42,8 @@ Usage: python tools/misc/pretrain_synthetic_clip.py --out CKPT
        [--model mpafer-tiny-vit-64] [--pairs 2100] [--epochs 40]
        [--batch-size 64] [--lr 2e-3] [--seed 0]
        [--patch-loss-weight 1.0] [--patch-topk 16]
-       [--scene-captions ATTRIBUTE ... [--cue-rate 1.0]] [--name-rate 0]
+       [--scene-captions ATTRIBUTE ... [--cue-rate 1.0]]
+       [--name-rate RATE | --name-rate RATE x 7]
        [FaceStyle flags]
        [--describe-only]
 """
@@ -56,6 +59,7 @@ import torch
 import torch.nn.functional as F
 
 import mpafer_plugin  # noqa: F401  registers the tiny architectures
+from mpafer_plugin.datasets import RAFDB
 from mpafer_plugin.testing.synthetic_faces import (CAPTION_PREFIX,
                                                    SCENE_ATTRIBUTES,
                                                    add_face_style_arguments,
@@ -191,9 +195,12 @@ def main(argv=None):
     parser.add_argument(
         '--name-rate',
         type=float,
-        default=0.0,
+        nargs='+',
+        default=[0.0],
+        metavar='RATE',
         help="fraction of captions that also name the expression's word "
-        '("a look of Happiness"), as web captions now and then do')
+        '("a look of Happiness"), as web captions now and then do: one '
+        "rate for all classes, or one per class in RAF-DB's order")
     add_face_style_arguments(
         parser, 'how the pretraining faces are drawn (FaceStyle; the '
         "defaults are the quick start's faces)")
@@ -201,8 +208,16 @@ def main(argv=None):
     style = face_style_from_args(args)
     if not args.out and not args.describe_only:
         parser.error('--out is required (or --describe-only).')
-    if not 0 <= args.name_rate <= 1:
-        parser.error(f'--name-rate {args.name_rate} must lie in [0, 1].')
+    num_classes = len(RAFDB.METAINFO['classes'])
+    if len(args.name_rate) not in (1, num_classes):
+        parser.error(f'--name-rate takes one rate or {num_classes} (one per '
+                     f'class: {", ".join(RAFDB.METAINFO["classes"])}), '
+                     f'not {len(args.name_rate)}.')
+    if not all(0 <= rate <= 1 for rate in args.name_rate):
+        parser.error(f'--name-rate {" ".join(map(str, args.name_rate))} '
+                     'must lie in [0, 1].')
+    if len(args.name_rate) == 1:  # recorded as before: one number
+        args.name_rate = args.name_rate[0]
     if args.cue_rate < 1 and not args.scene_captions:
         parser.error(f'--cue-rate {args.cue_rate} leaves captions with '
                      'nothing to name: add --scene-captions.')

@@ -164,6 +164,32 @@ def test_name_rate_names_the_class_word_in_that_share_of_captions():
         describe_face(np.zeros(8), np.random.default_rng(0), name_rate=0.5)
 
 
+def test_name_rate_per_class_names_each_class_at_its_own_rate():
+    """One rate per class (RAFDB's order): a class at rate 1 is named in
+    every caption of it, a class at 0 never; the same rate given for every
+    class draws what the single rate draws, bit for bit; a list of the
+    wrong length is refused with the class count."""
+    from mpafer_plugin.testing import FaceStyle
+
+    def captions(name_rate, num=70):
+        return [
+            c for _, c in synthetic_captioned_faces(
+                num,
+                16,
+                style=FaceStyle(**BROAD),
+                scene_attributes=('pose', ),
+                cue_rate=0.3,
+                name_rate=name_rate)
+        ]
+
+    rates = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0]
+    for index, caption in enumerate(captions(rates)):
+        assert ('a look of' in caption) == bool(rates[index % 7]), caption
+    assert captions([0.3] * 7) == captions(0.3)
+    with pytest.raises(ValueError, match=r'one per class \(7 classes\)'):
+        captions([0.1, 0.2])
+
+
 def test_contrastive_loss_is_clip_infonce():
     feats = torch.eye(3)
     assert contrastive_loss(feats, feats, 100.0) < 1e-3  # matched pairs
@@ -231,6 +257,14 @@ def test_name_rate_outside_0_1_is_refused(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(['--out', str(tmp_path / 'clip.pt'), '--name-rate', '1.5'])
     assert '--name-rate 1.5 must lie in [0, 1]' in capsys.readouterr().err
+    assert not (tmp_path / 'clip.pt').exists()
+
+
+def test_name_rate_takes_one_rate_or_one_per_class(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(['--out', str(tmp_path / 'clip.pt'), '--name-rate', '0.1', '0.2'])
+    assert '--name-rate takes one rate or 7 (one per class: Surprise, Fear' \
+        in capsys.readouterr().err
     assert not (tmp_path / 'clip.pt').exists()
 
 
