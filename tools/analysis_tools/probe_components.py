@@ -125,6 +125,18 @@ def accuracy(scores, labels):
     return 100.0 * (scores.argmax(-1) == labels).float().mean().item()
 
 
+def accuracy_per_class(scores, labels, classnames):
+    """Top-1 (%) of ``(M, C)`` ``scores`` on each class's images, by class
+    name (``None`` for a class without images): where a zero-shot
+    classifier knows a class and where it does not."""
+    return {
+        name:
+        accuracy(scores[labels == c], labels[labels == c]) if
+        (labels == c).any() else None
+        for c, name in enumerate(classnames)
+    }
+
+
 def similarities(head, patch, glob, text, k):
     """``S_g`` and ``S_l`` ``(M, C)`` with ``k`` patches per class."""
     s_g = head.global_text_similarity(glob, text)
@@ -156,6 +168,8 @@ def frozen_measures(model, train, val):
     text = zero_shot_text(model.head)
     s_g, s_l = similarities(model.head, val['patch_frozen'],
                             val['glob_frozen'], text, model.head.local_topk)
+    s_names = model.head.global_text_similarity(val['glob_frozen'],
+                                                zero_shot_text(model.head, 1))
     class_token = linear_probe(train['glob_frozen'], train['labels'],
                                val['glob_frozen'], val['labels'], num_classes)
     mean_patch = linear_probe(train['patch_frozen'].mean(1), train['labels'],
@@ -168,10 +182,11 @@ def frozen_measures(model, train, val):
         probe_mean_patch_train=mean_patch[0],
         zero_shot_global=accuracy(s_g, val['labels']),
         zero_shot_local=accuracy(s_l, val['labels']),
-        zero_shot_class_names=accuracy(
-            model.head.global_text_similarity(val['glob_frozen'],
-                                              zero_shot_text(model.head, 1)),
-            val['labels']),
+        zero_shot_class_names=accuracy(s_names, val['labels']),
+        zero_shot_global_per_class=accuracy_per_class(s_g, val['labels'],
+                                                      model.head.classnames),
+        zero_shot_class_names_per_class=accuracy_per_class(
+            s_names, val['labels'], model.head.classnames),
         zero_shot_S_g=size(s_g, val['labels']),
         zero_shot_S_l=size(s_l, val['labels']))
 

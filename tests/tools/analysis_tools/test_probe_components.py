@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from mpafer_plugin.models import load_clip
-from tools.analysis_tools.probe_components import linear_probe, main, size
+from tools.analysis_tools.probe_components import (accuracy_per_class,
+                                                   linear_probe, main, size)
 
 
 def test_linear_probe_reads_class_information_only_where_it_is():
@@ -31,6 +32,17 @@ def test_size_is_true_class_value_and_spread_over_classes():
     assert measured['spread'] == pytest.approx(
         (torch.tensor([0.3, 0.1, 0.2]).std() +
          torch.tensor([0.0, 0.5, 0.1]).std()).item() / 2)
+
+
+def test_accuracy_per_class_scores_each_class_on_its_own_images():
+    scores = torch.tensor([[0.9, 0.1, 0.0], [0.2, 0.8, 0.0], [0.7, 0.3, 0.0],
+                           [0.0, 0.1, 0.9]])
+    labels = torch.tensor([0, 1, 1, 1])
+    assert accuracy_per_class(scores, labels, ('a', 'b', 'c')) == {
+        'a': 100.0,
+        'b': pytest.approx(100 / 3),
+        'c': None
+    }
 
 
 def test_probe_on_tiny_data(tmp_path, synthetic_rafdb):
@@ -66,6 +78,11 @@ def test_probe_on_tiny_data(tmp_path, synthetic_rafdb):
                 'zero_shot_global', 'zero_shot_local',
                 'zero_shot_class_names'):
         assert 0 <= frozen[key] <= 100
+    for key in ('zero_shot_global', 'zero_shot_class_names'):
+        per_class = frozen[key + '_per_class']
+        assert list(per_class) == list(model.head.classnames)
+        measured = [acc for acc in per_class.values() if acc is not None]
+        assert len(measured) > 1 and all(0 <= a <= 100 for a in measured)
     measures = report['checkpoints'][str(checkpoint)]
     assert set(measures['acc_by_lambda']) == {'0.0', '1.0'}
     assert set(measures['acc_by_topk']) == {'1', '16'}
