@@ -10,6 +10,8 @@ pretrained on web-like captions (docs/results/proxy_stand_ins/*.json)."""
 
 # the web-caption stand-ins' captions at a cue rate of 0.3
 WEB3_CUE03 = 'broad; captions name pose, occluder, face shape, cues in 30 %'
+NAMEFREQ = (", the class word in 10 % on average, per class as often as "
+            "RAF-DB's web images show it")
 # (results name, tower, pretraining: faces, pairs × epochs, peak lr)
 STAND_INS = (
     ('ladder_proxy_probe', '64 wide', "the quick start's style",
@@ -40,7 +42,19 @@ STAND_INS = (
      WEB3_CUE03 + ', the class word in 30 %', '25,200 × 40, 1e-3'),
     ('proxy_stand_ins/vit64_web3_cue03_name01_p25200', '64 wide',
      WEB3_CUE03 + ', the class word in 10 %', '25,200 × 40, 1e-3'),
+    ('proxy_stand_ins/vit64_web3_cue03_namefreq_p25200', '64 wide',
+     WEB3_CUE03 + NAMEFREQ, '25,200 × 40, 1e-3'),
+    ('proxy_stand_ins/soft/vit64_web3_cue03_name01_p25200', '64 wide',
+     WEB3_CUE03 + ', the class word in 10 %', '25,200 × 40, 1e-3'),
+    ('proxy_stand_ins/soft/vit64_web3_cue03_namefreq_p25200', '64 wide',
+     WEB3_CUE03 + NAMEFREQ, '25,200 × 40, 1e-3'),
+    ('proxy_stand_ins/soft/vit64_web3_cue03_name03_p25200', '64 wide',
+     WEB3_CUE03 + ', the class word in 30 %', '25,200 × 40, 1e-3'),
 )
+#: the FER set's rendering where it is not the proxy's line drawings
+#: (docs/proxy.md, "The class-word stand-ins on faces in another rendering")
+SOFT = 'proxy_stand_ins/soft/'
+
 SOURCES = tuple(name for name, *_ in STAND_INS)
 #: both gates (docs/proxy.md) ask for a frozen probe above the proxy's
 #: stand-in's on the test split; the first also for a fit on the training
@@ -72,11 +86,12 @@ def render(results):
         'probe_class_token']
     lines = [
         '| stand-in (4 layers, 64 px, patch 8) | pretrained on | pairs × '
-        'epochs, peak lr | linear probe on the class token: fit on the '
-        'training images | … on the test split | gap | zero-shot, hard '
+        'epochs, peak lr | FER set drawn | linear probe on the class '
+        'token: fit on the training images | … on the test split | gap '
+        '| zero-shot, hard '
         'prompts | zero-shot, class names alone | passes the first gate '
         '| passes the revised gate |',
-        '|---|---|---|---|---|---|---|---|---|---|'
+        '|---|---|---|---|---|---|---|---|---|---|---|'
     ]
     for name, tower, faces, schedule in STAND_INS:
         frozen = results[name]['frozen_clip']
@@ -87,7 +102,9 @@ def render(results):
         names = frozen.get('zero_shot_class_names')
         names = '-' if names is None else f'{names:.1f} %'
         lines.append(
-            f'| {tower} | {faces} | {schedule} | {fit:.1f} % | {test:.1f} % '
+            f'| {tower} | {faces} | {schedule} '
+            f'| {"soft" if name.startswith(SOFT) else "line"} '
+            f'| {fit:.1f} % | {test:.1f} % '
             f'| {fit - test:+.1f} | {frozen["zero_shot_global"]:.1f} % '
             f'| {names} | {"yes" if passes else "no"} '
             f'| {_revised_gate(frozen, baseline)} |')
