@@ -126,24 +126,30 @@ def test_scene_captions_name_the_picture_and_seldom_the_cues():
         describe_scene({}, ('pose', 'hair'))
 
 
+def _web_captions(num, **name_rate):
+    """``num`` captions of broad faces naming the pose, the cues in 30 %,
+    and the class word as ``name_rate=`` says (nothing drawn without)."""
+    from mpafer_plugin.testing import FaceStyle
+    return [
+        c for _, c in synthetic_captioned_faces(
+            num,
+            16,
+            style=FaceStyle(**BROAD),
+            scene_attributes=('pose', ),
+            cue_rate=0.3,
+            **name_rate)
+    ]
+
+
 def test_name_rate_names_the_class_word_in_that_share_of_captions():
     """``name_rate``: the caption names its own class's word ("a look of
     happiness") in that fraction of the pairs, never another class's; at
     0 the captions are those without the option, bit for bit."""
     from mpafer_plugin.datasets import RAFDB
-    from mpafer_plugin.testing import FaceStyle
     classes = RAFDB.METAINFO['classes']
 
-    def captions(name_rate, num=350):
-        return [
-            c for _, c in synthetic_captioned_faces(
-                num,
-                16,
-                style=FaceStyle(**BROAD),
-                scene_attributes=('pose', ),
-                cue_rate=0.3,
-                name_rate=name_rate)
-        ]
+    def captions(name_rate):
+        return _web_captions(350, name_rate=name_rate)
 
     for index, caption in enumerate(captions(1.0)):
         named = [c for c in classes if f'a look of {c}' in caption]
@@ -152,14 +158,7 @@ def test_name_rate_names_the_class_word_in_that_share_of_captions():
     assert 70 <= some <= 140, some  # Binomial(350, 0.3): 105 +- 9
     none = captions(0.0)
     assert not any('a look of' in c for c in none)
-    assert none == [
-        c for _, c in synthetic_captioned_faces(
-            350,
-            16,
-            style=FaceStyle(**BROAD),
-            scene_attributes=('pose', ),
-            cue_rate=0.3)
-    ]
+    assert none == _web_captions(350)
     with pytest.raises(ValueError, match='name_rate=0.5'):
         describe_face(np.zeros(8), np.random.default_rng(0), name_rate=0.5)
 
@@ -169,18 +168,9 @@ def test_name_rate_per_class_names_each_class_at_its_own_rate():
     every caption of it, a class at 0 never; the same rate given for every
     class draws what the single rate draws, bit for bit; a list of the
     wrong length is refused with the class count."""
-    from mpafer_plugin.testing import FaceStyle
 
-    def captions(name_rate, num=70):
-        return [
-            c for _, c in synthetic_captioned_faces(
-                num,
-                16,
-                style=FaceStyle(**BROAD),
-                scene_attributes=('pose', ),
-                cue_rate=0.3,
-                name_rate=name_rate)
-        ]
+    def captions(name_rate):
+        return _web_captions(70, name_rate=name_rate)
 
     rates = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0]
     for index, caption in enumerate(captions(rates)):
