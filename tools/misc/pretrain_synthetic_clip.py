@@ -33,7 +33,8 @@ name the expression at all, as web captions do (docs/proxy.md, "A stand-in
 whose captions seldom name the expression"); ``--name-rate`` how often
 they also name the expression's word, as web captions now and then do
 (one rate, or one per class: web captions name a smile far more often than
-fear, "The class words named as often as RAF-DB's web images show them"). The
+fear; docs/proxy.md, "The class words named as often as RAF-DB's web images
+show them"). The
 share of captions that no other caption of their batch words alike is
 printed and recorded: where it is high, the loss is met by the text's scene
 words alone.
