@@ -163,6 +163,17 @@ def test_pretrained_tag_while_offline_names_the_fix(monkeypatch, tmp_path):
         load_clip('mpafer-tiny-vit', 'offline', cache_dir=str(tmp_path))
 
 
+def test_refuses_an_unfrozen_clip_and_names_the_baseline_config():
+    cfg = Config.fromfile(f'{REPO_ROOT}/configs/mpafer_rafdb.py').model
+    cfg.clip = TINY_CLIP
+    cfg.backbone.freeze_clip = False
+    with pytest.raises(
+            ValueError,
+            match='model.backbone.freeze_clip=False'
+            '.*ImageClassifier'):
+        MODELS.build(cfg)
+
+
 def test_quickgelu_mismatch_message_names_the_fix():
     from mpafer_plugin.models import load_clip
     with pytest.raises(ValueError, match='ViT-B-16-quickgelu'):

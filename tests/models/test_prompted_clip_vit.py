@@ -2,7 +2,7 @@ import pytest
 import torch
 from mmpretrain.registry import MODELS
 
-from mpafer_plugin.models import PromptedCLIPViT
+from mpafer_plugin.models import PromptedCLIPViT, load_clip
 from ..conftest import TINY_CLIP
 
 
@@ -47,6 +47,43 @@ def test_only_prompts_are_trainable(tiny_clip):
     trainable = [n for n, p in backbone.named_parameters() if p.requires_grad]
     assert trainable == ['prompts']
     assert backbone.prompts.shape == (2, 8, 64)  # all layers by default
+    backbone.train()
+    assert not backbone.visual.training
+
+
+@pytest.mark.parametrize('layout', ['batch_first', 'sequence_first'])
+def test_unfrozen_tower_trains_with_encode_images_gradients(images, layout):
+    """``freeze_clip=False`` (fine-tuning the image encoder): every tower
+    weight is trainable, follows train/eval mode, and gets the gradient
+    open_clip's own ``encode_image`` gives it, in either block layout."""
+    torch.manual_seed(0)
+    reference = load_clip(**TINY_CLIP).double().requires_grad_(True)
+    torch.manual_seed(0)
+    tuned = load_clip(**TINY_CLIP).double()
+    backbone = PromptedCLIPViT(
+        clip_model=tuned,
+        freeze_clip=False,
+        num_prompts=0,
+        attention_layout=layout)
+    trainable = {n for n, p in backbone.named_parameters() if p.requires_grad}
+    assert backbone.prompts.numel() == 0
+    assert trainable == {'prompts'} | {
+        f'visual.{n}'
+        for n, _ in tuned.visual.named_parameters()
+    }
+    backbone.train()
+    assert backbone.visual.training
+    weights = torch.randn(backbone.embed_dim, dtype=torch.float64)
+    (backbone(images.double())[1] @ weights).sum().backward()
+    (reference.encode_image(images.double()) @ weights).sum().backward()
+    expected = dict(reference.visual.named_parameters())
+    for name, param in tuned.visual.named_parameters():
+        torch.testing.assert_close(param.grad, expected[name].grad), name
+
+
+def test_frozen_by_default_keeps_every_clip_weight_frozen(tiny_clip):
+    backbone = PromptedCLIPViT(clip_model=tiny_clip, freeze_clip=True)
+    assert not any(p.requires_grad for p in tiny_clip.visual.parameters())
     backbone.train()
     assert not backbone.visual.training
 

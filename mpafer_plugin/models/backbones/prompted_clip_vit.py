@@ -1,4 +1,5 @@
-"""Frozen open_clip vision transformer with deep visual prompts (VPT-deep)."""
+"""open_clip vision transformer with deep visual prompts (VPT-deep), frozen
+or, as the baseline that fine-tunes the image encoder, trainable."""
 from typing import Optional, Tuple
 
 import torch
@@ -17,6 +18,12 @@ class PromptedCLIPViT(BaseModule):
     """CLIP image encoder φ, frozen, with ``N_p`` learnable prompt tokens
     appended before each of its first ``K`` transformer layers.
 
+    ``freeze_clip=False`` makes the tower's own weights trainable too (and
+    lets it follow train/eval mode): the baseline the paper sets prompt
+    learning against, fine-tuning the image encoder (its Fig. 1a), e.g.
+    under mmpretrain's ``ImageClassifier`` with a ``LinearClsHead``
+    (``configs/proxy/finetune_image_encoder_proxy.py``).
+
     Layer ``k < K`` sees ``[x_cls, x_1..x_N, P_k]`` (``P_k``: ``N_p × W``,
     initialised ``N(0, std²)``); its prompt outputs are dropped, so prompts
     never travel between layers (docs/method.md §3). With ``num_prompts=0`` or
@@ -32,6 +39,9 @@ class PromptedCLIPViT(BaseModule):
         clip_model (nn.Module, optional): an open_clip ``CLIP`` whose
             ``visual`` tower is taken. Exactly one of ``clip`` and
             ``clip_model`` must be given.
+        freeze_clip (bool): keep the CLIP tower's weights frozen (MPA-FER).
+            ``False`` fine-tunes them; :class:`MPAFER` refuses it, since its
+            text head shares the frozen CLIP. Defaults to True.
         num_prompts (int): ``N_p``, prompt tokens per layer. Defaults to 8.
         prompt_depth (int, optional): ``K``, how many layers (from the first)
             receive prompts; ``None`` means all. Defaults to None.
@@ -61,6 +71,7 @@ class PromptedCLIPViT(BaseModule):
     def __init__(self,
                  clip: Optional[dict] = None,
                  clip_model: Optional[nn.Module] = None,
+                 freeze_clip: bool = True,
                  num_prompts: int = 8,
                  prompt_depth: Optional[int] = None,
                  prompt_init_std: float = 0.02,
@@ -77,7 +88,8 @@ class PromptedCLIPViT(BaseModule):
         if clip_model is None:
             clip_model = load_clip(**clip)
         self.visual = self._check_tower(clip_model.visual)
-        self.visual.requires_grad_(False)
+        self.freeze_clip = bool(freeze_clip)
+        self.visual.requires_grad_(not self.freeze_clip)
 
         num_layers = len(self.visual.transformer.resblocks)
         depth = num_layers if prompt_depth is None else check_number(
@@ -133,9 +145,10 @@ class PromptedCLIPViT(BaseModule):
         nn.init.normal_(self.prompts, std=self.prompt_init_std)
 
     def train(self, mode: bool = True) -> 'PromptedCLIPViT':
-        """Switch mode, keeping the frozen CLIP tower in eval mode."""
+        """Switch mode, keeping a frozen CLIP tower in eval mode."""
         super().train(mode)
-        self.visual.eval()
+        if self.freeze_clip:
+            self.visual.eval()
         return self
 
     def forward(self,

@@ -66,6 +66,13 @@ class MPAFER(ImageClassifier):
                  train_cfg: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
+        if not backbone.get('freeze_clip', True):
+            raise ValueError(
+                'model.backbone.freeze_clip=False: MPAFER learns prompts on '
+                'a frozen CLIP whose text tower its head shares; to '
+                'fine-tune the image encoder, use mmpretrain\'s '
+                'ImageClassifier (configs/proxy/'
+                'finetune_image_encoder_proxy.py).')
         self.clip_spec = dict(clip)
         clip_model = load_clip(**clip)
         super().__init__(
