@@ -116,7 +116,11 @@ def test_schedule_clips_the_gradient_norm():
         cfg.optim_wrapper.optimizer.lr * 1.0, rel=1e-4)
 
 
-PROXY_CONFIGS = sorted(glob.glob(os.path.join(CONFIG_DIR, 'proxy', '*.py')))
+PROXY_CONFIGS = sorted(
+    glob.glob(os.path.join(CONFIG_DIR, 'proxy', 'mpafer_*.py')))
+FINETUNE = 'finetune_image_encoder_'
+FINETUNE_CONFIGS = sorted(
+    glob.glob(os.path.join(CONFIG_DIR, 'proxy', FINETUNE + '*.py')))
 
 
 @pytest.mark.parametrize(
@@ -136,3 +140,25 @@ def test_proxy_configs_keep_deep_prompts_a_few_percent_of_the_keys(path):
     assert 0.03 <= prompts / (tokens + prompts) <= 0.05
     assert len(visual.transformer.resblocks) >= 4
     assert model.backbone.prompts.shape[-1] == visual.conv1.out_channels
+
+
+@pytest.mark.parametrize(
+    'path',
+    FINETUNE_CONFIGS,
+    ids=[os.path.relpath(p, CONFIG_DIR) for p in FINETUNE_CONFIGS])
+def test_finetuning_baselines_run_in_their_proxys_setting(path):
+    """``finetune_image_encoder_X.py`` trains every image-tower weight, and
+    on exactly the CLIP, data, pipelines, batch and schedule of
+    ``mpafer_X.py`` (docs/proxy.md, "Adapting the encoder")."""
+    cfg = Config.fromfile(path)
+    proxy = Config.fromfile(
+        path.replace(os.sep + FINETUNE, os.sep + 'mpafer_'))
+    assert cfg.model.backbone.clip == proxy.model.clip
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader',
+                'train_cfg', 'param_scheduler', 'randomness'):
+        assert cfg[key] == proxy[key], key
+    cfg.model.backbone.clip.pretrained = None
+    model = MODELS.build(cfg.model)
+    frozen = [n for n, p in model.named_parameters() if not p.requires_grad]
+    assert frozen == []
+    assert model.backbone.prompts.numel() == 0

@@ -37,3 +37,16 @@ def test_record_is_read_only_beside_an_existing_file(tmp_path, monkeypatch):
         f.write('{"pairs": 2}')
     assert read_record(str(weights)) == {'pairs': 2}
     assert read_record(None) is None
+
+
+def test_machine_names_the_cpu_model_and_the_computing_packages():
+    """Rebuilt in another environment, a stand-in's weights can differ bit
+    for bit (docs/proxy.md): the record says which versions computed it."""
+    machine = provenance(['python'])['machine']
+    assert machine['packages']['torch'].split('+')[0] == \
+        torch.__version__.split('+')[0]
+    assert set(machine['packages']) == {
+        'torch', 'open_clip_torch', 'numpy', 'Pillow', 'mmengine', 'mmpretrain'
+    }
+    assert machine['packages']['Pillow'] is not None
+    assert machine['cpu'] is None or isinstance(machine['cpu'], str)

@@ -37,7 +37,10 @@ BLOCK = re.compile(
 
 
 def _renderer(name: str, renderers_dir: str):
-    """The module ``renderers_dir/NAME.py``."""
+    """The module ``renderers_dir/NAME.py``; it may import the renderers
+    beside it by name (``from ladder_proxy_web_summary import summary``)."""
+    if renderers_dir not in sys.path:
+        sys.path.insert(0, renderers_dir)
     spec = importlib.util.spec_from_file_location(
         f'readme_results_{name}', osp.join(renderers_dir, f'{name}.py'))
     module = importlib.util.module_from_spec(spec)

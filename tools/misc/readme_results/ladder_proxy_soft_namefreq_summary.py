@@ -3,20 +3,14 @@ README's sentence on docs/results/ladder_proxy_soft_namefreq.json (as
 ``results:ladder_proxy_web_summary`` words its ladder), with where its
 best row ends against the stand-in's frozen linear probe on that FER set
 (docs/results/proxy_stand_ins/soft/vit64_web3_cue03_namefreq_p25200.json)."""
-import importlib.util
-import os.path as osp
+from ladder_proxy_web_summary import summary
 
 PROBE = 'proxy_stand_ins/soft/vit64_web3_cue03_namefreq_p25200'
 SOURCES = ('ladder_proxy_soft_namefreq', PROBE)
-WEB_SUMMARY = osp.join(
-    osp.dirname(osp.abspath(__file__)), 'ladder_proxy_web_summary.py')
 
 
 def render(results):
-    spec = importlib.util.spec_from_file_location('web_summary', WEB_SUMMARY)
-    words = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(words)
-    return words.summary(
+    return summary(
         results['ladder_proxy_soft_namefreq'],
         'the FER set drawn in another rendering than its stand-in\'s '
         'pretraining faces, with a stand-in whose captions name each '

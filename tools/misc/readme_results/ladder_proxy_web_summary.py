@@ -2,7 +2,7 @@
 differences of docs/results/ladder_proxy_web.json that the README quotes
 (visual prompts over CoOp; the full method over CoOp), with their 95 %
 intervals, and whether each interval excludes 0. :func:`summary` words
-any such ladder (``ladder_proxy_soft_namefreq_summary`` uses it too)."""
+any such ladder (the other ``ladder_proxy*_summary`` blocks import it)."""
 SOURCES = ('ladder_proxy_web', )
 VISUAL_PROMPTS = '+ visual prompts'
 HEADLINE = '+ global-local (full method) vs CoOp'
