@@ -26,8 +26,8 @@ def _row(words, tuned, frozen):
     else:
         low, high = mean - half, mean + half
         interval = f'{mean:.1f} [{low:.1f}, {high:.1f}]'
-        where = ('above' if low > probe else
-                 'below' if high < probe else 'level')
+        where = ('above'
+                 if low > probe else 'below' if high < probe else 'level')
     per_seed = ' / '.join(f'{v:.1f}' for v in row['top1_per_seed'])
     return (f'| {words} | `{tuned["config"]}` | {probe:.1f} | {interval} | '
             f'{row["best_top1_mean"]:.1f} | {mean - probe:+.1f} | {where} | '
