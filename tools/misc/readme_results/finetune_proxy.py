@@ -7,6 +7,8 @@ stand-in, docs/results/proxy_first_rebuilt_frozen.json) against the
 stand-in's image encoder fine-tuned on that set (a one-row
 ``ablation_ladder.py`` report of ``configs/proxy/finetune_image_encoder_*``),
 and whether the fine-tuned encoder's 95 % interval lies above the probe."""
+from ladder_proxy_web_summary import against
+
 #: (FER set and stand-in in words, fine-tuning report, frozen probe report)
 SETTINGS = (
     ("the first proxy's (line drawings; its stand-in, rebuilt)",
@@ -24,10 +26,8 @@ def _row(words, tuned, frozen):
     if half is None:  # one seed so far: no interval yet
         interval, where = f'{mean:.1f}', f'- ({len(row["seeds"])} seed)'
     else:
-        low, high = mean - half, mean + half
-        interval = f'{mean:.1f} [{low:.1f}, {high:.1f}]'
-        where = ('above'
-                 if low > probe else 'below' if high < probe else 'level')
+        interval = f'{mean:.1f} [{mean - half:.1f}, {mean + half:.1f}]'
+        where = against(mean, half, probe)
     per_seed = ' / '.join(f'{v:.1f}' for v in row['top1_per_seed'])
     return (f'| {words} | `{tuned["config"]}` | {probe:.1f} | {interval} | '
             f'{row["best_top1_mean"]:.1f} | {mean - probe:+.1f} | {where} | '

@@ -15,6 +15,13 @@ def _paired(diff):
             f'({resolved})')
 
 
+def against(mean, half, probe):
+    """Where the interval ``mean ± half`` lies against ``probe``: 'above',
+    'below' or 'level with' (the interval holds it)."""
+    return ('above' if mean - half > probe else 'below' if mean +
+            half < probe else 'level with')
+
+
 def _against_probe(rows, frozen):
     """Where the best row's last-epoch interval lies against the frozen
     linear probe on the class token (test split)."""
@@ -22,11 +29,10 @@ def _against_probe(rows, frozen):
     best = max((row for row in rows if row.get('top1_mean') is not None),
                key=lambda row: row['top1_mean'])
     mean, half = best['top1_mean'], best['top1_ci95']
-    where = ('above' if mean - half > probe else 'below' if mean +
-             half < probe else 'level with')
     return (f' Its best row, {best["name"]} at {mean:.1f} '
-            f'[{mean - half:.1f}, {mean + half:.1f}], ends {where} the '
-            f'frozen linear probe on the class token ({probe:.1f} %).')
+            f'[{mean - half:.1f}, {mean + half:.1f}], ends '
+            f'{against(mean, half, probe)} the frozen linear probe on the '
+            f'class token ({probe:.1f} %).')
 
 
 def summary(ladder, stand_in, frozen=None):

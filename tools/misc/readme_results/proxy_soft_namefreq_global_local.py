@@ -6,6 +6,8 @@ proxy_soft_namefreq_global_local/ROW.json) from ``S_g`` alone, ``S_l``
 alone and ``S_g + λ S_l``, beside the row it is compared with in the
 ladder (docs/results/ladder_proxy_soft_namefreq.json), which learnt
 ``S_g`` alone."""
+from statistics import mean
+
 ROWS = (
     ('+ global-local (full method)', 'global_local_full_method',
      '+ soft-hard alignment'),
@@ -14,11 +16,6 @@ ROWS = (
 LADDER = 'ladder_proxy_soft_namefreq'
 PROBES = 'proxy_soft_namefreq_global_local/'
 SOURCES = (LADDER, ) + tuple(PROBES + probe for _, probe, _ in ROWS)
-
-
-def _mean(values):
-    values = list(values)
-    return sum(values) / len(values)
 
 
 def render(results):
@@ -33,12 +30,12 @@ def render(results):
     for name, probe, against in ROWS:
         runs = list(results[PROBES + probe]['checkpoints'].values())
         by_lambda = [
-            _mean(run['acc_by_lambda'][w] for run in runs)
+            mean(run['acc_by_lambda'][w] for run in runs)
             for w in ('0.5', '1', '2')
         ]
         lines.append(
-            f'| {name} | {_mean(r["acc_global_only"] for r in runs):.1f} | '
-            f'{_mean(r["acc_local_only"] for r in runs):.1f} | ' +
+            f'| {name} | {mean(r["acc_global_only"] for r in runs):.1f} | '
+            f'{mean(r["acc_local_only"] for r in runs):.1f} | ' +
             ' | '.join(f'{v:.1f}' for v in by_lambda) +
             f' | {against}: {ladder[against]["top1_mean"]:.1f} |')
     lines += [
