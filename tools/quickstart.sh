@@ -37,6 +37,9 @@ timed() {  # timed NAME CMD...: run CMD, print and record its wall and CPU time
 [ -f "$DATA/EmoLabel/list_patition_label.txt" ] || \
     timed data "$PY" tools/dataset_converters/make_synthetic_rafdb.py \
         --out "$DATA" --train-per-class 100 --test-per-class 30
+# tee opens its log as the pipeline starts, before anything else has made
+# the folder (data present, or WORK_DIR elsewhere)
+mkdir -p "$(dirname "$CLIP")"
 [ -f "$CLIP" ] || timed clip-pretraining \
     "$PY" tools/misc/pretrain_synthetic_clip.py --out "$CLIP" \
     | tee "${CLIP%.pt}.log"

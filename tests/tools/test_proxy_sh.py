@@ -3,6 +3,7 @@ stand-in CLIP those configs read, so that its ladder runs on what it drew
 and pretrained; an unknown proxy is refused before anything is made."""
 import os
 import re
+import shutil
 import subprocess
 
 import pytest
@@ -48,3 +49,33 @@ def test_unknown_proxy_is_refused_before_anything_is_made(tmp_path):
                             cwd=str(tmp_path))
     assert result.returncode == 2
     assert 'PROXY=second is not one of: soft_namefreq, first' in result.stderr
+
+
+@pytest.mark.parametrize('script, env, clip_log', [
+    ('proxy.sh', dict(LADDER='0'),
+     'work_dirs/proxy_web/clip64_web3_cue03_namefreq_p25200.log'),
+    ('quickstart.sh', dict(INSTALL='0', WORK_DIR='elsewhere'),
+     'work_dirs/quickstart/tiny_clip_synthetic.log'),
+])
+def test_pretraining_log_is_kept_on_a_fresh_checkout(tmp_path, script, env,
+                                                     clip_log):
+    """On a checkout without ``work_dirs/``, ``| tee LOG`` opens the
+    stand-in's pretraining log as the pipeline starts: its folder must be
+    made first, or the script exits 1 after a successful pretraining. Run
+    with a Python that does nothing, in a copy of the script."""
+    (tmp_path / 'tools').mkdir()
+    shutil.copy(os.path.join(REPO_ROOT, 'tools', script), tmp_path / 'tools')
+    python = tmp_path / 'venv' / 'bin' / 'python'
+    python.parent.mkdir(parents=True)
+    python.write_text('#!/bin/sh\nexit 0\n')
+    python.chmod(0o755)
+    result = subprocess.run(['bash', str(tmp_path / 'tools' / script)],
+                            env=dict(
+                                os.environ, VENV=str(tmp_path / 'venv'),
+                                **env),
+                            capture_output=True,
+                            text=True)
+    assert f'tee: {clip_log}' not in result.stderr, result.stderr
+    assert (tmp_path / clip_log).is_file()
+    if script == 'proxy.sh':
+        assert result.returncode == 0, result.stderr
